@@ -1,0 +1,3 @@
+//! placeholder
+#[no_mangle]
+pub extern "C" fn version() -> u32 { 1 }
