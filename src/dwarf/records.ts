@@ -1,0 +1,220 @@
+/**
+ * The record stream that crosses the wasm boundary: flat columns, one typed
+ * array per field, one interned string blob. No JS object per DIE.
+ *
+ * References between DIEs are global `.debug_info` section offsets
+ * (`DieOffset`), so records from different walks (unit ranges, workers) can
+ * be merged by offset. NONE (0xffffffff) marks an absent value.
+ *
+ * Contract shared by src/dwarf (producer), src/lower and src/encode (consumers).
+ */
+
+/** Marks an absent u32 value in any column. */
+export const NONE = 0xffffffff;
+
+/** A `.debug_info` offset of a DIE. */
+export type DieOffset = number & { readonly __brand?: "DieOffset" };
+/** A byte offset into {@link DwarfRecords.strings}; 0 is the empty string. */
+export type StrId = number & { readonly __brand?: "StrId" };
+
+/** One row per compilation unit walked. */
+export interface UnitTable {
+  count: number;
+  /** `.debug_info` offset of the unit header. */
+  offset: Uint32Array;
+  version: Uint8Array;
+  addrSize: Uint8Array;
+  /** 4 (32-bit DWARF) or 8 (64-bit DWARF). */
+  offsetSize: Uint8Array;
+  /** DW_AT_name of the CU. */
+  name: StrId[] | Uint32Array;
+  producer: Uint32Array;
+  /** DW_AT_language. */
+  language: Uint32Array;
+}
+
+/** Flags of {@link FuncTable.flags}. */
+export const FUNC_EXTERNAL = 0x1;
+export const FUNC_DECLARATION = 0x2;
+/** DW_AT_inline is DW_INL_declared_inlined or DW_INL_declared_not_inlined. */
+export const FUNC_DECLARED_INLINE = 0x4;
+/** The origin has DW_TAG_unspecified_parameters (`...`). */
+export const FUNC_VARIADIC = 0x8;
+export const FUNC_PROTOTYPED = 0x10;
+export const FUNC_ARTIFICIAL = 0x20;
+/** Some concrete out-of-line instance (DW_AT_low_pc or ranges) exists for it in the walked units. */
+export const FUNC_HAS_OUT_OF_LINE = 0x40;
+/** The concrete out-of-line instance has DW_AT_calling_convention != normal or is a clone (.isra/.constprop/.part name). */
+export const FUNC_OPTIMIZED = 0x80;
+
+/**
+ * One row per function that is the root of an abstract-origin chain used by a
+ * site, i.e. the DIE that holds the name and the formal parameter list
+ * (DW_AT_abstract_origin / DW_AT_specification followed to the end, across CUs).
+ */
+export interface FuncTable {
+  count: number;
+  die: Uint32Array;
+  name: Uint32Array;
+  linkageName: Uint32Array;
+  /** Return type DIE offset, NONE for void. */
+  type: Uint32Array;
+  flags: Uint32Array;
+  declFile: Uint32Array;
+  declLine: Uint32Array;
+  /** Index of the first row in {@link ParamTable}; one row per origin parameter, in order. */
+  paramStart: Uint32Array;
+  paramCount: Uint32Array;
+}
+
+/** Origin formal parameters (and a final `...` row for variadic functions: name 0, type NONE, die NONE). */
+export interface ParamTable {
+  count: number;
+  die: Uint32Array;
+  name: Uint32Array;
+  /** Type DIE offset. */
+  type: Uint32Array;
+}
+
+/** Values of {@link SiteTable.kind}. */
+export const SITE_INLINE = 0;
+/** An out-of-line concrete subprogram, described at its entry address. */
+export const SITE_FUNC = 1;
+
+/** Values of {@link SiteTable.addrSource}. */
+export const ADDR_NONE = 0;
+export const ADDR_ENTRY_PC = 1;
+export const ADDR_LOW_PC = 2;
+export const ADDR_RANGES = 3;
+
+/**
+ * One row per DW_TAG_inlined_subroutine (any depth) and per out-of-line
+ * concrete DW_TAG_subprogram with code.
+ */
+export interface SiteTable {
+  count: number;
+  kind: Uint8Array;
+  /** Row in {@link FuncTable} of the origin. */
+  func: Uint32Array;
+  /** The instance DIE's own offset. */
+  die: Uint32Array;
+  /** Entry address, 64-bit as lo/hi words. */
+  addrLo: Uint32Array;
+  addrHi: Uint32Array;
+  addrSource: Uint8Array;
+  /** Row in {@link FuncTable} of the enclosing out-of-line subprogram (itself for SITE_FUNC), NONE if unknown. */
+  caller: Uint32Array;
+  /** Entry address of that enclosing subprogram. */
+  callerLo: Uint32Array;
+  callerHi: Uint32Array;
+  /** DW_AT_call_file resolved to a path string, 0 if absent. */
+  callFile: Uint32Array;
+  callLine: Uint32Array;
+  /** 1 for a site directly inside a subprogram, 2 inside another inline, ... (0 for SITE_FUNC). */
+  depth: Uint8Array;
+  /** Row in {@link UnitTable}. */
+  unit: Uint32Array;
+  /** First row in {@link LocTable}; the site has `func.paramCount[func]` rows. */
+  locStart: Uint32Array;
+}
+
+/** Values of {@link LocTable.kind}. */
+export const LOC_ABSENT = 0;        // the instance has no formal parameter for this origin slot
+export const LOC_EXPR = 1;          // expression bytes at the site address (loclist entry already chosen)
+export const LOC_CONST_U = 2;       // DW_AT_const_value, unsigned data form
+export const LOC_CONST_S = 3;       // DW_AT_const_value, sdata form
+export const LOC_CONST_BLOCK = 4;   // DW_AT_const_value, block form (bytes in exprs)
+export const LOC_LIST_NO_ENTRY = 5; // location list with no entry covering the site address
+export const LOC_NO_ADDR = 6;       // the site has no address to evaluate a location list at
+
+/** One row per origin parameter slot of each site. */
+export interface LocTable {
+  count: number;
+  kind: Uint8Array;
+  /** LOC_EXPR / LOC_CONST_BLOCK: bytes in {@link DwarfRecords.exprs}. */
+  exprOff: Uint32Array;
+  exprLen: Uint32Array;
+  /** LOC_CONST_U / LOC_CONST_S: the value as lo/hi words. */
+  valLo: Uint32Array;
+  valHi: Uint32Array;
+}
+
+/**
+ * Everything one walk returns. Expressions are normalised by the Rust side
+ * before they cross: DW_OP_addrx/DW_OP_GNU_addr_index become DW_OP_addr with
+ * the unit's address size, DW_OP_constx/DW_OP_GNU_const_index become
+ * DW_OP_const8u; everything else is passed through byte for byte.
+ */
+export interface DwarfRecords {
+  units: UnitTable;
+  funcs: FuncTable;
+  params: ParamTable;
+  sites: SiteTable;
+  locs: LocTable;
+  /** Interned NUL-terminated UTF-8 strings; StrId = byte offset; blob starts with "\0". */
+  strings: Uint8Array;
+  /** Expression / block bytes. */
+  exprs: Uint8Array;
+  /** Type DIEs, present only when the walk was asked for them. */
+  dies?: DieTable;
+}
+
+/** Flags of {@link DieTable.flags}. */
+export const DIE_DECLARATION = 0x1;
+export const DIE_EXTERNAL = 0x2;
+/** Subprogram / variable has code or storage here (DW_AT_low_pc, DW_AT_ranges or DW_AT_location). */
+export const DIE_HAS_ADDR = 0x4;
+export const DIE_ARTIFICIAL = 0x8;
+export const DIE_PROTOTYPED = 0x10;
+/** DW_AT_const_value / enumerator value came from a signed form (sdata) or the enum's base type is signed. */
+export const DIE_SIGNED_VALUE = 0x20;
+/** DW_AT_inline says declared inline. */
+export const DIE_DECLARED_INLINE = 0x40;
+/** Member bit offset was given with DWARF 2/3 DW_AT_bit_offset (already converted to data_bit_offset). */
+export const DIE_BIT_OFFSET_CONVERTED = 0x80;
+
+/**
+ * The DIEs the BTF encoder needs, in DIE order within each unit (so a
+ * parent precedes its children). Tags kept: base_type, unspecified_type,
+ * pointer/reference/rvalue_reference/ptr_to_member, const/volatile/restrict/
+ * atomic, typedef, structure/class/union, enumeration, enumerator, member,
+ * array, subrange, subroutine_type, formal_parameter,
+ * unspecified_parameters, subprogram, variable, LLVM annotation (0x6000) and
+ * GNU/LLVM btf_type_tag/decl_tag annotations.
+ */
+export interface DieTable {
+  count: number;
+  /** `.debug_info` offset of this DIE. */
+  off: Uint32Array;
+  /** DW_TAG_* value. */
+  tag: Uint16Array;
+  /** Row index of the parent DIE in this table, NONE at unit level (or when the parent tag is not kept). */
+  parent: Uint32Array;
+  /** Row in {@link UnitTable}. */
+  unit: Uint32Array;
+  name: Uint32Array;
+  /** DW_AT_type as a DIE offset (NONE = void / absent). */
+  type: Uint32Array;
+  /** DW_AT_abstract_origin or DW_AT_specification target, NONE if absent. */
+  origin: Uint32Array;
+  /** DW_AT_byte_size (NONE if absent). */
+  byteSize: Uint32Array;
+  /** DW_AT_bit_size (0 if absent). */
+  bitSize: Uint32Array;
+  /** Members: offset from the start of the aggregate in bits (data_member_location*8 + data_bit_offset, or converted DW_AT_bit_offset); NONE if absent. */
+  bitOffset: Uint32Array;
+  /** DW_AT_encoding of base types. */
+  encoding: Uint8Array;
+  /** Subrange: element count (DW_AT_count, or upper_bound - lower_bound + 1); NONE if unknown (flexible array). */
+  count_: Uint32Array;
+  /** Enumerator / const_value as lo/hi words. */
+  valLo: Uint32Array;
+  valHi: Uint32Array;
+  flags: Uint32Array;
+  /** Variable: DW_AT_location expression bytes in {@link DwarfRecords.exprs} (0/0 if absent). Annotation: the DW_AT_const_value string id is in valLo. */
+  exprOff: Uint32Array;
+  exprLen: Uint32Array;
+  /** Subprogram: entry address (lo/hi) when DIE_HAS_ADDR. */
+  addrLo: Uint32Array;
+  addrHi: Uint32Array;
+}
