@@ -1,0 +1,330 @@
+/**
+ * Lowering one DWARF location (an expression already chosen for the site
+ * address, or a DW_AT_const_value) to a {@link LocParam}, by the table of
+ * FORMAT.md section 5. Anything this file cannot prove is "no location", with
+ * a cause naming the DWARF operation that stopped it, for `btfgen stats`.
+ *
+ * Never guess: an expression is accepted only when it matches one of the
+ * shapes below exactly (trailing operations make it unknown).
+ */
+import {
+  LOC_ADDR, LOC_CONST, LOC_DEREF, LOC_OFFSET, LOC_REG, LOC_SIGNED, REG_FRAME_BASE,
+  type LocParam,
+} from "./locparam.js";
+
+/** Facts about the object and site that lowering needs. */
+export interface LowerContext {
+  /** DW_OP_addr operand size of the unit. */
+  addrSize: number;
+  littleEndian: boolean;
+  /** Byte size of the parameter's type (0 when unknown). */
+  size: number;
+  /**
+   * Maps a link-time address to its load-relative form (FORMAT.md 3.1), or
+   * returns undefined when no address may be emitted (relocatable objects).
+   * `relative: false` means "emit as plain CONST" (section at sh_addr 0).
+   */
+  relocateAddr(addr: bigint): { value: bigint; relative: boolean } | undefined;
+  /**
+   * True when the site address equals the entry address of the enclosing
+   * out-of-line function, so DW_OP_entry_value(reg) is that register now.
+   */
+  atFunctionEntry: boolean;
+}
+
+/** Result of lowering: a location, or the cause why there is none. */
+export type Lowered = { loc: LocParam; cause?: undefined } | { loc?: undefined; cause: string };
+
+const DW_OP_addr = 0x03;
+const DW_OP_const1u = 0x08;
+const DW_OP_const1s = 0x09;
+const DW_OP_const2u = 0x0a;
+const DW_OP_const2s = 0x0b;
+const DW_OP_const4u = 0x0c;
+const DW_OP_const4s = 0x0d;
+const DW_OP_const8u = 0x0e;
+const DW_OP_const8s = 0x0f;
+const DW_OP_constu = 0x10;
+const DW_OP_consts = 0x11;
+const DW_OP_lit0 = 0x30;
+const DW_OP_lit31 = 0x4f;
+const DW_OP_reg0 = 0x50;
+const DW_OP_reg31 = 0x6f;
+const DW_OP_breg0 = 0x70;
+const DW_OP_breg31 = 0x8f;
+const DW_OP_regx = 0x90;
+const DW_OP_fbreg = 0x91;
+const DW_OP_bregx = 0x92;
+const DW_OP_piece = 0x93;
+const DW_OP_stack_value = 0x9f;
+const DW_OP_implicit_value = 0x9e;
+const DW_OP_entry_value = 0xa3;
+const DW_OP_GNU_entry_value = 0xf3;
+
+/** Names of operations that commonly end lowering, for the stats causes. */
+const OP_NAMES: Record<number, string> = {
+  0x03: "DW_OP_addr", 0x06: "DW_OP_deref", 0x12: "DW_OP_dup", 0x1a: "DW_OP_and",
+  0x1c: "DW_OP_minus", 0x1e: "DW_OP_mul", 0x1f: "DW_OP_neg", 0x20: "DW_OP_not",
+  0x21: "DW_OP_or", 0x22: "DW_OP_plus", 0x23: "DW_OP_plus_uconst", 0x24: "DW_OP_shl",
+  0x25: "DW_OP_shr", 0x26: "DW_OP_shra", 0x27: "DW_OP_xor", 0x93: "DW_OP_piece",
+  0x94: "DW_OP_deref_size", 0x96: "DW_OP_nop", 0x9d: "DW_OP_bit_piece",
+  0x9e: "DW_OP_implicit_value", 0x9f: "DW_OP_stack_value", 0xa0: "DW_OP_implicit_pointer",
+  0xa3: "DW_OP_entry_value", 0xa4: "DW_OP_const_type", 0xa5: "DW_OP_regval_type",
+  0xa6: "DW_OP_deref_type", 0xa8: "DW_OP_convert", 0xa9: "DW_OP_reinterpret",
+  0xf2: "DW_OP_GNU_implicit_pointer", 0xf3: "DW_OP_GNU_entry_value",
+  0xf5: "DW_OP_GNU_regval_type", 0xf7: "DW_OP_GNU_convert", 0xfa: "DW_OP_GNU_parameter_ref",
+  0xe0: "DW_OP_GNU_push_tls_address", 0x9b: "DW_OP_form_tls_address",
+};
+
+/** The name used in stats for an operation byte. */
+export function opName(op: number): string {
+  if (op >= DW_OP_lit0 && op <= DW_OP_lit31) return "DW_OP_lit";
+  if (op >= DW_OP_reg0 && op <= DW_OP_reg31) return "DW_OP_reg";
+  if (op >= DW_OP_breg0 && op <= DW_OP_breg31) return "DW_OP_breg";
+  return OP_NAMES[op] ?? `DW_OP_0x${op.toString(16)}`;
+}
+
+/** Minimal bounds-checked expression cursor; a shortfall ends lowering. */
+class ExprCursor {
+  pos = 0;
+  constructor(readonly b: Uint8Array, readonly le: boolean) {}
+  get done(): boolean { return this.pos >= this.b.length; }
+  u8(): number {
+    if (this.pos >= this.b.length) throw new ShortExpr();
+    return this.b[this.pos++];
+  }
+  uleb(): bigint {
+    let result = 0n, shift = 0n;
+    for (;;) {
+      const byte = this.u8();
+      result |= BigInt(byte & 0x7f) << shift;
+      shift += 7n;
+      if (!(byte & 0x80)) return result;
+    }
+  }
+  sleb(): bigint {
+    let result = 0n, shift = 0n, byte: number;
+    do {
+      byte = this.u8();
+      result |= BigInt(byte & 0x7f) << shift;
+      shift += 7n;
+    } while (byte & 0x80);
+    if (byte & 0x40) result -= 1n << shift;
+    return result;
+  }
+  /** Fixed-size integer in target byte order. */
+  fixed(n: number, signed: boolean): bigint {
+    if (this.pos + n > this.b.length) throw new ShortExpr();
+    let v = 0n;
+    for (let i = 0; i < n; i++) {
+      const byte = BigInt(this.b[this.pos + (this.le ? n - 1 - i : i)]);
+      v = (v << 8n) | byte;
+    }
+    this.pos += n;
+    return signed ? BigInt.asIntN(n * 8, v) : v;
+  }
+}
+
+class ShortExpr extends Error {}
+
+const I32_MIN = -(2n ** 31n);
+const I32_MAX = 2n ** 31n - 1n;
+
+/** A constant as CONST(+SIGNED) with one word if it fits 32 bits, else {lo, hi}. */
+export function constLoc(v: bigint, size: number, signed: boolean): LocParam {
+  const neg = signed && v < 0n;
+  const u = BigInt.asUintN(64, v);
+  const lo = Number(u & 0xffffffffn);
+  const hi = Number(u >> 32n);
+  const fitsOne = neg ? v >= I32_MIN : hi === 0;
+  const values = fitsOne ? [lo] : [lo, hi];
+  return { size: size || (fitsOne ? 4 : 8), flags: LOC_CONST | (neg ? LOC_SIGNED : 0), values };
+}
+
+function regOffsetLoc(reg: number, off: bigint, deref: boolean, size: number): LocParam | undefined {
+  if (off < I32_MIN || off > I32_MAX) return undefined;
+  const o = Number(off);
+  if (!deref && o === 0) return { size, flags: LOC_REG, values: [reg] };
+  return {
+    size,
+    flags: LOC_REG | LOC_OFFSET | (deref ? LOC_DEREF : 0) | (o < 0 ? LOC_SIGNED : 0),
+    values: [reg >>> 0, o >>> 0],
+  };
+}
+
+/** Reads one register-naming op (DW_OP_regN / regx) or returns undefined. */
+function readRegOp(c: ExprCursor, op: number): number | undefined {
+  if (op >= DW_OP_reg0 && op <= DW_OP_reg31) return op - DW_OP_reg0;
+  if (op === DW_OP_regx) {
+    const r = c.uleb();
+    return r < 0xffffffffn ? Number(r) : undefined;
+  }
+  return undefined;
+}
+
+/** Reads the constant pushed by a constant op, or undefined if `op` is not one. */
+function readConstOp(c: ExprCursor, op: number): { v: bigint; signed: boolean } | undefined {
+  if (op >= DW_OP_lit0 && op <= DW_OP_lit31) return { v: BigInt(op - DW_OP_lit0), signed: false };
+  switch (op) {
+    case DW_OP_const1u: return { v: c.fixed(1, false), signed: false };
+    case DW_OP_const1s: return { v: c.fixed(1, true), signed: true };
+    case DW_OP_const2u: return { v: c.fixed(2, false), signed: false };
+    case DW_OP_const2s: return { v: c.fixed(2, true), signed: true };
+    case DW_OP_const4u: return { v: c.fixed(4, false), signed: false };
+    case DW_OP_const4s: return { v: c.fixed(4, true), signed: true };
+    case DW_OP_const8u: return { v: c.fixed(8, false), signed: false };
+    case DW_OP_const8s: return { v: c.fixed(8, true), signed: true };
+    case DW_OP_constu: return { v: c.uleb(), signed: false };
+    case DW_OP_consts: return { v: c.sleb(), signed: true };
+    default: return undefined;
+  }
+}
+
+/**
+ * Lowers the expression bytes that hold at the site address.
+ * Shapes accepted (anything else: no location, cause = first op not handled):
+ *  regN | regx N                         -> REG {N}
+ *  bregN off ; stack_value               -> REG|OFFSET {N, off} (REG {N} when off = 0)
+ *  bregN off                             -> REG|DEREF|OFFSET {N, off}
+ *  fbreg off                             -> REG|DEREF|OFFSET {frame base, off}
+ *  fbreg off ; stack_value               -> REG|OFFSET {frame base, off}
+ *  <const op> ; stack_value              -> CONST(+SIGNED)
+ *  addr A ; stack_value                  -> ADDR|CONST (or CONST, or none: see relocateAddr)
+ *  implicit_value len bytes (len <= 8)   -> CONST
+ *  regA piece a ; regB piece b           -> REG {A, B} (two pieces of one 16-byte value)
+ *  entry_value(regN) ; stack_value       -> REG {N} only at the enclosing function's entry
+ */
+export function lowerExpr(bytes: Uint8Array, ctx: LowerContext): Lowered {
+  if (bytes.length === 0) return { cause: "optimized out" };
+  const c = new ExprCursor(bytes, ctx.littleEndian);
+  try {
+    const op = c.u8();
+    const size = ctx.size;
+
+    const reg = readRegOp(c, op);
+    if (reg !== undefined) {
+      if (c.done) return { loc: { size, flags: LOC_REG, values: [reg] } };
+      return lowerPieces(c, reg, ctx);
+    }
+
+    let breg: number | undefined;
+    let off = 0n;
+    if (op >= DW_OP_breg0 && op <= DW_OP_breg31) {
+      breg = op - DW_OP_breg0;
+      off = c.sleb();
+    } else if (op === DW_OP_bregx) {
+      const r = c.uleb();
+      if (r >= 0xffffffffn) return { cause: "DW_OP_bregx" };
+      breg = Number(r);
+      off = c.sleb();
+    } else if (op === DW_OP_fbreg) {
+      breg = REG_FRAME_BASE;
+      off = c.sleb();
+    }
+    if (breg !== undefined) {
+      const name = op === DW_OP_fbreg ? "DW_OP_fbreg" : "DW_OP_breg";
+      let deref = true;
+      if (!c.done) {
+        const next = c.u8();
+        if (next !== DW_OP_stack_value || !c.done) return { cause: opName(next === DW_OP_stack_value ? c.b[c.pos] : next) };
+        deref = false;
+      }
+      const loc = regOffsetLoc(breg, off, deref, size);
+      return loc ? { loc } : { cause: name };
+    }
+
+    const k = readConstOp(c, op);
+    if (k !== undefined) {
+      if (c.done) return { cause: "constant address (memory)" };
+      const next = c.u8();
+      if (next !== DW_OP_stack_value || !c.done) return { cause: opName(next) };
+      return { loc: constLoc(k.v, size, k.signed) };
+    }
+
+    if (op === DW_OP_addr) {
+      const a = c.fixed(ctx.addrSize, false);
+      if (c.done) return { cause: "DW_OP_addr (memory)" };
+      const next = c.u8();
+      if (next !== DW_OP_stack_value || !c.done) return { cause: opName(next) };
+      const r = ctx.relocateAddr(a);
+      if (!r) return { cause: "DW_OP_addr (relocatable)" };
+      if (!r.relative) return { loc: constLoc(r.value, size, false) };
+      const u = BigInt.asUintN(64, r.value);
+      return {
+        loc: { size: size || ctx.addrSize, flags: LOC_ADDR | LOC_CONST, values: [Number(u & 0xffffffffn), Number(u >> 32n)] },
+      };
+    }
+
+    if (op === DW_OP_implicit_value) {
+      const len = Number(c.uleb());
+      if (len > 8 || len === 0) return { cause: "DW_OP_implicit_value" };
+      const v = c.fixed(len, false);
+      if (!c.done) return { cause: opName(c.u8()) };
+      return { loc: constLoc(v, size || len, false) };
+    }
+
+    if (op === DW_OP_entry_value || op === DW_OP_GNU_entry_value) {
+      const len = Number(c.uleb());
+      const sub = bytes.subarray(c.pos, c.pos + len);
+      c.pos += len;
+      if (sub.length !== len) return { cause: "DW_OP_entry_value" };
+      const sc = new ExprCursor(sub, ctx.littleEndian);
+      const r = readRegOp(sc, sc.u8());
+      if (r === undefined || !sc.done) return { cause: "DW_OP_entry_value" };
+      if (c.done || c.u8() !== DW_OP_stack_value || !c.done) return { cause: "DW_OP_entry_value" };
+      if (!ctx.atFunctionEntry) return { cause: "DW_OP_entry_value" };
+      return { loc: { size, flags: LOC_REG, values: [r] } };
+    }
+
+    return { cause: opName(op) };
+  } catch (e) {
+    if (e instanceof ShortExpr) return { cause: "truncated expression" };
+    throw e;
+  }
+}
+
+/**
+ * `regA piece n ; regB piece n`: one value split evenly over two registers
+ * (a 16-byte struct in two 64-bit registers). A single register piece that
+ * covers the whole value is just that register. Anything partial is unknown.
+ */
+function lowerPieces(c: ExprCursor, first: number, ctx: LowerContext): Lowered {
+  const regs = [first];
+  const pieces: number[] = [];
+  for (;;) {
+    const op = c.u8();
+    if (op !== DW_OP_piece) return { cause: opName(op) };
+    pieces.push(Number(c.uleb()));
+    if (c.done) break;
+    const r = readRegOp(c, c.u8());
+    if (r === undefined) return { cause: "DW_OP_piece" };
+    regs.push(r);
+  }
+  const total = pieces.reduce((a, b) => a + b, 0);
+  if (ctx.size !== 0 && total !== ctx.size) return { cause: "DW_OP_piece" };
+  if (regs.length === 1) return { loc: { size: total, flags: LOC_REG, values: regs } };
+  if (regs.length !== 2 || pieces[0] !== pieces[1]) return { cause: "DW_OP_piece" };
+  return { loc: { size: total, flags: LOC_REG, values: regs } };
+}
+
+/**
+ * DW_AT_const_value to CONST. Data forms carry no signedness, so the
+ * parameter type decides: a signed type of `size` bytes sign-extends the
+ * value from that width (0xff for a `signed char` is -1).
+ */
+export function lowerConstValue(value: bigint, size: number, signedType: boolean, sdataForm: boolean): Lowered {
+  let v = value;
+  if (size > 0 && size <= 8) {
+    const bits = size * 8;
+    v = signedType || sdataForm ? BigInt.asIntN(bits, v) : BigInt.asUintN(bits, v);
+  }
+  return { loc: constLoc(v, size, signedType || sdataForm) };
+}
+
+/** DW_AT_const_value in block form: up to 8 bytes in target order. */
+export function lowerConstBlock(bytes: Uint8Array, size: number, signedType: boolean, littleEndian: boolean): Lowered {
+  if (bytes.length === 0 || bytes.length > 8) return { cause: "DW_AT_const_value block" };
+  const c = new ExprCursor(bytes, littleEndian);
+  const v = c.fixed(bytes.length, signedType);
+  return { loc: constLoc(v, size || bytes.length, signedType) };
+}

@@ -1,0 +1,79 @@
+/**
+ * The location of one argument at one address, in the v2 LOC_PARAM shape
+ * (FORMAT.md 3.1): a byte size, a flag word and up to two u32 values. The
+ * lowering pass produces these; the emitter turns them into BTF LOC_PARAMs
+ * and the `sites` printer into text. Kept free of any BTF container detail
+ * so it can be tested on its own.
+ */
+
+/** The value is signed (a negative constant or offset). */
+export const LOC_SIGNED = 0x1;
+/** The value is a constant (values hold it, 64-bit as lo, hi). */
+export const LOC_CONST = 0x2;
+/** With CONST: the constant is an address relative to the load base. */
+export const LOC_ADDR = 0x4;
+/** values[0] (and values[1] for a register pair) is a DWARF register number. */
+export const LOC_REG = 0x8;
+/** The value lives in memory at the computed address. */
+export const LOC_DEREF = 0x10;
+/** values[1] is an offset added to the register. */
+export const LOC_OFFSET = 0x20;
+
+/** DWARF register number that stands for the frame base (DW_OP_fbreg). */
+export const REG_FRAME_BASE = 0xffffffff;
+
+/** One argument location (v2 LOC_PARAM without the BTF header). */
+export interface LocParam {
+  /** Byte size of the value described (1, 2, 4, 8 or 16). */
+  size: number;
+  flags: number;
+  /** u32 words; offsets are stored as their two's-complement u32. */
+  values: number[];
+}
+
+/** Builds the canonical key under which equal LOC_PARAMs are deduplicated. */
+export function locParamKey(p: LocParam): string {
+  return `${p.size}:${p.flags}:${p.values.join(",")}`;
+}
+
+function hex(n: bigint): string {
+  return "0x" + n.toString(16);
+}
+
+/** The 64-bit constant a CONST location holds (lo, hi words). */
+export function locConstValue(p: LocParam): bigint {
+  const lo = BigInt(p.values[0] >>> 0);
+  const hi = p.values.length > 1 ? BigInt(p.values[1] >>> 0) : 0n;
+  let v = (hi << 32n) | lo;
+  if (p.flags & LOC_SIGNED) {
+    const bits = p.values.length > 1 ? 64 : 32;
+    v = BigInt.asIntN(bits, v);
+  }
+  return v;
+}
+
+/**
+ * Text of a location as the `sites` listing prints it (FORMAT.md 7):
+ * `const 0x2`, `addr 0x..`, `reg5`, `reg7+0x10`, `*(reg7+0x10)`,
+ * `fbreg-0x10`, `*(fbreg-0x10)`, `reg0, reg1`.
+ */
+export function locParamText(p: LocParam): string {
+  const f = p.flags;
+  if (f & LOC_CONST) {
+    const v = locConstValue(p);
+    if (f & LOC_ADDR) return `addr ${hex(v)}`;
+    return v < 0n ? `const -${hex(-v)}` : `const ${hex(v)}`;
+  }
+  if (f & LOC_REG) {
+    const reg = (n: number) => (n >>> 0 === REG_FRAME_BASE ? "fbreg" : `reg${n >>> 0}`);
+    let base = reg(p.values[0]);
+    if (f & LOC_OFFSET) {
+      const off = p.values[1] | 0;
+      base += off < 0 ? `-0x${(-off).toString(16)}` : `+0x${off.toString(16)}`;
+    } else if (p.values.length > 1) {
+      return `${base}, ${reg(p.values[1])}`;
+    }
+    return f & LOC_DEREF ? `*(${base})` : base;
+  }
+  return "unavailable";
+}

@@ -1,0 +1,110 @@
+import { describe, expect, test } from "vitest";
+import { lowerExpr, lowerConstValue, lowerConstBlock, type LowerContext } from "../src/lower/expr.js";
+import { locParamText } from "../src/lower/locparam.js";
+
+function uleb(n: number): number[] {
+  const out: number[] = [];
+  do {
+    let b = n & 0x7f;
+    n >>>= 7;
+    if (n) b |= 0x80;
+    out.push(b);
+  } while (n);
+  return out;
+}
+function sleb(n: number): number[] {
+  const out: number[] = [];
+  for (;;) {
+    const b = n & 0x7f;
+    n >>= 7;
+    if ((n === 0 && !(b & 0x40)) || (n === -1 && b & 0x40)) { out.push(b); return out; }
+    out.push(b | 0x80);
+  }
+}
+const u64le = (v: bigint) => Array.from({ length: 8 }, (_, i) => Number((v >> BigInt(8 * i)) & 0xffn));
+
+const exec: LowerContext = {
+  addrSize: 8, littleEndian: true, size: 8, atFunctionEntry: false,
+  relocateAddr: (a) => (a >= 0xffffffff81000000n ? { value: a - 0xffffffff81000000n, relative: true } : { value: a, relative: false }),
+};
+const rel: LowerContext = { ...exec, relocateAddr: () => undefined };
+
+// [description, bytes, context overrides, expected flags, expected values, expected text]
+const ok: [string, number[], Partial<LowerContext>, number, number[], string][] = [
+  ["DW_OP_reg5", [0x55], {}, 0x8, [5], "reg5"],
+  ["DW_OP_regx 33", [0x90, ...uleb(33)], {}, 0x8, [33], "reg33"],
+  ["breg7 +16 (memory)", [0x77, ...sleb(16)], {}, 0x38, [7, 16], "*(reg7+0x10)"],
+  ["breg2 +0x10 (memory)", [0x72, ...sleb(0x10)], {}, 0x38, [2, 0x10], "*(reg2+0x10)"],
+  ["breg7 -8 stack_value", [0x77, ...sleb(-8), 0x9f], {}, 0x29, [7, (-8) >>> 0], "reg7-0x8"],
+  ["breg5 0 stack_value", [0x75, 0, 0x9f], {}, 0x8, [5], "reg5"],
+  ["fbreg -16", [0x91, ...sleb(-16)], {}, 0x39, [0xffffffff, (-16) >>> 0], "*(fbreg-0x10)"],
+  ["fbreg -16 stack_value", [0x91, ...sleb(-16), 0x9f], {}, 0x29, [0xffffffff, (-16) >>> 0], "fbreg-0x10"],
+  ["lit2 stack_value", [0x32, 0x9f], { size: 4 }, 0x2, [2], "const 0x2"],
+  ["constu big", [0x10, ...uleb(0x12345), 0x9f], {}, 0x2, [0x12345], "const 0x12345"],
+  ["consts -3", [0x11, ...sleb(-3), 0x9f], { size: 4 }, 0x3, [(-3) >>> 0], "const -0x3"],
+  ["const8u 64-bit", [0x0e, ...u64le(0xdeadbeeffeedfacen), 0x9f], {}, 0x2, [0xfeedface, 0xdeadbeef], "const 0xdeadbeeffeedface"],
+  ["addr in .text", [0x03, ...u64le(0xffffffff81001234n), 0x9f], {}, 0x6, [0x1234, 0], "addr 0x1234"],
+  ["addr in percpu (sh_addr 0)", [0x03, ...u64le(0x1a0n), 0x9f], {}, 0x2, [0x1a0], "const 0x1a0"],
+  ["implicit_value 4", [0x9e, 4, 0x78, 0x56, 0x34, 0x12], { size: 4 }, 0x2, [0x12345678], "const 0x12345678"],
+  ["two register pieces", [0x55, 0x93, 8, 0x54, 0x93, 8], { size: 16 }, 0x8, [5, 4], "reg5, reg4"],
+  ["entry_value at entry", [0xa3, 1, 0x55, 0x9f], { atFunctionEntry: true }, 0x8, [5], "reg5"],
+];
+
+describe("lowerExpr accepts the FORMAT.md section 5 shapes", () => {
+  test.each(ok)("%s", (_d, bytes, over, flags, values, text) => {
+    const r = lowerExpr(Uint8Array.from(bytes), { ...exec, ...over });
+    expect(r.cause).toBeUndefined();
+    expect(r.loc!.flags).toBe(flags);
+    expect(r.loc!.values).toEqual(values);
+    expect(locParamText(r.loc!)).toBe(text);
+  });
+});
+
+const none: [string, number[], Partial<LowerContext>, string][] = [
+  ["empty (optimized out)", [], {}, "optimized out"],
+  ["entry_value away from entry", [0xa3, 1, 0x55, 0x9f], {}, "DW_OP_entry_value"],
+  ["GNU_entry_value away from entry", [0xf3, 1, 0x55, 0x9f], {}, "DW_OP_entry_value"],
+  ["entry_value of breg", [0xa3, 2, 0x75, 0, 0x9f], { atFunctionEntry: true }, "DW_OP_entry_value"],
+  ["addr in relocatable object", [0x03, ...u64le(0x10n), 0x9f], { ...rel }, "DW_OP_addr (relocatable)"],
+  ["addr as memory", [0x03, ...u64le(0xffffffff81001234n)], {}, "DW_OP_addr (memory)"],
+  ["reg then plus_uconst", [0x55, 0x23, 4], {}, "DW_OP_plus_uconst"],
+  ["breg then deref", [0x75, 0, 0x06], {}, "DW_OP_deref"],
+  ["breg stack_value then more", [0x75, 0, 0x9f, 0x9f], {}, "DW_OP_stack_value"],
+  ["half a 16-byte value", [0x55, 0x93, 8], { size: 16 }, "DW_OP_piece"],
+  ["piece of a non-register", [0x55, 0x93, 8, 0x93, 8], { size: 16 }, "DW_OP_piece"],
+  ["GNU_parameter_ref", [0xfa, 0, 0, 0, 0], {}, "DW_OP_GNU_parameter_ref"],
+  ["implicit_pointer", [0xa0, 0, 0, 0, 0, 0], {}, "DW_OP_implicit_pointer"],
+  ["truncated sleb", [0x77, 0x80], {}, "truncated expression"],
+  ["truncated const8u", [0x0e, 1, 2], {}, "truncated expression"],
+  ["constant alone is a memory address", [0x32], {}, "constant address (memory)"],
+  ["implicit_value too long", [0x9e, 16, ...new Array(16).fill(0)], {}, "DW_OP_implicit_value"],
+];
+
+describe("lowerExpr refuses what it cannot prove", () => {
+  test.each(none)("%s", (_d, bytes, over, cause) => {
+    const r = lowerExpr(Uint8Array.from(bytes), { ...exec, ...over });
+    expect(r.loc).toBeUndefined();
+    expect(r.cause).toBe(cause);
+  });
+});
+
+describe("DW_AT_const_value", () => {
+  test("data1 0xff for a signed char is -1", () => {
+    const r = lowerConstValue(0xffn, 1, true, false);
+    expect(locParamText(r.loc!)).toBe("const -0x1");
+    expect(r.loc!.flags).toBe(0x3);
+  });
+  test("data1 0xff for an unsigned char is 255", () => {
+    expect(locParamText(lowerConstValue(0xffn, 1, false, false).loc!)).toBe("const 0xff");
+  });
+  test("64-bit values use two words", () => {
+    const r = lowerConstValue(0x100000000n, 8, false, false);
+    expect(r.loc!.values).toEqual([0, 1]);
+  });
+  test("block of 4 bytes, big endian", () => {
+    expect(locParamText(lowerConstBlock(Uint8Array.from([0, 0, 1, 2]), 4, false, false).loc!)).toBe("const 0x102");
+  });
+  test("block longer than 8 bytes is unknown", () => {
+    expect(lowerConstBlock(new Uint8Array(12), 12, false, true).cause).toBeDefined();
+  });
+});
