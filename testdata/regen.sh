@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# Rebuild every fixture object in testdata/obj from testdata/src.
+#
+#   testdata/regen.sh            # all toolchains found on PATH
+#
+# Objects:     obj/<topic>-<compiler>-O2-dwarf<4|5>-<arch>.o        (ET_REL)
+# Executables: obj/all-<compiler>-O2-dwarf<4|5>-<arch>              (-no-pie, ET_EXEC)
+#              obj/all-<compiler>-O2-dwarf<4|5>-<arch>-pie          (-pie, ET_DYN)
+# Compressed:  obj/inline-<compiler>-O2-dwarf5-x86_64-<zlib|zstd>.o (SHF_COMPRESSED .debug_*)
+# Versions:    obj/VERSIONS.txt
+#
+# Deterministic: sources are compiled from testdata/src by relative name with
+# -ffile-prefix-map mapping the checkout to /btfgen/testdata/src, so no object
+# depends on where the checkout lives; LC_ALL=C, SOURCE_DATE_EPOCH fixed.
+# Builds sequentially (the machine is shared).
+set -euo pipefail
+export LC_ALL=C SOURCE_DATE_EPOCH=0 TZ=UTC
+
+here=$(cd "$(dirname "$0")" && pwd)
+src=$here/src
+out=$here/obj
+mapped=/btfgen/testdata/src
+
+topics=(inline const stack struct16 nested clones entryval variadic addr float types main)
+
+# name|arch|compile command|link command|version command
+toolchains=(
+  "gcc12|x86_64|gcc|gcc|gcc --version"
+  "clang14|x86_64|clang-14|clang-14|clang-14 --version"
+  "clang19|x86_64|clang-19|clang-19|clang-19 --version"
+  "gcc12|aarch64|aarch64-linux-gnu-gcc|aarch64-linux-gnu-gcc|aarch64-linux-gnu-gcc --version"
+  "clang19|aarch64|clang-19 --target=aarch64-linux-gnu|clang-19 --target=aarch64-linux-gnu|clang-19 --version"
+)
+
+common_flags=(-O2 -g -Wall -Wextra -Werror -fno-ident
+              "-ffile-prefix-map=$src=$mapped" "-fdebug-prefix-map=$src=$mapped")
+
+mkdir -p "$out"
+rm -f "$out"/*.o "$out"/all-* "$out"/VERSIONS.txt
+cd "$src"
+
+{
+  echo "# Toolchains used by testdata/regen.sh (first line of --version)"
+  echo "# host: $(uname -m), binutils: $(ld --version | head -1)"
+} > "$out/VERSIONS.txt"
+
+for tc in "${toolchains[@]}"; do
+  IFS='|' read -r name arch cc ld vers <<<"$tc"
+  first=${cc%% *}
+  if ! command -v "$first" >/dev/null; then
+    echo "regen: $first not found, skipping $name/$arch" >&2
+    echo "$name $arch: SKIPPED ($first not found)" >> "$out/VERSIONS.txt"
+    continue
+  fi
+  echo "$name $arch: $($vers | head -1)" >> "$out/VERSIONS.txt"
+  for dw in 4 5; do
+    tag="$name-O2-dwarf$dw-$arch"
+    objs=()
+    for t in "${topics[@]}"; do
+      o="$out/$t-$tag.o"
+      # shellcheck disable=SC2086
+      $cc "${common_flags[@]}" -gdwarf-$dw -frandom-seed="$t" -c "$t.c" -o "$o"
+      objs+=("$o")
+    done
+    # One executable per toolchain/variant: ET_EXEC and ET_DYN.
+    # shellcheck disable=SC2086
+    if $ld -no-pie -Wl,--build-id=sha1 "${objs[@]}" -o "$out/all-$tag" 2>/tmp/regen-ld.$$; then
+      # shellcheck disable=SC2086
+      $ld -pie -Wl,--build-id=sha1 "${objs[@]}" -o "$out/all-$tag-pie"
+    else
+      # shellcheck disable=SC2086
+      if $ld -static -no-pie -Wl,--build-id=sha1 "${objs[@]}" -o "$out/all-$tag" 2>>/tmp/regen-ld.$$; then
+        echo "$name $arch dwarf$dw: linked -static (no dynamic sysroot), no PIE variant" >> "$out/VERSIONS.txt"
+      else
+        echo "$name $arch dwarf$dw: NOT LINKED: $(head -1 /tmp/regen-ld.$$)" >> "$out/VERSIONS.txt"
+      fi
+    fi
+    rm -f /tmp/regen-ld.$$
+  done
+  # Compressed debug sections: one object per supported -gz kind (x86_64 only).
+  if [ "$arch" = x86_64 ]; then
+    for gz in zlib zstd; do
+      # shellcheck disable=SC2086
+      if $cc "${common_flags[@]}" -gdwarf-5 -frandom-seed=inline -gz=$gz -c inline.c \
+           -o "$out/inline-$name-O2-dwarf5-$arch-$gz.o" 2>/dev/null; then :; else
+        echo "$name $arch: -gz=$gz unsupported" >> "$out/VERSIONS.txt"
+      fi
+    done
+  fi
+done
+
+echo "llvm-dwarfdump (oracle): $(llvm-dwarfdump-19 --version 2>/dev/null | grep -m1 'LLVM version' | sed 's/^ *//')" >> "$out/VERSIONS.txt"
+du -sh "$out" >&2
