@@ -1,0 +1,183 @@
+/**
+ * From the DWARF record stream to lowered sites: for every inline site and
+ * every out-of-line function entry, the ELF section and offset of its
+ * address and one {@link LocParam} (or a cause for its absence) per origin
+ * parameter slot. Pure data in, data out; the emitter and the `sites`
+ * printer both start from here.
+ */
+import {
+  ADDR_NONE, FUNC_OPTIMIZED, FUNC_VARIADIC, LOC_ABSENT, LOC_CONST_BLOCK, LOC_CONST_S, LOC_CONST_U,
+  LOC_EXPR, LOC_LIST_NO_ENTRY, LOC_NO_ADDR, NONE, SITE_FUNC, type DwarfRecords,
+} from "../dwarf/records.js";
+import { lowerConstBlock, lowerConstValue, lowerExpr, type Lowered, type LowerContext } from "./expr.js";
+import type { LocParam } from "./locparam.js";
+
+/** How addresses of the object map to ELF sections (built from the ELF by the caller). */
+export interface AddressMap {
+  /** ET_REL: addresses name no load-time location, so DW_OP_addr is unknown. */
+  relocatable: boolean;
+  /** Lowest non-zero sh_addr of the SHF_ALLOC sections (FORMAT.md 3.1). */
+  loadBase: bigint;
+  littleEndian: boolean;
+  /** The SHF_ALLOC section holding `addr`, with its start address. */
+  sectionOf(addr: bigint): { name: string; addr: bigint } | undefined;
+}
+
+/** Size and signedness of a parameter's type, 0/false when unknown. */
+export interface ParamTypeInfo {
+  size: number;
+  signed: boolean;
+}
+
+/** One site after lowering. */
+export interface LoweredSite {
+  /** SITE_INLINE or SITE_FUNC. */
+  kind: number;
+  /** Row of the origin in `records.funcs`. */
+  func: number;
+  name: string;
+  addr: bigint;
+  /** ELF section holding the address, "" when none does. */
+  section: string;
+  /** addr minus the section start. */
+  offset: bigint;
+  /** Name of the enclosing out-of-line function and the site's offset in it. */
+  caller: string;
+  callerOffset: bigint;
+  /** One slot per origin parameter (`...` included); null = no location. */
+  params: (LocParam | null)[];
+  /** Why a slot is null (parallel to params). */
+  causes: (string | undefined)[];
+}
+
+/** Counts for `btfgen stats`. */
+export interface LowerStats {
+  inlineSites: number;
+  funcSites: number;
+  /** Sites without an entry address (dropped from the output). */
+  noAddress: number;
+  /** Sites whose address lies in no ELF section (dropped). */
+  noSection: number;
+  full: number;
+  partial: number;
+  none: number;
+  /** Sites of functions without parameters. */
+  noParams: number;
+  /** Missing locations by cause (DWARF operation or attribute form). */
+  causes: Map<string, number>;
+}
+
+const decoder = new TextDecoder();
+
+/** Reads interned strings of one record stream, caching decoded names. */
+export class StringReader {
+  private cache = new Map<number, string>();
+  constructor(private readonly blob: Uint8Array) {}
+  get(id: number): string {
+    if (id === 0 || id === NONE) return "";
+    let s = this.cache.get(id);
+    if (s === undefined) {
+      let end = id;
+      while (end < this.blob.length && this.blob[end] !== 0) end++;
+      s = decoder.decode(this.blob.subarray(id, end));
+      this.cache.set(id, s);
+    }
+    return s;
+  }
+}
+
+const toAddr = (lo: number, hi: number) => (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
+
+/**
+ * Lowers every site of `rec`. Sites with no address or outside every
+ * section are counted and left out; everything else keeps one slot per
+ * origin parameter.
+ */
+export function lowerSites(
+  rec: DwarfRecords,
+  map: AddressMap,
+  paramInfo: (paramRow: number) => ParamTypeInfo,
+  opts: { optimizedOnly?: boolean } = {},
+): { sites: LoweredSite[]; stats: LowerStats } {
+  const { sites: S, funcs: F, locs: L, units: U } = rec;
+  const strings = new StringReader(rec.strings);
+  const stats: LowerStats = {
+    inlineSites: 0, funcSites: 0, noAddress: 0, noSection: 0,
+    full: 0, partial: 0, none: 0, noParams: 0, causes: new Map(),
+  };
+  const miss = (cause: string) => stats.causes.set(cause, (stats.causes.get(cause) ?? 0) + 1);
+  const out: LoweredSite[] = [];
+  const relocateAddr = (a: bigint): { value: bigint; relative: boolean } | undefined => {
+    if (map.relocatable) return undefined;
+    const sec = map.sectionOf(a);
+    if (!sec) return undefined;
+    return sec.addr === 0n ? { value: a, relative: false } : { value: a - map.loadBase, relative: true };
+  };
+
+  for (let i = 0; i < S.count; i++) {
+    const kind = S.kind[i];
+    const f = S.func[i];
+    // Out-of-line functions belong in func_info only when the optimiser changed them.
+    if (kind === SITE_FUNC && opts.optimizedOnly !== false && !(F.flags[f] & FUNC_OPTIMIZED)) continue;
+    if (kind === SITE_FUNC) stats.funcSites++;
+    else stats.inlineSites++;
+    if (S.addrSource[i] === ADDR_NONE) {
+      stats.noAddress++;
+      continue;
+    }
+    const addr = toAddr(S.addrLo[i], S.addrHi[i]);
+    const sec = map.sectionOf(addr);
+    if (!sec) {
+      stats.noSection++;
+      continue;
+    }
+    const callerAddr = S.caller[i] === NONE ? undefined : toAddr(S.callerLo[i], S.callerHi[i]);
+    const atFunctionEntry = kind === SITE_FUNC || callerAddr === addr;
+    const unit = S.unit[i];
+    const nParams = F.paramCount[f];
+    const params: (LocParam | null)[] = new Array(nParams);
+    const causes: (string | undefined)[] = new Array(nParams);
+    let known = 0;
+    for (let p = 0; p < nParams; p++) {
+      const row = S.locStart[i] + p;
+      const paramRow = F.paramStart[f] + p;
+      const variadic = p === nParams - 1 && (F.flags[f] & FUNC_VARIADIC) !== 0;
+      const r = variadic ? { cause: "variadic" } : lowerOne(rec, row, paramInfo(paramRow), {
+        addrSize: U.addrSize[unit], littleEndian: map.littleEndian, size: 0, relocateAddr, atFunctionEntry,
+      });
+      params[p] = r.loc ?? null;
+      causes[p] = r.cause;
+      if (r.loc) known++;
+      else if (!variadic) miss(r.cause);
+    }
+    const counted = nParams - ((F.flags[f] & FUNC_VARIADIC) !== 0 ? 1 : 0);
+    if (counted === 0) stats.noParams++;
+    else if (known === counted) stats.full++;
+    else if (known === 0) stats.none++;
+    else stats.partial++;
+    out.push({
+      kind, func: f, name: strings.get(F.name[f]), addr, section: sec.name, offset: addr - sec.addr,
+      caller: S.caller[i] === NONE ? "" : strings.get(F.name[S.caller[i]]),
+      callerOffset: callerAddr === undefined ? 0n : addr - callerAddr,
+      params, causes,
+    });
+  }
+  return { sites: out, stats };
+}
+
+function lowerOne(rec: DwarfRecords, row: number, info: ParamTypeInfo, ctx: LowerContext): Lowered {
+  const L = rec.locs;
+  const ctxSized = { ...ctx, size: info.size };
+  switch (L.kind[row]) {
+    case LOC_ABSENT: return { cause: "no parameter DIE" };
+    case LOC_LIST_NO_ENTRY: return { cause: "location list gap" };
+    case LOC_NO_ADDR: return { cause: "no address" };
+    case LOC_EXPR: return lowerExpr(rec.exprs.subarray(L.exprOff[row], L.exprOff[row] + L.exprLen[row]), ctxSized);
+    case LOC_CONST_U:
+    case LOC_CONST_S:
+      return lowerConstValue(toAddr(L.valLo[row], L.valHi[row]), info.size, info.signed, L.kind[row] === LOC_CONST_S);
+    case LOC_CONST_BLOCK:
+      return lowerConstBlock(rec.exprs.subarray(L.exprOff[row], L.exprOff[row] + L.exprLen[row]), info.size, info.signed, ctx.littleEndian);
+    default: return { cause: "unknown location kind" };
+  }
+}
