@@ -11,7 +11,7 @@ struct ctx { long a; long b; long c; int flags; };
 /* partial inlining: cheap early exit inlined, heavy body -> big.part.0 */
 static int big(struct ctx *c, int n)
 {
-	if (!c || n <= 0)
+	if (__builtin_expect(!c || n <= 0, 1))
 		return 0;
 	long acc = 0;
 	for (int i = 0; i < n; i++) {
@@ -20,18 +20,33 @@ static int big(struct ctx *c, int n)
 			sink_l(acc);
 		acc ^= c->c << (i & 7);
 		sink_i(i);
+		if (acc > 1000) {
+			sink_l(acc / 3);
+			sink_l(acc % 7);
+			acc -= c->b * 5;
+		}
+		switch (acc & 3) {
+		case 0: sink_i(10); break;
+		case 1: sink_l(acc * 11); break;
+		case 2: sink_l(c->c + acc); break;
+		default: sink_i(c->flags); break;
+		}
 	}
 	c->a = acc;
 	sink_l(acc);
 	sink_l(acc * 3);
+	sink_l(acc * 5 + c->b);
+	sink_l(acc * 7 + c->c);
 	return (int)acc;
 }
 
 /* isra: only one field of the struct is read -> field passed directly */
 static NOINLINE long only_b(struct ctx *c, long k)
 {
+	long b = c->b;
 	sink_l(k);
-	return c->b * k;
+	sink_l(b);
+	return b * k;
 }
 
 /* constprop: always called with mode == 4 */
@@ -80,6 +95,8 @@ NOINLINE long clones_callers(struct ctx *c, int n)
 	long r = big(c, n);
 	r += big(c, n + 1);
 	r += big(c, 3);
+	r += big(c, n * 2);
+	r += big(c, n - 1);
 	r += only_b(c, n);
 	r += only_b(c, 11);
 	r += with_mode(r, 4);
