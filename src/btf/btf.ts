@@ -1,0 +1,175 @@
+/**
+ * A BTF object: its types, its strings, and (for split BTF) the base it
+ * continues.
+ *
+ * Split BTF is explicit (FORMAT.md 2): a split's first type id is
+ * `base.nrTypes` (ids 1..nrTypes-1 belong to the chain below it) and its string
+ * offsets start at the base's string end. Multi-split chains (vmlinux ←
+ * module ← module.func_info) work the same way at every level. A base is never
+ * mutated by its splits.
+ */
+import { NotFoundError } from "../errors.js";
+import { BTF_KIND_UNKN, type Kind, type LayoutEntry, type Profile } from "./kinds.js";
+import type { BtfType, StrOff, TypeId } from "./model.js";
+import { StringTable } from "./strings.js";
+
+/** Options of {@link Btf}'s constructor. */
+export interface BtfOptions {
+  /** Base BTF for a split; ids and string offsets continue after it. */
+  base?: Btf;
+  /** Byte order to write by default (default: the base's, else little). */
+  endian?: "little" | "big";
+  /** Wire profile (default: the base's, else v2). */
+  profile?: Profile;
+  /** Write a layout section by default (default: false). */
+  hasLayout?: boolean;
+  /** The string table to use (default: a new one continuing the base's). */
+  strings?: StringTable;
+}
+
+/**
+ * A BTF type graph. `types[i]` has id `firstTypeId + i`; `typeById` walks the
+ * base chain for smaller ids.
+ */
+export class Btf {
+  /** The BTF this one is split on, if any. */
+  readonly base?: Btf;
+  /** Id of `types[0]`: 1 for a base BTF, `base.nrTypes` for a split. */
+  readonly firstTypeId: TypeId;
+  /** First string offset owned by this BTF (`base`'s string end, or 0). */
+  readonly startStrOff: StrOff;
+  /** This BTF's own types; index = id - firstTypeId. */
+  readonly types: BtfType[] = [];
+  /** String table; continues the base's for a split. */
+  readonly strings: StringTable;
+  /** Byte order the data was read in, and the writer's default. */
+  endian: "little" | "big";
+  /** Wire profile read or intended; the writer's default. */
+  profile: Profile;
+  /** Whether a layout section was read / will be written by default. */
+  hasLayout: boolean;
+  /** The layout entries as read (kept for exact round trip); undefined if none. */
+  layout?: LayoutEntry[];
+  /** Header length the data was read with (24 or 32; others are normalised). */
+  hdrLen?: number;
+
+  private nameIndex?: Map<string, TypeId[]>;
+  private indexedUpTo = 0;
+
+  /** Creates an empty BTF (with a base: an empty split). */
+  constructor(opts: BtfOptions = {}) {
+    this.base = opts.base;
+    this.firstTypeId = opts.base ? opts.base.nrTypes : 1;
+    this.strings = opts.strings ?? new StringTable(opts.base?.strings);
+    this.startStrOff = this.strings.start;
+    this.endian = opts.endian ?? opts.base?.endian ?? "little";
+    this.profile = opts.profile ?? opts.base?.profile ?? "v2";
+    this.hasLayout = opts.hasLayout ?? false;
+  }
+
+  /** Number of type ids in use in the chain, counting void: the next id `add` returns. */
+  get nrTypes(): number {
+    return this.firstTypeId + this.types.length;
+  }
+
+  /** True if `id` is this BTF's own (not the base's). */
+  owns(id: TypeId): boolean {
+    return id >= this.firstTypeId && id < this.nrTypes;
+  }
+
+  /**
+   * The type with id `id` anywhere in the chain.
+   * @throws NotFoundError for 0 (void) and ids out of range
+   */
+  typeById(id: TypeId): BtfType {
+    const t = this.maybeType(id);
+    if (!t) throw new NotFoundError(`type id ${id} out of range (1..${this.nrTypes - 1})`, { typeId: id });
+    return t;
+  }
+
+  /** Like {@link typeById} but undefined for void and unknown ids. */
+  maybeType(id: TypeId): BtfType | undefined {
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    let b: Btf | undefined = this;
+    while (b) {
+      if (id >= b.firstTypeId) return b.types[id - b.firstTypeId];
+      b = b.base;
+    }
+    return undefined;
+  }
+
+  /** The string at `off` anywhere in the chain. */
+  str(off: StrOff): string {
+    return this.strings.get(off);
+  }
+
+  /** Name of type `id` (`""` for void and anonymous types). */
+  nameOf(id: TypeId): string {
+    if (id === 0) return "";
+    return this.strings.get(this.typeById(id).nameOff);
+  }
+
+  /** Appends a type and returns its id. The caller keeps its references valid. */
+  add(type: BtfType): TypeId {
+    this.types.push(type);
+    return this.nrTypes - 1;
+  }
+
+  /** Adds (or finds) a string; shorthand for `strings.add`. */
+  addStr(s: string): StrOff {
+    return this.strings.add(s);
+  }
+
+  /**
+   * Ids of the named types called `name` in the chain (base first), optionally
+   * only of `kind`. The index is built on first use and extended as types are added.
+   */
+  findAllByName(name: string, kind?: Kind): TypeId[] {
+    const fromBase = this.base ? this.base.findAllByName(name, kind) : [];
+    const idx = this.buildNameIndex();
+    const own = idx.get(name) ?? [];
+    const filtered = kind === undefined ? own : own.filter((id) => this.typeById(id).kind === kind);
+    return fromBase.length ? fromBase.concat(filtered) : filtered;
+  }
+
+  /** The first type called `name` (of `kind` if given) in the chain, or undefined. */
+  findByName(name: string, kind?: Kind): TypeId | undefined {
+    return this.findAllByName(name, kind)[0];
+  }
+
+  /** Iterates `[id, type]` of this BTF's own types. */
+  *entries(): IterableIterator<[TypeId, BtfType]> {
+    for (let i = 0; i < this.types.length; i++) yield [this.firstTypeId + i, this.types[i]];
+  }
+
+  /** The chain from the root base to this BTF. */
+  chain(): Btf[] {
+    const out: Btf[] = [];
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    let b: Btf | undefined = this;
+    while (b) {
+      out.unshift(b);
+      b = b.base;
+    }
+    return out;
+  }
+
+  private buildNameIndex(): Map<string, TypeId[]> {
+    const idx = (this.nameIndex ??= new Map());
+    for (; this.indexedUpTo < this.types.length; this.indexedUpTo++) {
+      const t = this.types[this.indexedUpTo];
+      if (t.nameOff === 0 || t.kind === BTF_KIND_UNKN) continue;
+      let name: string;
+      try {
+        name = this.strings.get(t.nameOff);
+      } catch {
+        continue;
+      }
+      const id = this.firstTypeId + this.indexedUpTo;
+      const list = idx.get(name);
+      if (list) list.push(id);
+      else idx.set(name, [id]);
+    }
+    return idx;
+  }
+}
