@@ -3,8 +3,8 @@
  * type, driven by {@link KIND_INFO} (`typeFields`, `elems`) so a new kind
  * only needs its table row.
  */
-import { BTF_KIND_UNKN, kindShape, type KindShape } from "./kinds.js";
-import { isRfcV1Shape, type BtfType, type StrOff, type TypeId } from "./model.js";
+import { BTF_KIND_FUNC, BTF_KIND_UNKN, BTF_TYPE_SIZE, kindShape, type KindShape } from "./kinds.js";
+import { isRfcV1Shape, vlenOf, type BtfType, type StrOff, type TypeId } from "./model.js";
 
 type Rec = Record<string, unknown>;
 
@@ -85,3 +85,11 @@ export function cloneType<T extends BtfType>(t: T): T {
   return out as T;
 }
 
+
+/** Bytes the type occupies on the wire, `struct btf_type` included (sized by the kind table). */
+export function recordSize(t: BtfType): number {
+  if (t.kind === BTF_KIND_UNKN) return BTF_TYPE_SIZE + t.data.length;
+  const shape = shapeOf(t);
+  const vlen = t.kind === BTF_KIND_FUNC ? 0 : vlenOf(t);
+  return BTF_TYPE_SIZE + shape.infoSize + vlen * shape.elemSize;
+}

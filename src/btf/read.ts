@@ -1,0 +1,525 @@
+/**
+ * Parsing raw BTF bytes into a {@link Btf}.
+ *
+ * ```
+ * 0       2    3     4        8         12        16       20       24          28          32
+ * | magic | ver | flags | hdr_len | type_off | type_len | str_off | str_len | layout_off | layout_len |
+ *                                  (offsets relative to the end of the header; layout: hdr_len >= 32)
+ * ```
+ *
+ * Byte order is decided once from the magic (0xeB9F read either way). Every
+ * read is bounds-checked up front (header, section ranges, then each type
+ * record as a whole), so corrupt input ends in a {@link TruncatedError} or
+ * {@link MalformedError} carrying file/section/offset/type id, never in a
+ * `RangeError`, a crash or a hang.
+ *
+ * Profile detection (FORMAT.md 3), in order:
+ *  1. `options.profile` when given;
+ *  2. a layout section (or, for a split without one, its immediate base having
+ *     one, which libbpf would fall back to) means `v2`;
+ *  3. otherwise the info word is read with the bit fields both profiles share
+ *     (kind bits 24-28, vlen bits 0-15, reserved bits must be zero); if a LOC
+ *     kind appears the BTF is `rfc-v1` (v2 func_info always carries a layout),
+ *     else it is reported as `v2` — with no LOC kind the two are the same bytes.
+ *
+ * Unknown kinds (above {@link BTF_KIND_MAX}, or above `maxKnownKind`) are
+ * skipped with the layout's `info_sz + vlen * elem_sz` when
+ * `unknownKinds: "skip"` (the default) and kept as {@link UnknownType}
+ * records so ids stay intact; without a layout they are a MalformedError.
+ */
+import { MalformedError, TruncatedError, UnsupportedError, type ErrorLocation } from "../errors.js";
+import { Btf } from "./btf.js";
+import {
+  BTF_HDR_LEN,
+  BTF_HDR_LEN_LAYOUT,
+  BTF_KIND_ARRAY,
+  BTF_KIND_CONST,
+  BTF_KIND_DATASEC,
+  BTF_KIND_DECL_TAG,
+  BTF_KIND_ENUM,
+  BTF_KIND_ENUM64,
+  BTF_KIND_FLOAT,
+  BTF_KIND_FUNC,
+  BTF_KIND_FUNC_PROTO,
+  BTF_KIND_FWD,
+  BTF_KIND_INT,
+  BTF_KIND_LOC_PARAM,
+  BTF_KIND_LOC_PROTO,
+  BTF_KIND_LOCSEC,
+  BTF_KIND_MAX,
+  BTF_KIND_PTR,
+  BTF_KIND_RESTRICT,
+  BTF_KIND_STRUCT,
+  BTF_KIND_TYPE_TAG,
+  BTF_KIND_TYPEDEF,
+  BTF_KIND_UNION,
+  BTF_KIND_UNKN,
+  BTF_KIND_VAR,
+  BTF_KIND_VOLATILE,
+  BTF_LAYOUT_ENTRY_SIZE,
+  BTF_MAGIC,
+  BTF_TYPE_SIZE,
+  BTF_VERSION,
+  kindName,
+  kindShape,
+  type Kind,
+  type LayoutEntry,
+  type Profile,
+} from "./kinds.js";
+import type { BtfType, Member, TypeId } from "./model.js";
+import { StringTable } from "./strings.js";
+import { forEachStrRef, forEachTypeRef, recordSize } from "./visit.js";
+
+/** Options of {@link parseBtf}. */
+export interface ParseOptions {
+  /** Base BTF when the bytes are a split BTF. */
+  base?: Btf;
+  /** File name, for error messages. */
+  file?: string;
+  /** Section name, for error messages (default `.BTF`). */
+  section?: string;
+  /** Force the wire profile instead of detecting it. */
+  profile?: Profile;
+  /**
+   * What to do with a record of an unknown kind when a layout section can size
+   * it: `"skip"` (default) keeps it as an UNKNOWN record, `"error"` throws
+   * UnsupportedError. Without a layout an unknown kind is always MalformedError.
+   */
+  unknownKinds?: "error" | "skip";
+  /**
+   * Highest kind to decode (default {@link BTF_KIND_MAX}); higher kinds count
+   * as unknown. Lets tests play a reader that predates kinds 20-22.
+   */
+  maxKnownKind?: number;
+  /** Check type ids, string offsets and reference loops (default true). */
+  validate?: boolean;
+}
+
+/** The fixed header fields, as read. */
+export interface BtfHeader {
+  littleEndian: boolean;
+  version: number;
+  flags: number;
+  hdrLen: number;
+  typeOff: number;
+  typeLen: number;
+  strOff: number;
+  strLen: number;
+  /** 0/0 when hdr_len < 32. */
+  layoutOff: number;
+  layoutLen: number;
+}
+
+/** Kinds whose single `type` reference is followed when resolving a type. */
+const CHAIN_KINDS: ReadonlySet<number> = new Set([
+  BTF_KIND_PTR,
+  BTF_KIND_TYPEDEF,
+  BTF_KIND_VOLATILE,
+  BTF_KIND_CONST,
+  BTF_KIND_RESTRICT,
+  BTF_KIND_TYPE_TAG,
+  BTF_KIND_ARRAY,
+  BTF_KIND_FUNC,
+  BTF_KIND_VAR,
+  BTF_KIND_DECL_TAG,
+]);
+
+/**
+ * Reads and checks the BTF header.
+ * @throws TruncatedError, MalformedError, UnsupportedError
+ */
+export function readBtfHeader(bytes: Uint8Array, where: ErrorLocation = {}): BtfHeader {
+  const at = (offset: number): ErrorLocation => ({ ...where, offset });
+  if (bytes.length < 8) throw new TruncatedError(`BTF header needs 8 bytes, have ${bytes.length}`, at(0));
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let le: boolean;
+  if (dv.getUint16(0, true) === BTF_MAGIC) le = true;
+  else if (dv.getUint16(0, false) === BTF_MAGIC) le = false;
+  else throw new MalformedError(`bad BTF magic 0x${dv.getUint16(0, true).toString(16)}`, at(0));
+  const version = bytes[2];
+  const flags = bytes[3];
+  if (version !== BTF_VERSION) throw new UnsupportedError(`BTF version ${version}`, at(2));
+  if (flags !== 0) throw new UnsupportedError(`BTF header flags 0x${flags.toString(16)}`, at(3));
+  const hdrLen = dv.getUint32(4, le);
+  if (hdrLen < BTF_HDR_LEN || (hdrLen > BTF_HDR_LEN && hdrLen < BTF_HDR_LEN_LAYOUT) || hdrLen % 4 !== 0) {
+    throw new MalformedError(`bad BTF hdr_len ${hdrLen}`, at(4));
+  }
+  if (hdrLen > bytes.length) throw new TruncatedError(`BTF header of ${hdrLen} bytes, have ${bytes.length}`, at(4));
+  for (let i = BTF_HDR_LEN_LAYOUT; i < hdrLen; i++) {
+    if (bytes[i] !== 0) throw new UnsupportedError(`unknown BTF header field at ${i} is not zero`, at(i));
+  }
+  const u = (o: number) => dv.getUint32(o, le);
+  const h: BtfHeader = {
+    littleEndian: le,
+    version,
+    flags,
+    hdrLen,
+    typeOff: u(8),
+    typeLen: u(12),
+    strOff: u(16),
+    strLen: u(20),
+    layoutOff: hdrLen >= BTF_HDR_LEN_LAYOUT ? u(24) : 0,
+    layoutLen: hdrLen >= BTF_HDR_LEN_LAYOUT ? u(28) : 0,
+  };
+  const body = bytes.length - hdrLen;
+  const secs: [string, number, number, number][] = [
+    ["type", h.typeOff, h.typeLen, 8],
+    ["string", h.strOff, h.strLen, 16],
+  ];
+  if (h.layoutLen > 0) secs.push(["layout", h.layoutOff, h.layoutLen, 24]);
+  for (const [name, off, len, field] of secs) {
+    if (off + len > body) {
+      throw new TruncatedError(`BTF ${name} section [${off}, ${off + len}) beyond data end ${body}`, at(field));
+    }
+  }
+  if (h.typeOff % 4 !== 0) throw new MalformedError(`BTF type section offset ${h.typeOff} not 4-aligned`, at(8));
+  if (h.typeLen % 4 !== 0) throw new MalformedError(`BTF type section length ${h.typeLen} not a multiple of 4`, at(12));
+  if (h.layoutLen > 0 && h.layoutOff % 4 !== 0) {
+    throw new MalformedError(`BTF layout section offset ${h.layoutOff} not 4-aligned`, at(24));
+  }
+  if (h.layoutLen % BTF_LAYOUT_ENTRY_SIZE !== 0) {
+    throw new MalformedError(`BTF layout section length ${h.layoutLen} not a multiple of 4`, at(28));
+  }
+  for (let i = 0; i < secs.length; i++) {
+    for (let j = i + 1; j < secs.length; j++) {
+      const [an, ao, al] = secs[i];
+      const [bn, bo, bl] = secs[j];
+      if (al > 0 && bl > 0 && ao < bo + bl && bo < ao + al) {
+        throw new MalformedError(`BTF ${an} and ${bn} sections overlap`, at(secs[j][3]));
+      }
+    }
+  }
+  return h;
+}
+
+/**
+ * Parses raw BTF (a `.BTF` section or a raw `.btf` file).
+ * @throws TruncatedError, MalformedError, UnsupportedError (all carry file/section/offset/typeId)
+ */
+export function parseBtf(bytes: Uint8Array, options: ParseOptions = {}): Btf {
+  const where: ErrorLocation = { file: options.file, section: options.section ?? ".BTF" };
+  const h = readBtfHeader(bytes, where);
+  const le = h.littleEndian;
+  const base = options.base;
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+
+  // Layout.
+  let layout: LayoutEntry[] | undefined;
+  if (h.layoutLen > 0) {
+    layout = [];
+    const p0 = h.hdrLen + h.layoutOff;
+    for (let p = p0; p < p0 + h.layoutLen; p += BTF_LAYOUT_ENTRY_SIZE) {
+      layout.push({ infoSize: bytes[p], elemSize: bytes[p + 1], flags: dv.getUint16(p + 2, le) });
+    }
+  }
+
+  // Strings.
+  const strStart = h.hdrLen + h.strOff;
+  const strBytes = bytes.subarray(strStart, strStart + h.strLen);
+  if (h.strLen === 0) {
+    if (!base) throw new MalformedError("empty BTF string section", { ...where, offset: strStart });
+  } else {
+    if (strBytes[h.strLen - 1] !== 0) {
+      throw new MalformedError("BTF string section not NUL-terminated", { ...where, offset: strStart + h.strLen - 1 });
+    }
+    if (!base && strBytes[0] !== 0) {
+      throw new MalformedError("BTF string section does not start with NUL (split BTF without base?)", {
+        ...where,
+        offset: strStart,
+      });
+    }
+  }
+  const strings = new StringTable(base?.strings, strBytes);
+
+  let profile: Profile | undefined = options.profile;
+  if (!profile && (layout || base?.hasLayout)) profile = "v2";
+  const btf = new Btf({ base, strings, endian: le ? "little" : "big", profile: profile ?? "v2", hasLayout: !!layout });
+  btf.layout = layout;
+  btf.hdrLen = h.hdrLen;
+
+  const maxKnown = Math.min(options.maxKnownKind ?? BTF_KIND_MAX, BTF_KIND_MAX);
+  const skipUnknown = (options.unknownKinds ?? "skip") === "skip";
+  // Without a forced profile or layout, decode with the bits both profiles share.
+  const wide = profile === "v2";
+  const kindMask = wide ? 0x7f : 0x1f;
+  const vlenMask = wide ? 0xffffff : 0xffff;
+  const reservedMask = profile === "rfc-v1" ? 0x60ff0000 : wide ? 0 : 0x60ff0000;
+  let sawLoc = false;
+
+  const tStart = h.hdrLen + h.typeOff;
+  const tEnd = tStart + h.typeLen;
+  let p = tStart;
+  while (p < tEnd) {
+    const id = btf.nrTypes;
+    const loc = (offset: number): ErrorLocation => ({ ...where, offset, typeId: id });
+    if (tEnd - p < BTF_TYPE_SIZE) throw new TruncatedError("type record cut short", loc(p));
+    const nameOff = dv.getUint32(p, le);
+    const info = dv.getUint32(p + 4, le);
+    const sizeType = dv.getUint32(p + 8, le);
+    if (info & reservedMask) {
+      throw new MalformedError(`reserved info bits set (0x${info.toString(16)})`, loc(p + 4));
+    }
+    const kind = (info >>> 24) & kindMask;
+    const vlen = info & vlenMask;
+    const kflag = info >>> 31 === 1;
+    const body = p + BTF_TYPE_SIZE;
+
+    if (kind > maxKnown || kind === BTF_KIND_UNKN) {
+      if (!layout) throw new MalformedError(`unknown BTF kind ${kind} and no layout section`, loc(p + 4));
+      if (kind >= layout.length) throw new MalformedError(`BTF kind ${kind} missing from layout`, loc(p + 4));
+      if (!skipUnknown) throw new UnsupportedError(`unknown BTF kind ${kind}`, loc(p + 4));
+      const len = layout[kind].infoSize + vlen * layout[kind].elemSize;
+      if (tEnd - body < len) throw new TruncatedError(`${kindName(kind)} record cut short`, loc(p));
+      btf.add({
+        kind: BTF_KIND_UNKN,
+        nameOff,
+        rawKind: kind,
+        info,
+        sizeType,
+        data: bytes.slice(body, body + len),
+        littleEndian: le,
+      });
+      p = body + len;
+      continue;
+    }
+
+    const k = kind as Kind;
+    const isLoc = k === BTF_KIND_LOC_PARAM || k === BTF_KIND_LOC_PROTO || k === BTF_KIND_LOCSEC;
+    if (isLoc) sawLoc = true;
+    const v1 = isLoc && (profile === "rfc-v1" || (!profile && !wide));
+    const shape = kindShape(k, v1 ? "rfc-v1" : "v2");
+    if (layout && !v1) {
+      const le_ = layout[k];
+      if (!le_ || le_.infoSize !== shape.infoSize || le_.elemSize !== shape.elemSize) {
+        throw new MalformedError(`layout entry of ${kindName(k)} disagrees with its known size`, loc(p + 4));
+      }
+    }
+    const elemCount = shape.elemSize > 0 ? vlen : 0;
+    const len = shape.infoSize + elemCount * shape.elemSize;
+    if (tEnd - body < len) throw new TruncatedError(`${kindName(k)} record cut short`, loc(p));
+    const u32 = (o: number) => dv.getUint32(o, le);
+    const i32 = (o: number) => dv.getInt32(o, le);
+
+    const noFlag = () => {
+      if (kflag) throw new MalformedError(`${kindName(k)} with kind_flag set`, loc(p + 4));
+    };
+    const noVlen = () => {
+      if (vlen !== 0) throw new MalformedError(`${kindName(k)} with vlen ${vlen}`, loc(p + 4));
+    };
+    const noSizeType = () => {
+      if (sizeType !== 0) throw new MalformedError(`${kindName(k)} with non-zero size/type`, loc(p + 8));
+    };
+
+    let t: BtfType;
+    switch (k) {
+      case BTF_KIND_INT: {
+        noFlag();
+        noVlen();
+        const v = u32(body);
+        if (v & 0xf000ff00) throw new MalformedError(`INT with reserved bits set (0x${v.toString(16)})`, loc(body));
+        t = { kind: k, nameOff, size: sizeType, encoding: (v >>> 24) & 0x0f, bitsOffset: (v >>> 16) & 0xff, nrBits: v & 0xff };
+        break;
+      }
+      case BTF_KIND_PTR:
+      case BTF_KIND_TYPEDEF:
+      case BTF_KIND_VOLATILE:
+      case BTF_KIND_CONST:
+      case BTF_KIND_RESTRICT:
+        noFlag();
+        noVlen();
+        t = { kind: k, nameOff, type: sizeType };
+        break;
+      case BTF_KIND_TYPE_TAG:
+        noVlen();
+        t = { kind: k, nameOff, type: sizeType, kindFlag: kflag };
+        break;
+      case BTF_KIND_ARRAY:
+        noFlag();
+        noVlen();
+        noSizeType();
+        t = { kind: k, nameOff, type: u32(body), indexType: u32(body + 4), nelems: u32(body + 8) };
+        break;
+      case BTF_KIND_STRUCT:
+      case BTF_KIND_UNION: {
+        const members: Member[] = new Array(vlen);
+        for (let i = 0, q = body; i < vlen; i++, q += 12) {
+          const off = u32(q + 8);
+          members[i] = kflag
+            ? { nameOff: u32(q), type: u32(q + 4), bitsOffset: off & 0xffffff, bitfieldSize: off >>> 24 }
+            : { nameOff: u32(q), type: u32(q + 4), bitsOffset: off, bitfieldSize: 0 };
+        }
+        t = { kind: k, nameOff, size: sizeType, members, kindFlag: kflag };
+        break;
+      }
+      case BTF_KIND_ENUM: {
+        const values = new Array(vlen);
+        for (let i = 0, q = body; i < vlen; i++, q += 8) {
+          values[i] = { nameOff: u32(q), val: kflag ? i32(q + 4) : u32(q + 4) };
+        }
+        t = { kind: k, nameOff, size: sizeType, signed: kflag, values };
+        break;
+      }
+      case BTF_KIND_ENUM64: {
+        const values = new Array(vlen);
+        for (let i = 0, q = body; i < vlen; i++, q += 12) {
+          const raw = (BigInt(u32(q + 8)) << 32n) | BigInt(u32(q + 4));
+          values[i] = { nameOff: u32(q), val: kflag ? BigInt.asIntN(64, raw) : raw };
+        }
+        t = { kind: k, nameOff, size: sizeType, signed: kflag, values };
+        break;
+      }
+      case BTF_KIND_FWD:
+        noVlen();
+        noSizeType();
+        t = { kind: k, nameOff, union: kflag };
+        break;
+      case BTF_KIND_FUNC:
+        noFlag();
+        t = { kind: k, nameOff, type: sizeType, linkage: vlen };
+        break;
+      case BTF_KIND_FUNC_PROTO: {
+        noFlag();
+        const params = new Array(vlen);
+        for (let i = 0, q = body; i < vlen; i++, q += 8) params[i] = { nameOff: u32(q), type: u32(q + 4) };
+        t = { kind: k, nameOff, ret: sizeType, params };
+        break;
+      }
+      case BTF_KIND_VAR:
+        noFlag();
+        noVlen();
+        t = { kind: k, nameOff, type: sizeType, linkage: u32(body) };
+        break;
+      case BTF_KIND_DATASEC: {
+        noFlag();
+        const vars = new Array(vlen);
+        for (let i = 0, q = body; i < vlen; i++, q += 12) vars[i] = { type: u32(q), offset: u32(q + 4), size: u32(q + 8) };
+        t = { kind: k, nameOff, size: sizeType, vars };
+        break;
+      }
+      case BTF_KIND_FLOAT:
+        noFlag();
+        noVlen();
+        t = { kind: k, nameOff, size: sizeType };
+        break;
+      case BTF_KIND_DECL_TAG:
+        noVlen();
+        t = { kind: k, nameOff, type: sizeType, componentIdx: i32(body), kindFlag: kflag };
+        break;
+      case BTF_KIND_LOC_PARAM:
+        if (v1) {
+          noVlen();
+          t = {
+            kind: k,
+            profile: "rfc-v1",
+            nameOff,
+            size: sizeType | 0,
+            value: kflag
+              ? { lo: u32(body), hi: u32(body + 4) }
+              : { reg: dv.getUint16(body, le), flags: dv.getUint16(body + 2, le), offset: i32(body + 4) },
+          };
+        } else {
+          noFlag();
+          const values = new Array<number>(vlen);
+          for (let i = 0; i < vlen; i++) values[i] = u32(body + 4 + 4 * i);
+          t = { kind: k, nameOff, size: sizeType, flags: u32(body), values };
+        }
+        break;
+      case BTF_KIND_LOC_PROTO: {
+        noFlag();
+        const params = new Array<TypeId>(vlen);
+        for (let i = 0; i < vlen; i++) params[i] = u32(body + 4 * i);
+        t = { kind: k, nameOff, params, type: sizeType };
+        break;
+      }
+      case BTF_KIND_LOCSEC: {
+        noFlag();
+        noSizeType();
+        if (v1) {
+          const entries = new Array(vlen);
+          for (let i = 0, q = body; i < vlen; i++, q += 16) {
+            entries[i] = { nameOff: u32(q), funcProto: u32(q + 4), locProto: u32(q + 8), offset: u32(q + 12) };
+          }
+          t = { kind: k, profile: "rfc-v1", nameOff, entries };
+        } else {
+          const entries = new Array(vlen);
+          for (let i = 0, q = body; i < vlen; i++, q += 12) {
+            entries[i] = { func: u32(q), locProto: u32(q + 4), offset: u32(q + 8) };
+          }
+          t = { kind: k, nameOff, entries };
+        }
+        break;
+      }
+      default: {
+        const never: never = k as never;
+        throw new MalformedError(`unhandled kind ${String(never)}`, loc(p + 4));
+      }
+    }
+    btf.add(t);
+    p = body + len;
+  }
+
+  if (!profile) btf.profile = sawLoc ? "rfc-v1" : "v2";
+  if (options.validate ?? true) validateBtf(btf, where, tStart);
+  return btf;
+}
+
+/**
+ * Checks what the record-by-record parse cannot: every type id in range, every
+ * string offset inside the chain's strings, and no reference loop that does
+ * not pass through a STRUCT/UNION (or another kind that ends type resolution).
+ * @throws MalformedError
+ */
+export function validateBtf(btf: Btf, where: ErrorLocation = {}, typesStart?: number): void {
+  const n = btf.nrTypes;
+  let offsets: number[] | undefined;
+  const loc = (i: number): ErrorLocation => {
+    if (typesStart !== undefined) offsets ??= recordOffsets(btf, typesStart);
+    return { ...where, typeId: btf.firstTypeId + i, offset: offsets?.[i] };
+  };
+  for (let i = 0; i < btf.types.length; i++) {
+    const t = btf.types[i];
+    forEachTypeRef(t, (ref) => {
+      if (!(ref >= 0 && ref < n)) throw new MalformedError(`type id ${ref} out of range (max ${n - 1})`, loc(i));
+    });
+    forEachStrRef(t, (off) => {
+      if (!btf.strings.has(off)) throw new MalformedError(`string offset ${off} out of range`, loc(i));
+    });
+  }
+  // Each chain kind has exactly one outgoing `type` edge, so a walk that meets
+  // a node of its own walk has found a cycle. state: 0 new, -1 done, w>0 on walk w.
+  const state = new Int32Array(btf.types.length);
+  let walk = 0;
+  for (let i = 0; i < btf.types.length; i++) {
+    if (state[i] !== 0) continue;
+    walk++;
+    let j = i;
+    for (;;) {
+      const t = btf.types[j];
+      if (!CHAIN_KINDS.has(t.kind)) break;
+      state[j] = walk;
+      const next = (t as { type: TypeId }).type - btf.firstTypeId;
+      if (next < 0 || next >= btf.types.length) break; // void or base: already valid
+      if (state[next] === walk) throw new MalformedError(`reference loop through type [${next + btf.firstTypeId}]`, loc(j));
+      if (state[next] !== 0) break;
+      j = next;
+    }
+    // Mark the walk done.
+    for (let q = i; q >= 0 && q < btf.types.length && state[q] === walk; ) {
+      state[q] = -1;
+      const t = btf.types[q];
+      if (!CHAIN_KINDS.has(t.kind)) break;
+      q = (t as { type: TypeId }).type - btf.firstTypeId;
+    }
+  }
+}
+
+/** Absolute offset of each record, for error locations. */
+function recordOffsets(btf: Btf, start: number): number[] {
+  const out = new Array<number>(btf.types.length);
+  let p = start;
+  for (let i = 0; i < btf.types.length; i++) {
+    out[i] = p;
+    p += recordSize(btf.types[i]);
+  }
+  return out;
+}
