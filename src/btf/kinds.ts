@@ -352,7 +352,7 @@ export function linkageName(linkage: number, forVar: boolean): string {
       case 0:
         return "static";
       case 1:
-        return "global-alloc";
+        return "global";
       case 2:
         return "extern";
       default:
