@@ -116,7 +116,23 @@ export interface SiteTable {
   unit: Uint32Array;
   /** First row in {@link LocTable}; the site has `func.paramCount[func]` rows. */
   locStart: Uint32Array;
+  /**
+   * Extension: SITE_FUNC: StrId of the concrete instance's own
+   * DW_AT_linkage_name, else DW_AT_name (e.g. `foo.isra.0`); 0 if none and
+   * for SITE_INLINE.
+   */
+  siteName: Uint32Array;
+  /** Extension: SITE_* flags of this row ({@link SITE_OPTIMIZED}). */
+  flags: Uint8Array;
 }
+
+/**
+ * Extension, {@link SiteTable.flags}: this out-of-line instance itself has
+ * DW_AT_calling_convention DW_CC_nocall or a clone name
+ * (`.isra.`/`.constprop.`/`.part.`/`.cold`). FUNC_OPTIMIZED on its FuncTable
+ * row is the OR over all instances of that origin.
+ */
+export const SITE_OPTIMIZED = 0x1;
 
 /** Values of {@link LocTable.kind}. */
 export const LOC_ABSENT = 0;        // the instance has no formal parameter for this origin slot
@@ -126,6 +142,8 @@ export const LOC_CONST_S = 3;       // DW_AT_const_value, sdata form
 export const LOC_CONST_BLOCK = 4;   // DW_AT_const_value, block form (bytes in exprs)
 export const LOC_LIST_NO_ENTRY = 5; // location list with no entry covering the site address
 export const LOC_NO_ADDR = 6;       // the site has no address to evaluate a location list at
+/** Extension: the instance has the formal parameter but neither DW_AT_location nor DW_AT_const_value (optimised out). */
+export const LOC_NONE = 7;
 
 /** One row per origin parameter slot of each site. */
 export interface LocTable {

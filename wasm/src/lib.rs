@@ -1,3 +1,219 @@
-//! placeholder
+//! btfgen's DWARF reader, compiled to wasm32 and driven from `src/dwarf/`.
+//!
+//! ABI (plain `extern "C"`, no wasm-bindgen):
+//! 1. `alloc(len)` per debug section; TS writes the bytes there, then
+//!    `set_section(id, ptr, len)` (ids: [`sections::SECTION_NAMES`]).
+//! 2. `init(little_endian)` builds the gimli `Dwarf` and the unit index;
+//!    `unit_count()` tells how many `.debug_info` units there are.
+//! 3. `walk(from, to, flags)` over unit indices `[from, to)`; flags
+//!    `WALK_SITES` (1, also when 0) and/or `WALK_TYPES` (2).
+//! 4. `result()` points at `2 * n` u32: (pointer, element count) per column
+//!    named in `column_names()` (`table.field:type,` list), the last column
+//!    being the whole string blob.
+//! Every export returning a status gives 0 for success, 1 for an error whose
+//! text, section and offset `error()` describes. Nothing panics on bad
+//! input: gimli reports errors and every index here is checked.
+
+mod addr;
+mod columns;
+mod expr;
+mod funcs;
+mod loc;
+mod sections;
+mod sites;
+mod strings;
+mod types;
+
+use std::alloc::{alloc, dealloc as free, Layout};
+
+use columns::Out;
+use funcs::Funcs;
+use sections::{Ctx, Fail};
+
+/// Walk flag: inline and out-of-line sites with their funcs/params/locs.
+pub const WALK_SITES: u32 = 1;
+/// Walk flag: the type DIE table.
+pub const WALK_TYPES: u32 = 2;
+
+struct State {
+    raw: [(u32, u32); 12],
+    ctx: Option<Ctx>,
+    out: Out,
+    funcs: Funcs,
+    descriptor: Vec<u32>,
+    names: String,
+    /// msg ptr, msg len, section ptr, section len, offset lo, offset hi.
+    error: Vec<u32>,
+    error_msg: String,
+    error_section: String,
+}
+
+static mut STATE: Option<State> = None;
+
+fn state() -> &'static mut State {
+    // SAFETY: wasm32-unknown-unknown is single threaded and no export
+    // re-enters another.
+    unsafe {
+        if STATE.is_none() {
+            STATE = Some(State {
+                raw: [(0, 0); 12],
+                ctx: None,
+                out: Out::default(),
+                funcs: Funcs::default(),
+                descriptor: Vec::new(),
+                names: format!("{}blob.strings:u8,", Out::NAMES),
+                error: vec![0; 6],
+                error_msg: String::new(),
+                error_section: String::new(),
+            });
+        }
+        match STATE.as_mut() {
+            Some(s) => s,
+            None => std::process::abort(),
+        }
+    }
+}
+
+fn set_error(st: &mut State, section: String, offset: u64, msg: String) -> u32 {
+    st.error_msg = msg;
+    st.error_section = section;
+    st.error = vec![
+        st.error_msg.as_ptr() as usize as u32,
+        st.error_msg.len() as u32,
+        st.error_section.as_ptr() as usize as u32,
+        st.error_section.len() as u32,
+        offset as u32,
+        (offset >> 32) as u32,
+    ];
+    1
+}
+
+/// Allocates `len` bytes (8-aligned); 0 when memory cannot grow.
 #[no_mangle]
-pub extern "C" fn version() -> u32 { 1 }
+pub extern "C" fn alloc_bytes(len: u32) -> u32 {
+    let layout = match Layout::from_size_align(len.max(1) as usize, 8) {
+        Ok(l) => l,
+        Err(_) => return 0,
+    };
+    // SAFETY: layout has non-zero size.
+    unsafe { alloc(layout) as usize as u32 }
+}
+
+/// Frees a block from `alloc_bytes` (same `len`).
+#[no_mangle]
+pub extern "C" fn free_bytes(ptr: u32, len: u32) {
+    if ptr == 0 {
+        return;
+    }
+    if let Ok(layout) = Layout::from_size_align(len.max(1) as usize, 8) {
+        // SAFETY: ptr came from alloc_bytes with this layout.
+        unsafe { free(ptr as usize as *mut u8, layout) }
+    }
+}
+
+/// Registers section `id` at (`ptr`, `len`); call before `init`.
+#[no_mangle]
+pub extern "C" fn set_section(id: u32, ptr: u32, len: u32) -> u32 {
+    let st = state();
+    match st.raw.get_mut(id as usize) {
+        Some(slot) => {
+            *slot = (ptr, len);
+            0
+        }
+        None => set_error(st, String::new(), 0, format!("unknown section id {}", id)),
+    }
+}
+
+/// Builds the `Dwarf` over the registered sections and indexes the units.
+#[no_mangle]
+pub extern "C" fn init(little_endian: u32) -> u32 {
+    let st = state();
+    match Ctx::new(&st.raw, little_endian != 0) {
+        Ok(c) => {
+            st.ctx = Some(c);
+            0
+        }
+        Err(f) => {
+            let (sec, off, msg) = match &f {
+                Fail::Gimli(e) => (".debug_info".to_string(), 0u64, format!("{}", e)),
+                Fail::Msg(m) => (".debug_info".to_string(), 0u64, m.to_string()),
+            };
+            set_error(st, sec, off, msg)
+        }
+    }
+}
+
+/// Number of `.debug_info` units (0 before `init`).
+#[no_mangle]
+pub extern "C" fn unit_count() -> u32 {
+    match &state().ctx {
+        Some(c) => c.headers.len() as u32,
+        None => 0,
+    }
+}
+
+/// Walks units `[from, to)`; see the crate docs for flags.
+#[no_mangle]
+pub extern "C" fn walk(from: u32, to: u32, flags: u32) -> u32 {
+    let st = state();
+    let ctx = match st.ctx.as_mut() {
+        Some(c) => c,
+        None => return set_error(st, String::new(), 0, "walk before init".to_string()),
+    };
+    st.out.clear();
+    st.funcs.clear();
+    let flags = if flags == 0 { WALK_SITES } else { flags };
+    let to = (to as usize).min(ctx.headers.len());
+    let mut res = Ok(());
+    for ui in (from as usize)..to {
+        res = walk_unit(ctx, &mut st.out, &mut st.funcs, ui, flags);
+        if res.is_err() {
+            break;
+        }
+    }
+    if let Err(f) = res {
+        let (sec, off, msg) = ctx.describe(&f);
+        return set_error(st, sec, off, msg);
+    }
+    st.descriptor.clear();
+    st.out.describe(&mut st.descriptor);
+    st.descriptor.push(ctx.strings.blob.as_ptr() as usize as u32);
+    st.descriptor.push(ctx.strings.blob.len() as u32);
+    0
+}
+
+fn walk_unit(ctx: &mut Ctx, out: &mut Out, funcs: &mut Funcs, ui: usize, flags: u32) -> sections::Res<()> {
+    ctx.here = sections::Here { section: ".debug_info", offset: ctx.unit_offsets[ui] as u64 };
+    let urow = sites::push_unit(ctx, out, ui)?;
+    if flags & WALK_SITES != 0 {
+        sites::walk_sites(ctx, out, funcs, ui, urow)?;
+    }
+    if flags & WALK_TYPES != 0 {
+        types::walk_types(ctx, out, ui, urow)?;
+    }
+    Ok(())
+}
+
+/// Pointer to the column descriptor of the last successful walk.
+#[no_mangle]
+pub extern "C" fn result() -> u32 {
+    state().descriptor.as_ptr() as usize as u32
+}
+
+/// Pointer / length of the column name list.
+#[no_mangle]
+pub extern "C" fn column_names() -> u32 {
+    state().names.as_ptr() as usize as u32
+}
+
+/// Length of the column name list.
+#[no_mangle]
+pub extern "C" fn column_names_len() -> u32 {
+    state().names.len() as u32
+}
+
+/// Pointer to the error descriptor (see `State::error`).
+#[no_mangle]
+pub extern "C" fn error() -> u32 {
+    state().error.as_ptr() as usize as u32
+}

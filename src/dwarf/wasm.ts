@@ -1,0 +1,166 @@
+/**
+ * The gimli wasm module (`wasm/btfgen_dwarf.wasm`, built from `wasm/src`):
+ * loading, and a thin typed wrapper over its exports.
+ *
+ * ABI (see wasm/src/lib.rs): `alloc_bytes`/`free_bytes` manage wasm memory,
+ * `set_section(id, ptr, len)` registers a debug section the ELF reader wrote
+ * straight into that memory, `init(littleEndian)`, `unit_count()`,
+ * `walk(from, to, flags)`, then `result()` points at (pointer, count) pairs,
+ * one per column of `column_names()`. Status 0 = ok, 1 = error described by
+ * `error()`. Memory can grow on any call, which detaches every view: views
+ * are made right before use and data is copied out once.
+ */
+import { readFileSync } from "node:fs";
+import { MalformedError } from "../errors.js";
+
+/** Section ids of `set_section`, in the Rust `SECTION_NAMES` order. */
+export const SECTION_IDS: readonly string[] = [
+  ".debug_info",
+  ".debug_abbrev",
+  ".debug_str",
+  ".debug_line",
+  ".debug_line_str",
+  ".debug_str_offsets",
+  ".debug_addr",
+  ".debug_loc",
+  ".debug_loclists",
+  ".debug_ranges",
+  ".debug_rnglists",
+  ".debug_types",
+];
+
+/** Walk flag: sites with their funcs, params and locs. */
+export const WALK_SITES = 1;
+/** Walk flag: the type DIE table. */
+export const WALK_TYPES = 2;
+
+interface Exports {
+  memory: WebAssembly.Memory;
+  alloc_bytes(len: number): number;
+  free_bytes(ptr: number, len: number): void;
+  set_section(id: number, ptr: number, len: number): number;
+  init(littleEndian: number): number;
+  unit_count(): number;
+  walk(from: number, to: number, flags: number): number;
+  result(): number;
+  column_names(): number;
+  column_names_len(): number;
+  error(): number;
+}
+
+/** A column copied out of wasm memory. */
+export type Column = Uint8Array | Uint16Array | Uint32Array;
+
+let compiled: WebAssembly.Module | undefined;
+
+/** Where the module lives: `<package root>/wasm/btfgen_dwarf.wasm`, from `src/dwarf/` and `dist/dwarf/` alike. */
+export const WASM_URL = new URL("../../wasm/btfgen_dwarf.wasm", import.meta.url);
+
+function module(): WebAssembly.Module {
+  compiled ??= new WebAssembly.Module(readFileSync(WASM_URL));
+  return compiled;
+}
+
+const utf8 = new TextDecoder();
+
+/**
+ * One instance of the module: its own memory, sections and string interner.
+ * Any wasm trap poisons it ({@link DwarfWasm.dead}); callers then drop it.
+ */
+export class DwarfWasm {
+  private readonly x: Exports;
+  /** True after a trap: the instance state is unknown, every call throws. */
+  dead = false;
+  /** Where errors are reported (file name). */
+  readonly file?: string;
+
+  constructor(file?: string) {
+    const inst = new WebAssembly.Instance(module(), {});
+    this.x = inst.exports as unknown as Exports;
+    this.file = file;
+  }
+
+  /** Runs an export, turning a trap into {@link MalformedError}. */
+  private call<T>(what: string, f: () => T): T {
+    if (this.dead) throw new MalformedError(`DWARF reader unusable after an earlier failure (${what})`, { file: this.file });
+    try {
+      return f();
+    } catch (e) {
+      if (e instanceof WebAssembly.RuntimeError || e instanceof RangeError) {
+        this.dead = true;
+        throw new MalformedError(`DWARF reader trapped in ${what}: ${(e as Error).message}`, { file: this.file }, { cause: e });
+      }
+      throw e;
+    }
+  }
+
+  private u8(): Uint8Array {
+    return new Uint8Array(this.x.memory.buffer);
+  }
+
+  private u32(): Uint32Array {
+    return new Uint32Array(this.x.memory.buffer);
+  }
+
+  /** Throws the module's last error as a {@link MalformedError}. */
+  private fail(what: string): never {
+    const d = this.x.error() >>> 2;
+    const m = this.u32();
+    const [mp, ml, sp, sl, lo, hi] = [m[d], m[d + 1], m[d + 2], m[d + 3], m[d + 4], m[d + 5]];
+    const bytes = this.u8();
+    const msg = utf8.decode(bytes.subarray(mp, mp + ml));
+    const section = utf8.decode(bytes.subarray(sp, sp + sl));
+    throw new MalformedError(`${what}: ${msg}`, {
+      file: this.file,
+      section: section || undefined,
+      offset: hi * 0x1_0000_0000 + lo,
+    });
+  }
+
+  /**
+   * Allocates `len` bytes for section `name`, lets `fill` write them into a
+   * fresh view of wasm memory, and registers the section.
+   */
+  addSection(name: string, len: number, fill: (target: Uint8Array) => void): void {
+    const id = SECTION_IDS.indexOf(name);
+    if (id < 0) throw new RangeError(`unknown DWARF section ${name}`);
+    if (len === 0) return;
+    const ptr = this.call("alloc_bytes", () => this.x.alloc_bytes(len)) >>> 0;
+    if (ptr === 0) throw new MalformedError(`cannot allocate ${len} bytes for ${name}`, { file: this.file, section: name });
+    fill(new Uint8Array(this.x.memory.buffer, ptr, len));
+    if (this.call("set_section", () => this.x.set_section(id, ptr, len)) !== 0) this.fail("set_section");
+  }
+
+  /** Parses the unit headers; returns the unit count. */
+  init(littleEndian: boolean): number {
+    if (this.call("init", () => this.x.init(littleEndian ? 1 : 0)) !== 0) this.fail("reading unit headers");
+    return this.x.unit_count() >>> 0;
+  }
+
+  /** Walks units `[from, to)`; returns every column by `table.field` name. */
+  walk(from: number, to: number, flags: number): Map<string, Column> {
+    if (this.call("walk", () => this.x.walk(from, to, flags)) !== 0) this.fail("reading DWARF");
+    const names = this.columnNames();
+    const desc = this.x.result() >>> 2;
+    const m = this.u32();
+    const buf = this.x.memory.buffer;
+    const cols = new Map<string, Column>();
+    names.forEach(([name, type], i) => {
+      const ptr = m[desc + 2 * i];
+      const len = m[desc + 2 * i + 1];
+      const size = type === "u8" ? 1 : type === "u16" ? 2 : 4;
+      const bytes = buf.slice(ptr, ptr + len * size);
+      cols.set(name, type === "u8" ? new Uint8Array(bytes) : type === "u16" ? new Uint16Array(bytes) : new Uint32Array(bytes));
+    });
+    return cols;
+  }
+
+  private columnNames(): Array<[string, string]> {
+    const p = this.x.column_names();
+    const text = utf8.decode(this.u8().subarray(p, p + this.x.column_names_len()));
+    return text
+      .split(",")
+      .filter((s) => s.length > 0)
+      .map((s) => s.split(":") as [string, string]);
+  }
+}

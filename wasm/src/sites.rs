@@ -1,0 +1,288 @@
+//! The site walk: every DW_TAG_inlined_subroutine (any depth) and every
+//! out-of-line concrete DW_TAG_subprogram with code, with one loc row per
+//! origin parameter slot evaluated at the site's entry address.
+//!
+//! One pass over each unit with `EntriesRaw`: attributes are read only for
+//! the tags that matter (subprogram, inlined_subroutine, and formal
+//! parameters directly under a site), everything else is skipped by
+//! abbreviation. A stack indexed by DIE depth carries the enclosing site and
+//! caller to the children.
+
+use gimli::{constants, AttributeValue};
+
+use crate::addr::{entry_addr, PcAttrs, ADDR_NONE};
+use crate::columns::Out;
+use crate::funcs::{Funcs, Start, FUNC_HAS_OUT_OF_LINE, FUNC_OPTIMIZED};
+use crate::loc::{set_loc, LOC_ABSENT};
+use crate::sections::{Ctx, Here, Res, NONE, R};
+
+/// Values of `sites.kind`.
+pub const SITE_INLINE: u8 = 0;
+pub const SITE_FUNC: u8 = 1;
+
+/// Extension, `sites.flags`: this out-of-line instance has a changed calling
+/// convention (DW_CC_nocall) or a clone name (.isra./.constprop./.part./.cold).
+pub const SITE_OPTIMIZED: u8 = 0x1;
+
+/// Context a DIE hands to its children.
+#[derive(Clone, Copy)]
+struct Frame {
+    /// Site row whose parameters are this DIE's direct children, NONE if none.
+    site: u32,
+    start: Option<Start>,
+    loc_start: u32,
+    addr: Option<u64>,
+    /// Enclosing out-of-line subprogram (FuncTable row) and its entry.
+    caller: u32,
+    caller_addr: u64,
+    /// Number of inlined_subroutine ancestors, this DIE included.
+    depth: u8,
+}
+
+const TOP: Frame = Frame { site: NONE, start: None, loc_start: 0, addr: None, caller: NONE, caller_addr: 0, depth: 0 };
+
+impl Frame {
+    fn inherit(&self) -> Frame {
+        Frame { site: NONE, start: None, ..*self }
+    }
+}
+
+fn is_clone_name(s: &[u8]) -> bool {
+    const PATS: [&[u8]; 4] = [b".isra.", b".constprop.", b".part.", b".cold"];
+    PATS.iter().any(|p| s.windows(p.len()).any(|w| w == *p))
+}
+
+/// Pushes a UnitTable row for unit `ui` and returns its index.
+pub fn push_unit(ctx: &mut Ctx, out: &mut Out, ui: usize) -> Res<u32> {
+    let unit = ctx.unit(ui)?;
+    let row = out.unit_offset.len() as u32;
+    let h = &unit.header;
+    out.unit_offset.push(ctx.unit_offsets[ui]);
+    out.unit_version.push(h.version() as u8);
+    out.unit_addr_size.push(h.address_size());
+    out.unit_offset_size.push(h.format().word_size());
+    let name = match &unit.name {
+        Some(n) => ctx.strings.intern(n.slice()),
+        None => 0,
+    };
+    out.unit_name.push(name);
+    let mut producer = 0;
+    let mut language = 0;
+    let mut raw = unit.entries_raw(None)?;
+    if let Some(ab) = raw.read_abbreviation()? {
+        for spec in ab.attributes() {
+            let a = raw.read_attribute(*spec)?;
+            match a.name() {
+                constants::DW_AT_producer => producer = ctx.attr_str(&unit, a.value()),
+                constants::DW_AT_language => {
+                    if let AttributeValue::Language(l) = a.value() {
+                        language = l.0 as u32;
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    out.unit_producer.push(producer);
+    out.unit_language.push(language);
+    Ok(row)
+}
+
+/// Walks unit `ui`, appending sites (and their funcs, params and locs).
+pub fn walk_sites(ctx: &mut Ctx, out: &mut Out, funcs: &mut Funcs, ui: usize, urow: u32) -> Res<()> {
+    let unit = ctx.unit(ui)?;
+    let base = Ctx::unit_base(&unit);
+    let mut raw = unit.entries_raw(None)?;
+    let mut stack: Vec<Frame> = Vec::with_capacity(64);
+    while !raw.is_empty() {
+        let depth = raw.next_depth();
+        let off = base + raw.next_offset().0 as u32;
+        let ab = match raw.read_abbreviation()? {
+            Some(a) => a,
+            None => continue,
+        };
+        ctx.here = Here { section: ".debug_info", offset: off as u64 };
+        let d = if depth < 0 { 0 } else { depth as usize };
+        stack.truncate(d);
+        let parent = stack.last().copied().unwrap_or(TOP);
+        let mut frame = parent.inherit();
+        match ab.tag() {
+            constants::DW_TAG_subprogram => {
+                let mut pc = PcAttrs::default();
+                let mut origin = NONE;
+                let mut declaration = false;
+                let mut nocall = false;
+                let mut linkage = None;
+                let mut name = None;
+                for spec in ab.attributes() {
+                    let a = raw.read_attribute(*spec)?;
+                    match a.name() {
+                        constants::DW_AT_low_pc => pc.low_pc = Some(a.value()),
+                        constants::DW_AT_ranges => pc.ranges = Some(a.value()),
+                        constants::DW_AT_entry_pc => pc.entry_pc = Some(a.value()),
+                        constants::DW_AT_abstract_origin => origin = Ctx::ref_off(&unit, &a.value()),
+                        constants::DW_AT_declaration => declaration = matches!(a.value(), AttributeValue::Flag(true)),
+                        constants::DW_AT_calling_convention => {
+                            nocall = matches!(a.value(), AttributeValue::CallingConvention(constants::DW_CC_nocall))
+                        }
+                        constants::DW_AT_linkage_name | constants::DW_AT_MIPS_linkage_name => linkage = Some(a.value()),
+                        constants::DW_AT_name => name = Some(a.value()),
+                        _ => {}
+                    }
+                }
+                // Nested subprograms start a new caller context.
+                frame.caller = NONE;
+                frame.caller_addr = 0;
+                frame.depth = 0;
+                if pc.has_code() && !declaration {
+                    // The start is the subprogram itself: its own parameters
+                    // map onto the root's through the chain.
+                    let _ = origin;
+                    let start = funcs.resolve(ctx, out, off)?;
+                    ctx.here = Here { section: ".debug_info", offset: off as u64 };
+                    let (addr, src) = entry_addr(ctx, &unit, &pc, false)?;
+                    let site_name = match linkage.or(name) {
+                        Some(v) => ctx.attr_str(&unit, v),
+                        None => 0,
+                    };
+                    let optimized = nocall || is_clone_name(ctx.strings.get(site_name));
+                    let f = start.func as usize;
+                    if f < out.func_flags.len() {
+                        out.func_flags[f] |= FUNC_HAS_OUT_OF_LINE | if optimized { FUNC_OPTIMIZED } else { 0 };
+                    }
+                    let has_addr = src != ADDR_NONE;
+                    let row = push_site(out, SITE_FUNC, &start, off, addr, src, start.func, addr, 0, 0, 0, urow);
+                    out.site_name.push(site_name);
+                    out.site_flags.push(if optimized { crate::sites::SITE_OPTIMIZED } else { 0 });
+                    frame.caller = start.func;
+                    frame.caller_addr = addr;
+                    frame.site = row;
+                    frame.start = Some(start);
+                    frame.loc_start = out.site_loc_start[row as usize];
+                    frame.addr = if has_addr { Some(addr) } else { None };
+                }
+            }
+            constants::DW_TAG_inlined_subroutine => {
+                let mut pc = PcAttrs::default();
+                let mut origin = NONE;
+                let mut call_file = None;
+                let mut call_line = 0u32;
+                for spec in ab.attributes() {
+                    let a = raw.read_attribute(*spec)?;
+                    match a.name() {
+                        constants::DW_AT_low_pc => pc.low_pc = Some(a.value()),
+                        constants::DW_AT_ranges => pc.ranges = Some(a.value()),
+                        constants::DW_AT_entry_pc => pc.entry_pc = Some(a.value()),
+                        constants::DW_AT_abstract_origin => origin = Ctx::ref_off(&unit, &a.value()),
+                        constants::DW_AT_call_file => {
+                            if let AttributeValue::FileIndex(i) = a.value() {
+                                call_file = Some(i)
+                            }
+                        }
+                        constants::DW_AT_call_line => call_line = a.value().udata_value().unwrap_or(0) as u32,
+                        _ => {}
+                    }
+                }
+                frame.depth = parent.depth.saturating_add(1);
+                let start = if origin != NONE {
+                    let s = funcs.resolve(ctx, out, origin)?;
+                    ctx.here = Here { section: ".debug_info", offset: off as u64 };
+                    s
+                } else {
+                    // No origin: a site of an unknown function, no slots.
+                    Start { func: NONE, nslots: 0, map_start: 0, map_len: 0 }
+                };
+                let (addr, src) = entry_addr(ctx, &unit, &pc, true)?;
+                let file = match call_file {
+                    Some(i) => ctx.file_path(ui, &unit, i),
+                    None => 0,
+                };
+                let row = push_site(
+                    out, SITE_INLINE, &start, off, addr, src, parent.caller, parent.caller_addr, file, call_line,
+                    frame.depth, urow,
+                );
+                out.site_name.push(0);
+                out.site_flags.push(0);
+                frame.site = row;
+                frame.start = Some(start);
+                frame.loc_start = out.site_loc_start[row as usize];
+                frame.addr = if src != ADDR_NONE { Some(addr) } else { None };
+            }
+            constants::DW_TAG_formal_parameter if parent.site != NONE => {
+                let mut origin = NONE;
+                let mut location = None;
+                let mut const_value = None;
+                for spec in ab.attributes() {
+                    let a = raw.read_attribute(*spec)?;
+                    match a.name() {
+                        constants::DW_AT_abstract_origin => origin = Ctx::ref_off(&unit, &a.value()),
+                        constants::DW_AT_location => location = Some(a.value()),
+                        constants::DW_AT_const_value => const_value = Some(a.value()),
+                        _ => {}
+                    }
+                }
+                if let Some(start) = parent.start {
+                    let key = if origin != NONE { origin } else { off };
+                    if let Some(slot) = funcs.slot_of(ctx, &start, key)? {
+                        ctx.here = Here { section: ".debug_info", offset: off as u64 };
+                        if slot < start.nslots {
+                            let row = (parent.loc_start + slot) as usize;
+                            set_loc(ctx, out, &unit, row, location, const_value, parent.addr)?;
+                        }
+                    }
+                }
+            }
+            _ => raw.skip_attributes(ab.attributes())?,
+        }
+        if ab.has_children() {
+            while stack.len() < d {
+                stack.push(parent.inherit());
+            }
+            stack.push(frame);
+        }
+    }
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+fn push_site(
+    out: &mut Out,
+    kind: u8,
+    start: &Start,
+    die: u32,
+    addr: u64,
+    src: u8,
+    caller: u32,
+    caller_addr: u64,
+    file: u32,
+    line: u32,
+    depth: u8,
+    urow: u32,
+) -> u32 {
+    let row = out.site_kind.len() as u32;
+    out.site_kind.push(kind);
+    out.site_func.push(start.func);
+    out.site_die.push(die);
+    out.site_addr_lo.push(addr as u32);
+    out.site_addr_hi.push((addr >> 32) as u32);
+    out.site_addr_source.push(src);
+    out.site_caller.push(caller);
+    out.site_caller_lo.push(caller_addr as u32);
+    out.site_caller_hi.push((caller_addr >> 32) as u32);
+    out.site_call_file.push(file);
+    out.site_call_line.push(line);
+    out.site_depth.push(depth);
+    out.site_unit.push(urow);
+    out.site_loc_start.push(out.loc_kind.len() as u32);
+    for _ in 0..start.nslots {
+        out.loc_kind.push(LOC_ABSENT);
+        out.loc_expr_off.push(0);
+        out.loc_expr_len.push(0);
+        out.loc_val_lo.push(0);
+        out.loc_val_hi.push(0);
+    }
+    row
+}
+
+#[allow(dead_code)]
+fn _unused(_: R) {}
