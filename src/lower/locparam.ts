@@ -6,21 +6,19 @@
  * so it can be tested on its own.
  */
 
-/** The value is signed (a negative constant or offset). */
-export const LOC_SIGNED = 0x1;
-/** The value is a constant (values hold it, 64-bit as lo, hi). */
-export const LOC_CONST = 0x2;
-/** With CONST: the constant is an address relative to the load base. */
-export const LOC_ADDR = 0x4;
-/** values[0] (and values[1] for a register pair) is a DWARF register number. */
-export const LOC_REG = 0x8;
-/** The value lives in memory at the computed address. */
-export const LOC_DEREF = 0x10;
-/** values[1] is an offset added to the register. */
-export const LOC_OFFSET = 0x20;
+import {
+  BTF_LOC_ADDR, BTF_LOC_CONST, BTF_LOC_DEREF, BTF_LOC_OFFSET, BTF_LOC_REG, BTF_LOC_REG_FRAME_BASE, BTF_LOC_SIGNED,
+} from "../btf/kinds.js";
 
+/** LOC_PARAM flag names used by the lowering (the BTF_LOC_* wire values). */
+export const LOC_SIGNED = BTF_LOC_SIGNED;
+export const LOC_CONST = BTF_LOC_CONST;
+export const LOC_ADDR = BTF_LOC_ADDR;
+export const LOC_REG = BTF_LOC_REG;
+export const LOC_DEREF = BTF_LOC_DEREF;
+export const LOC_OFFSET = BTF_LOC_OFFSET;
 /** DWARF register number that stands for the frame base (DW_OP_fbreg). */
-export const REG_FRAME_BASE = 0xffffffff;
+export const REG_FRAME_BASE = BTF_LOC_REG_FRAME_BASE;
 
 /** One argument location (v2 LOC_PARAM without the BTF header). */
 export interface LocParam {

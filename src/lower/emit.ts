@@ -1,0 +1,207 @@
+/**
+ * The func_info emitter: lowered sites to LOC_PARAM / LOC_PROTO / LOCSEC
+ * records appended to a split BTF (FORMAT.md 3 and 4).
+ *
+ * Order of the split's types, as btfgen documents it (FORMAT.md 4 allows
+ * any documented order):
+ *   1. types the split had to add for site functions (FUNC_PROTOs and what
+ *      they need), then the FUNCs it adds, sorted by name  (done by the caller)
+ *   2. LOC_PARAMs, each distinct location once, in first-use order
+ *   3. LOC_PROTOs, each distinct parameter-id sequence once
+ *   4. LOCSECs, one per ELF section (`inline.<section>`, in section-name
+ *      order), entries sorted by function name, then offset; with
+ *      `locsecMax` (or rfc-v1 past 65535 entries) consecutive name ranges,
+ *      each LOCSEC named `inline.<section>:<first function>`.
+ * Every ordering key is a pure function of the input, so the bytes are too.
+ */
+import type { Btf } from "../btf/btf.js";
+import {
+  BTF_KIND_LOC_PARAM, BTF_KIND_LOC_PROTO, BTF_KIND_LOCSEC,
+} from "../btf/kinds.js";
+import type { LocParamV1, LocsecEntry, LocsecEntryV1, TypeId } from "../btf/model.js";
+import { UnsupportedError } from "../errors.js";
+import {
+  LOC_ADDR, LOC_CONST, LOC_DEREF, LOC_OFFSET, LOC_REG, LOC_SIGNED, REG_FRAME_BASE, locParamKey, type LocParam,
+} from "./locparam.js";
+import { compareSites } from "./print.js";
+import type { LoweredSite } from "./sites.js";
+
+/** The FUNC (and its FUNC_PROTO) standing for a site's origin function. */
+export interface SiteFunc {
+  func: TypeId;
+  proto: TypeId;
+}
+
+/** Options of {@link emitLocations}. */
+export interface EmitOptions {
+  profile: "v2" | "rfc-v1";
+  /** At most this many entries per LOCSEC (0/undefined: no limit in v2). */
+  locsecMax?: number;
+}
+
+/** What the emitter counted. */
+export interface EmitStats {
+  locParams: number;
+  locProtos: number;
+  locsecs: number;
+  entries: number;
+  /** Locations the rfc-v1 wire format cannot express (left as 0). */
+  notExpressible: number;
+}
+
+/** rfc-v1 LOC_PARAM flags. */
+const V1_REG_DEREF = 0x1;
+const V1_CONTINUE = 0x2;
+const RFC_V1_MAX_VLEN = 0xffff;
+
+/**
+ * Appends the LOC kinds for `sites` to `split`. `funcOf(site)` gives the
+ * FUNC/FUNC_PROTO of the site's function (undefined: the site is skipped).
+ */
+export function emitLocations(
+  split: Btf,
+  sites: LoweredSite[],
+  funcOf: (s: LoweredSite) => SiteFunc | undefined,
+  opts: EmitOptions,
+): EmitStats {
+  const stats: EmitStats = { locParams: 0, locProtos: 0, locsecs: 0, entries: 0, notExpressible: 0 };
+  const v1 = opts.profile === "rfc-v1";
+  const sorted = sites.slice().sort(compareSites);
+
+  // Pass 1: LOC_PARAMs, deduplicated by their value.
+  const paramIds = new Map<string, TypeId>();
+  const paramIdOf = (p: LocParam | null): TypeId => {
+    if (!p) return 0;
+    const key = locParamKey(p);
+    let id = paramIds.get(key);
+    if (id === undefined) {
+      id = v1 ? addV1Param(split, p) : split.add({ kind: BTF_KIND_LOC_PARAM, nameOff: 0, size: p.size, flags: p.flags, values: p.values.map((v) => v >>> 0) });
+      if (id === 0) stats.notExpressible++;
+      else stats.locParams++;
+      paramIds.set(key, id);
+    }
+    return id;
+  };
+  const siteFuncs = sorted.map(funcOf);
+  const siteParams = sorted.map((s, i) => (siteFuncs[i] ? s.params.map(paramIdOf) : []));
+
+  // Pass 2: LOC_PROTOs, one per distinct sequence (and FUNC_PROTO in rfc-v1).
+  const protoIds = new Map<string, TypeId>();
+  const siteProtos = siteParams.map((ids, i) => {
+    const f = siteFuncs[i];
+    if (!f) return 0;
+    const type = v1 ? f.proto : 0;
+    const key = `${type}|${ids.join(",")}`;
+    let id = protoIds.get(key);
+    if (id === undefined) {
+      id = split.add({ kind: BTF_KIND_LOC_PROTO, nameOff: 0, params: ids, type });
+      protoIds.set(key, id);
+      stats.locProtos++;
+    }
+    return id;
+  });
+
+  // Pass 3: LOCSECs per section, sorted by function name then offset.
+  const bySection = new Map<string, number[]>();
+  sorted.forEach((s, i) => {
+    if (!siteFuncs[i]) return;
+    let list = bySection.get(s.section);
+    if (!list) bySection.set(s.section, (list = []));
+    list.push(i);
+  });
+  const max = opts.locsecMax && opts.locsecMax > 0 ? opts.locsecMax : v1 ? RFC_V1_MAX_VLEN : Infinity;
+  if (v1 && max > RFC_V1_MAX_VLEN) throw new UnsupportedError(`--locsec-max ${max} exceeds the rfc-v1 vlen limit ${RFC_V1_MAX_VLEN}`);
+  for (const section of [...bySection.keys()].sort()) {
+    const list = bySection.get(section)!;
+    const base = "inline" + (section.startsWith(".") ? section : "." + section);
+    const parts = partition(list, max, (i) => sorted[i].name);
+    for (const part of parts) {
+      const first = sorted[part[0]];
+      const name = parts.length > 1 || opts.locsecMax ? `${base}:${first.name}` : base;
+      const nameOff = split.addStr(name);
+      if (v1) {
+        const entries: LocsecEntryV1[] = part.map((i) => ({
+          nameOff: split.addStr(sorted[i].name), funcProto: siteFuncs[i]!.proto, locProto: siteProtos[i], offset: u32Offset(sorted[i]),
+        }));
+        split.add({ kind: BTF_KIND_LOCSEC, profile: "rfc-v1", nameOff, entries });
+      } else {
+        const entries: LocsecEntry[] = part.map((i) => ({ func: siteFuncs[i]!.func, locProto: siteProtos[i], offset: u32Offset(sorted[i]) }));
+        split.add({ kind: BTF_KIND_LOCSEC, nameOff, entries });
+      }
+      stats.locsecs++;
+      stats.entries += part.length;
+    }
+  }
+  return stats;
+}
+
+function u32Offset(s: LoweredSite): number {
+  if (s.offset < 0n || s.offset > 0xffffffffn) {
+    throw new UnsupportedError(`site of ${s.name} at offset 0x${s.offset.toString(16)} in ${s.section} does not fit 32 bits`);
+  }
+  return Number(s.offset);
+}
+
+/**
+ * Cuts a name-sorted entry list into runs of at most `max` entries, ending
+ * runs at function boundaries where possible so a function's sites stay in
+ * one LOCSEC unless it alone has more than `max`.
+ */
+function partition(list: number[], max: number, nameOf: (i: number) => string): number[][] {
+  if (list.length <= max) return [list];
+  const parts: number[][] = [];
+  let cur: number[] = [];
+  let i = 0;
+  while (i < list.length) {
+    let j = i + 1;
+    while (j < list.length && nameOf(list[j]) === nameOf(list[i])) j++;
+    const group = list.slice(i, j);
+    if (cur.length + group.length > max && cur.length > 0) {
+      parts.push(cur);
+      cur = [];
+    }
+    for (const x of group) {
+      if (cur.length === max) {
+        parts.push(cur);
+        cur = [];
+      }
+      cur.push(x);
+    }
+    i = j;
+  }
+  if (cur.length) parts.push(cur);
+  return parts;
+}
+
+/**
+ * rfc-v1 LOC_PARAM(s) for a v2 location. A register pair becomes two
+ * consecutive records, the first flagged CONTINUE. Returns 0 for what the
+ * RFC format cannot say (frame-base offsets, load-relative addresses,
+ * values over 8 bytes in one register).
+ */
+function addV1Param(split: Btf, p: LocParam): TypeId {
+  const signed = (p.flags & LOC_SIGNED) !== 0;
+  const size = (n: number) => (signed ? -n : n);
+  const mk = (t: Omit<LocParamV1, "kind" | "profile" | "nameOff">): LocParamV1 => ({ kind: BTF_KIND_LOC_PARAM, profile: "rfc-v1", nameOff: 0, ...t });
+  if (p.flags & LOC_CONST) {
+    if (p.flags & LOC_ADDR) return 0;
+    return split.add(mk({ size: size(Math.min(p.size || 8, 8)), value: { lo: p.values[0] >>> 0, hi: (p.values[1] ?? (signed && (p.values[0] | 0) < 0 ? 0xffffffff : 0)) >>> 0 } }));
+  }
+  if (!(p.flags & LOC_REG)) return 0;
+  const reg0 = p.values[0] >>> 0;
+  if (reg0 === REG_FRAME_BASE || reg0 > 0xffff) return 0;
+  if (p.flags & LOC_OFFSET) {
+    if (p.size > 8) return 0;
+    return split.add(mk({ size: size(p.size || 8), value: { reg: reg0, flags: p.flags & LOC_DEREF ? V1_REG_DEREF : 0, offset: p.values[1] | 0 } }));
+  }
+  if (p.values.length === 2) {
+    const reg1 = p.values[1] >>> 0;
+    if (reg1 > 0xffff) return 0;
+    const half = p.size / 2;
+    const first = split.add(mk({ size: size(half), value: { reg: reg0, flags: V1_CONTINUE, offset: 0 } }));
+    split.add(mk({ size: size(half), value: { reg: reg1, flags: 0, offset: 0 } }));
+    return first;
+  }
+  if (p.size > 8) return 0;
+  return split.add(mk({ size: size(p.size || 8), value: { reg: reg0, flags: p.flags & LOC_DEREF ? V1_REG_DEREF : 0, offset: 0 } }));
+}
