@@ -1,0 +1,122 @@
+/**
+ * BTF model, reader, writer and dump: the container every other stage builds
+ * on. See FORMAT.md sections 2-4 and 7 for the wire format and the dump text.
+ */
+export {
+  BTF_KIND_UNKN,
+  BTF_KIND_INT,
+  BTF_KIND_PTR,
+  BTF_KIND_ARRAY,
+  BTF_KIND_STRUCT,
+  BTF_KIND_UNION,
+  BTF_KIND_ENUM,
+  BTF_KIND_FWD,
+  BTF_KIND_TYPEDEF,
+  BTF_KIND_VOLATILE,
+  BTF_KIND_CONST,
+  BTF_KIND_RESTRICT,
+  BTF_KIND_FUNC,
+  BTF_KIND_FUNC_PROTO,
+  BTF_KIND_VAR,
+  BTF_KIND_DATASEC,
+  BTF_KIND_FLOAT,
+  BTF_KIND_DECL_TAG,
+  BTF_KIND_TYPE_TAG,
+  BTF_KIND_ENUM64,
+  BTF_KIND_LOC_PARAM,
+  BTF_KIND_LOC_PROTO,
+  BTF_KIND_LOCSEC,
+  BTF_KIND_MAX,
+  BTF_TYPE_SIZE,
+  BTF_MAGIC,
+  BTF_VERSION,
+  BTF_HDR_LEN,
+  BTF_HDR_LEN_LAYOUT,
+  BTF_LAYOUT_ENTRY_SIZE,
+  BTF_INT_SIGNED,
+  BTF_INT_CHAR,
+  BTF_INT_BOOL,
+  BTF_FUNC_STATIC,
+  BTF_FUNC_GLOBAL,
+  BTF_FUNC_EXTERN,
+  BTF_LOC_SIGNED,
+  BTF_LOC_CONST,
+  BTF_LOC_ADDR,
+  BTF_LOC_REG,
+  BTF_LOC_DEREF,
+  BTF_LOC_OFFSET,
+  BTF_LOC_REG_FRAME_BASE,
+  BTF_LOC_V1_REG_DEREF,
+  BTF_LOC_V1_CONTINUE,
+  MAX_VLEN,
+  KIND_INFO,
+  isKnownKind,
+  kindShape,
+  kindName,
+  defaultLayout,
+  linkageName,
+} from "./kinds.js";
+export type { Kind, Profile, SizeType, ElemInfo, KindShape, KindInfo, LayoutEntry } from "./kinds.js";
+export { VOID_ID, isModifier, isRfcV1Shape, vlenOf, sizeOf } from "./model.js";
+export type {
+  TypeId,
+  StrOff,
+  Int,
+  Ptr,
+  Typedef,
+  Volatile,
+  Const,
+  Restrict,
+  TypeTag,
+  Array_,
+  Member,
+  Struct,
+  Union,
+  EnumValue,
+  Enum,
+  Enum64Value,
+  Enum64,
+  Fwd,
+  Func,
+  Param,
+  FuncProto,
+  Var,
+  VarSecInfo,
+  Datasec,
+  Float,
+  DeclTag,
+  LocParam,
+  LocParamV1Const,
+  LocParamV1Reg,
+  LocParamV1,
+  LocProto,
+  LocsecEntry,
+  Locsec,
+  LocsecEntryV1,
+  LocsecV1,
+  UnknownType,
+  BtfType,
+  TypeOfKind,
+} from "./model.js";
+export { StringTable } from "./strings.js";
+export { Btf } from "./btf.js";
+export type { BtfOptions } from "./btf.js";
+export { forEachTypeRef, remapTypeIds, forEachStrRef, remapStrOffs, cloneType, recordSize } from "./visit.js";
+export { parseBtf, readBtfHeader, validateBtf } from "./read.js";
+export type { ParseOptions, BtfHeader } from "./read.js";
+export { writeBtf } from "./write.js";
+export type { WriteOptions } from "./write.js";
+export {
+  dumpType,
+  dumpBtf,
+  dumpBtfLines,
+  dumpTypeJson,
+  dumpBtfJsonObject,
+  dumpBtfJson,
+  stringifyDumpJson,
+  locParamValueText,
+  locParamV1ValueText,
+} from "./dump.js";
+export type { DumpJson } from "./dump.js";
+export { readBtfFromElf, loadBtfFile } from "./elf.js";
+export type { LoadBtfOptions } from "./elf.js";
