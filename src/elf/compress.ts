@@ -84,6 +84,22 @@ export function parseZdebug(head: Uint8Array, site: CompressionSite): Compressio
 }
 
 /**
+ * Rejects a header whose claimed size the stream cannot produce, before
+ * anything is allocated: deflate cannot exceed ~1032:1, and a zstd debug
+ * section beyond 65536:1 (or 4 GiB, the typed-array limit) is corruption.
+ */
+export function checkClaimedSize(c: Compression, compressedBytes: number, site: CompressionSite): void {
+  if (c.kind === "none") return;
+  const ratio = c.kind === "zlib" ? 1032 : 65536;
+  if (c.size > 0xffff_ffff || c.size > compressedBytes * ratio + 4096) {
+    throw new MalformedError(
+      `compression header claims ${c.size} bytes from a ${compressedBytes}-byte ${c.kind} stream`,
+      site,
+    );
+  }
+}
+
+/**
  * Decompresses `stream` into exactly `target` (whose length is the size
  * the header promised); any other output length is {@link MalformedError}.
  */

@@ -33,7 +33,7 @@ import {
   SHT_SYMTAB,
   SHT_SYMTAB_SHNDX,
 } from "./constants.js";
-import { type Compression, MAX_COMPRESSION_HEADER, decompressInto, parseChdr, parseZdebug } from "./compress.js";
+import { type Compression, MAX_COMPRESSION_HEADER, checkClaimedSize, decompressInto, parseChdr, parseZdebug } from "./compress.js";
 import { ByteReader, decodeCString } from "./cursor.js";
 import { type SymbolValues, applyRelocations, knowsMachine } from "./reloc.js";
 import { type ByteSource, FileSource, MemorySource } from "./source.js";
@@ -446,6 +446,7 @@ export class ElfFile {
     } else {
       c = { kind: "none", headerSize: 0, size: sec.size };
     }
+    checkClaimedSize(c, sec.size - c.headerSize, site);
     this.compressions.set(sec.index, c);
     return c;
   }

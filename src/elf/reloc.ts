@@ -56,13 +56,15 @@ const enum Op {
   SubUleb,
 }
 
-/** One relocation type: operation and width of the place in bytes. */
+/** One relocation type: operation, width of the place in bytes, constant added. */
 interface RelocKind {
   op: Op;
   width: number;
+  /** Added to `S + A`: the psABI's DTP bias for TLS offsets (PowerPC: -0x8000). */
+  bias: number;
 }
 
-const k = (op: Op, width: number): RelocKind => ({ op, width });
+const k = (op: Op, width: number, bias = 0): RelocKind => ({ op, width, bias });
 const NONE = k(Op.None, 0);
 
 /**
@@ -150,6 +152,8 @@ const RELOC_TABLES: ReadonlyMap<number, ReadonlyMap<number, RelocKind>> = new Ma
       [26, k(Op.PcRel, 4)], // R_PPC64_REL32
       [38, k(Op.Abs, 8)], // R_PPC64_ADDR64
       [44, k(Op.PcRel, 8)], // R_PPC64_REL64
+      // TLS variable offsets; the PowerPC ABI biases DTP-relative values by 0x8000.
+      [78, k(Op.Abs, 8, -0x8000)], // R_PPC64_DTPREL64
     ]),
   ],
   [
@@ -168,6 +172,8 @@ const RELOC_TABLES: ReadonlyMap<number, ReadonlyMap<number, RelocKind>> = new Ma
       [5, k(Op.PcRel, 4)], // R_390_PC32
       [22, k(Op.Abs, 8)], // R_390_64
       [23, k(Op.PcRel, 8)], // R_390_PC64
+      [52, k(Op.Abs, 4)], // R_390_TLS_LDO32 (TLS variable offsets, see x86_64)
+      [53, k(Op.Abs, 8)], // R_390_TLS_LDO64
     ]),
   ],
   [
@@ -305,11 +311,11 @@ export function applyRelocations(job: RelocationJob, table: Uint8Array, target: 
     const symBig = syms.big?.get(sym);
     if (addendBig !== undefined || symBig !== undefined) {
       const s = symBig ?? BigInt(syms.values[sym]);
-      const a = addendBig ?? BigInt(addend);
+      const a = (addendBig ?? BigInt(addend)) + BigInt(kind.bias);
       writeBig(tv, off, width, le, computeBig(kind.op, s, a, BigInt(off), tv, width, le));
       continue;
     }
-    const sa = syms.values[sym] + addend;
+    const sa = syms.values[sym] + addend + kind.bias;
     let v: number;
     switch (kind.op) {
       case Op.Abs:
@@ -336,7 +342,7 @@ export function applyRelocations(job: RelocationJob, table: Uint8Array, target: 
     }
     if (!Number.isSafeInteger(v)) {
       const s = BigInt(syms.values[sym]);
-      writeBig(tv, off, width, le, computeBig(kind.op, s, BigInt(addend), BigInt(off), tv, width, le));
+      writeBig(tv, off, width, le, computeBig(kind.op, s, BigInt(addend + kind.bias), BigInt(off), tv, width, le));
       continue;
     }
     writeNumber(tv, off, width, le, v);
