@@ -6,8 +6,8 @@
  * printer both start from here.
  */
 import {
-  ADDR_NONE, FUNC_OPTIMIZED, FUNC_VARIADIC, LOC_ABSENT, LOC_CONST_BLOCK, LOC_CONST_S, LOC_CONST_U,
-  LOC_EXPR, LOC_LIST_NO_ENTRY, LOC_NO_ADDR, NONE, SITE_FUNC, type DwarfRecords,
+  ADDR_NONE, FUNC_VARIADIC, LOC_ABSENT, LOC_CONST_BLOCK, LOC_CONST_S, LOC_CONST_U,
+  LOC_EXPR, LOC_LIST_NO_ENTRY, LOC_NO_ADDR, LOC_NONE, NONE, SITE_FUNC, SITE_OPTIMIZED, type DwarfRecords,
 } from "../dwarf/records.js";
 import { lowerConstBlock, lowerConstValue, lowerExpr, type Lowered, type LowerContext } from "./expr.js";
 import type { LocParam } from "./locparam.js";
@@ -118,7 +118,7 @@ export function lowerSites(
     const kind = S.kind[i];
     const f = S.func[i];
     // Out-of-line functions belong in func_info only when the optimiser changed them.
-    if (kind === SITE_FUNC && opts.optimizedOnly !== false && !(F.flags[f] & FUNC_OPTIMIZED)) continue;
+    if (kind === SITE_FUNC && opts.optimizedOnly !== false && !(S.flags[i] & SITE_OPTIMIZED)) continue;
     if (kind === SITE_FUNC) stats.funcSites++;
     else stats.inlineSites++;
     if (S.addrSource[i] === ADDR_NONE) {
@@ -172,6 +172,7 @@ function lowerOne(rec: DwarfRecords, row: number, info: ParamTypeInfo, ctx: Lowe
     case LOC_ABSENT: return { cause: "no parameter DIE" };
     case LOC_LIST_NO_ENTRY: return { cause: "location list gap" };
     case LOC_NO_ADDR: return { cause: "no address" };
+    case LOC_NONE: return { cause: "optimized out" };
     case LOC_EXPR: return lowerExpr(rec.exprs.subarray(L.exprOff[row], L.exprOff[row] + L.exprLen[row]), ctxSized);
     case LOC_CONST_U:
     case LOC_CONST_S:
