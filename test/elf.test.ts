@@ -197,7 +197,7 @@ const PYELFTOOLS_OBJECTS = [
 ];
 
 describe.runIf(havePyelftools())("relocated DWARF equals pyelftools'", () => {
-  test.each(PYELFTOOLS_OBJECTS)("%s", (name, ctx) => {
+  test.for(PYELFTOOLS_OBJECTS)("%s", (name, ctx) => {
     const p = built.get(name);
     if (!p) return ctx.skip();
     const elf = ElfFile.open(p);
@@ -228,7 +228,7 @@ describe.runIf(havePyelftools())("relocated DWARF equals pyelftools'", () => {
  * every byte it resolved must match ours (the places it kept are masked).
  */
 describe.runIf(have("eu-strip"))("relocated DWARF agrees with eu-strip", () => {
-  test.each(["gcc-x86_64.o", "clang-s390x.o", "clang-riscv64.o", "clang-ppc64be.o", "gcc-aarch64.o"])("%s", (name, ctx) => {
+  test.for(["gcc-x86_64.o", "clang-s390x.o", "clang-riscv64.o", "clang-ppc64be.o", "gcc-aarch64.o"])("%s", (name, ctx) => {
     const p = built.get(name);
     if (!p) return ctx.skip();
     const stripped = path.join(dir, `${name}.eu.o`);
