@@ -14,6 +14,8 @@
 //! text, section and offset `error()` describes. Nothing panics on bad
 //! input: gimli reports errors and every index here is checked.
 
+#[cfg(target_arch = "wasm32")]
+mod alloc;
 mod addr;
 mod columns;
 mod expr;
@@ -25,6 +27,10 @@ mod strings;
 mod types;
 
 use std::alloc::{alloc, dealloc as free, Layout};
+
+#[cfg(target_arch = "wasm32")]
+#[global_allocator]
+static GLOBAL: alloc::WasmAlloc = alloc::WasmAlloc;
 
 use columns::Out;
 use funcs::Funcs;
@@ -217,3 +223,4 @@ pub extern "C" fn column_names_len() -> u32 {
 pub extern "C" fn error() -> u32 {
     state().error.as_ptr() as usize as u32
 }
+

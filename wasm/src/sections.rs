@@ -17,6 +17,7 @@ use crate::strings::{FxMap, Interner};
 pub type R = EndianSlice<'static, RunTimeEndian>;
 
 /// Section ids of the `set_section` export (TS `SECTION_IDS` mirrors this).
+#[allow(dead_code)]
 pub const SECTION_NAMES: [&str; 12] = [
     ".debug_info",
     ".debug_abbrev",

@@ -56,7 +56,10 @@ impl Hasher for FxHasher {
     }
     #[inline]
     fn finish(&self) -> u64 {
-        self.0
+        // The low bits of a product depend only on the low bits of the
+        // input, and hashbrown picks buckets by low bits: keys such as
+        // (unit << 32 | file) all collided. Bring the well-mixed high bits down.
+        self.0.rotate_left(26)
     }
 }
 
