@@ -3,7 +3,7 @@
  * or a `.BTF.func_info`/`.BTF.inline` section btfgen wrote), and reading raw
  * BTF files. The BTF header's magic decides the byte order, not the ELF's.
  */
-import { readFileSync } from "node:fs";
+import { closeSync, openSync, readFileSync, readSync } from "node:fs";
 import { BtfgenError, NotFoundError } from "../errors.js";
 import { ElfFile } from "../elf/elf.js";
 import type { Btf } from "./btf.js";
@@ -35,23 +35,31 @@ export function readBtfFromElf(elf: ElfFile, options: LoadBtfOptions = {}): Btf 
  * BTF file (as `bpftool btf dump file` accepts both).
  */
 export function loadBtfFile(path: string, options: LoadBtfOptions = {}): Btf {
-  let head: Buffer;
+  let isElf = false;
   try {
-    head = readFileSync(path);
+    const fd = openSync(path, "r");
+    try {
+      const head = new Uint8Array(4);
+      isElf = readSync(fd, head, 0, 4, 0) === 4 && ELF_MAGIC.every((b, i) => head[i] === b);
+    } finally {
+      closeSync(fd);
+    }
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === "ENOENT") throw new NotFoundError("no such file", { file: path }, { cause: e });
     throw e;
   }
-  const bytes = new Uint8Array(head.buffer, head.byteOffset, head.byteLength);
-  if (bytes.length >= 4 && ELF_MAGIC.every((b, i) => bytes[i] === b)) {
-    const elf = ElfFile.fromBytes(bytes, path, { relocate: false });
+  if (isElf) {
+    // Opened lazily: only the BTF section is read, not a 600 MB vmlinux.
+    const elf = ElfFile.open(path, { relocate: false });
     try {
       return readBtfFromElf(elf, options);
     } finally {
       elf.close();
     }
   }
+  const buf = readFileSync(path);
+  const bytes = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
   try {
     return parseBtf(bytes, { ...options, file: path });
   } catch (e) {
