@@ -147,6 +147,19 @@ describe("corrupt input", () => {
     }
   });
 
+  test("hdr_len above 32 with a zero tail is accepted, a non-zero tail is not", () => {
+    const good = valid().build();
+    const wide = new Uint8Array(good.length + 16);
+    wide.set(good.subarray(0, 24));
+    wide.set(good.subarray(24), 40);
+    new DataView(wide.buffer).setUint32(4, 40, true);
+    const btf = parseBtf(wide);
+    expect(btf.nrTypes).toBe(3);
+    expect(btf.nameOf(1)).toBe("int");
+    wide[36] = 1;
+    expect(() => parseBtf(wide)).toThrowError(UnsupportedError);
+  });
+
   test("a loop through a STRUCT is fine", () => {
     // [1] struct s { struct s *next; } [2] ptr -> 1
     const b = new BtfBuilder();

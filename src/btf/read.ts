@@ -97,16 +97,25 @@ export interface ParseOptions {
 
 /** The fixed header fields, as read. */
 export interface BtfHeader {
+  /** Byte order found from the magic. */
   littleEndian: boolean;
+  /** Always 1. */
   version: number;
+  /** Always 0. */
   flags: number;
+  /** 24, 32, or more with a zero tail. */
   hdrLen: number;
+  /** Type section offset, relative to the end of the header. */
   typeOff: number;
+  /** Type section length. */
   typeLen: number;
+  /** String section offset, relative to the end of the header. */
   strOff: number;
+  /** String section length. */
   strLen: number;
-  /** 0/0 when hdr_len < 32. */
+  /** Layout section offset (0 when hdr_len < 32). */
   layoutOff: number;
+  /** Layout section length (0 when absent). */
   layoutLen: number;
 }
 
