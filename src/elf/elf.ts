@@ -72,6 +72,16 @@ export interface ElfOpenOptions {
    * Never applied to ET_EXEC/ET_DYN whatever this says.
    */
   relocate?: boolean;
+  /**
+   * ET_REL only: give the SHF_ALLOC sections distinct addresses, laid out in
+   * section order with their alignment as a linker would (when every
+   * `sh_addr` is 0, as in `.o`/`.ko` files), and relocate debug sections
+   * against those addresses. DWARF addresses then name one section each
+   * (`.text` and `.init.text` no longer both start at 0), so a site's
+   * section and offset can be told. Off by default: tools such as
+   * llvm-dwarfdump and pyelftools print section-relative addresses.
+   */
+  layoutRelocatable?: boolean;
 }
 
 /** Options of {@link ElfFile.readSectionInto}. */
@@ -120,7 +130,7 @@ export class ElfFile {
   private allocByRank?: ElfSection[];
   private lastHit?: ElfSection;
 
-  private constructor(source: ByteSource, path: string, relocate: boolean) {
+  private constructor(source: ByteSource, path: string, relocate: boolean, layout = false) {
     this.source = source;
     this.path = path;
     this.relocateDefault = relocate;
@@ -195,6 +205,28 @@ export class ElfFile {
       }
     }
     for (const s of this.sections) if (!this.byName.has(s.name)) this.byName.set(s.name, s);
+    if (layout && this.type === ET_REL) this.layOutAllocSections();
+  }
+
+  /**
+   * Addresses added to a symbol's value by its section when relocating
+   * (non-zero only after {@link ElfOpenOptions.layoutRelocatable}).
+   */
+  private sectionBases?: Float64Array;
+
+  private layOutAllocSections(): void {
+    const alloc = this.sections.filter((s) => (s.flags & SHF_ALLOC) !== 0);
+    if (alloc.length === 0 || alloc.some((s) => s.addr !== 0n)) return;
+    const bases = new Float64Array(this.sections.length);
+    let next = 0;
+    for (const s of alloc) {
+      const align = Math.max(1, s.addralign);
+      next = Math.ceil(next / align) * align;
+      s.addr = BigInt(next);
+      bases[s.index] = next;
+      next += s.size;
+    }
+    this.sectionBases = bases;
   }
 
   /**
@@ -213,7 +245,7 @@ export class ElfFile {
       throw e;
     }
     try {
-      return new ElfFile(source, path, options.relocate ?? true);
+      return new ElfFile(source, path, options.relocate ?? true, options.layoutRelocatable ?? false);
     } catch (e) {
       source.close();
       throw e;
@@ -222,7 +254,7 @@ export class ElfFile {
 
   /** Parses an ELF image already in memory (tests, generated objects). */
   static fromBytes(bytes: Uint8Array, name = "<memory>", options: ElfOpenOptions = {}): ElfFile {
-    return new ElfFile(new MemorySource(bytes, name), name, options.relocate ?? true);
+    return new ElfFile(new MemorySource(bytes, name), name, options.relocate ?? true, options.layoutRelocatable ?? false);
   }
 
   /** Closes the file descriptor; later reads throw. */
@@ -398,10 +430,10 @@ export class ElfFile {
       }
       let syms = this.symbolValueCache.get(symtab.index);
       if (syms === undefined) {
-        syms = decodeSymbolValues(this.sectionData(symtab, { relocate: false }), this.is64, this.littleEndian, symtab.entsize, {
-          file: this.path,
-          section: symtab.name,
-        });
+        syms = decodeSymbolValues(
+          this.sectionData(symtab, { relocate: false }), this.is64, this.littleEndian, symtab.entsize,
+          { file: this.path, section: symtab.name }, this.sectionBases,
+        );
         this.symbolValueCache.set(symtab.index, syms);
       }
       applyRelocations(

@@ -93,6 +93,7 @@ export function decodeSymbolValues(
   le: boolean,
   entsize: number,
   where: { file: string; section: string },
+  sectionBases?: Float64Array,
 ): SymbolValues {
   const es = checkEntsize(entsize, is64, where);
   const n = Math.floor(table.length / es);
@@ -107,6 +108,11 @@ export function decodeSymbolValues(
       if (hi > 0x1fffff) (big ??= new Map()).set(i, v.getBigUint64(p + 8, le));
     } else {
       values[i] = v.getUint32(p + 4, le);
+    }
+    if (sectionBases) {
+      // st_shndx: a defined symbol's value is relative to its section's laid-out address.
+      const shndx = v.getUint16(p + (is64 ? 6 : 14), le);
+      if (shndx > 0 && shndx < sectionBases.length) values[i] += sectionBases[shndx];
     }
   }
   return { count: n, values, big };
