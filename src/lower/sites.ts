@@ -97,7 +97,15 @@ export function lowerSites(
   rec: DwarfRecords,
   map: AddressMap,
   paramInfo: (paramRow: number) => ParamTypeInfo,
-  opts: { optimizedOnly?: boolean } = {},
+  opts: {
+    /**
+     * Which out-of-line function rows to keep (by SiteTable row and entry
+     * address); default: those the walker flagged SITE_OPTIMIZED.
+     */
+    keepFunc?: (row: number, addr: bigint) => boolean;
+    /** Name to show for an out-of-line function at `addr` (its ELF symbol, e.g. `foo.isra.0`). */
+    symbolAt?: (addr: bigint) => string | undefined;
+  } = {},
 ): { sites: LoweredSite[]; stats: LowerStats } {
   const { sites: S, funcs: F, locs: L, units: U } = rec;
   const strings = new StringReader(rec.strings);
@@ -118,7 +126,10 @@ export function lowerSites(
     const kind = S.kind[i];
     const f = S.func[i];
     // Out-of-line functions belong in func_info only when the optimiser changed them.
-    if (kind === SITE_FUNC && opts.optimizedOnly !== false && !(S.flags[i] & SITE_OPTIMIZED)) continue;
+    if (kind === SITE_FUNC) {
+      const keep = opts.keepFunc ? opts.keepFunc(i, toAddr(S.addrLo[i], S.addrHi[i])) : (S.flags[i] & SITE_OPTIMIZED) !== 0;
+      if (!keep) continue;
+    }
     if (kind === SITE_FUNC) stats.funcSites++;
     else stats.inlineSites++;
     if (S.addrSource[i] === ADDR_NONE) {
@@ -157,7 +168,7 @@ export function lowerSites(
     else stats.partial++;
     out.push({
       kind, func: f, name: strings.get(F.name[f]), addr, section: sec.name, offset: addr - sec.addr,
-      caller: S.caller[i] === NONE ? "" : strings.get(F.name[S.caller[i]]),
+      caller: (kind === SITE_FUNC ? opts.symbolAt?.(addr) : undefined) ?? (S.caller[i] === NONE ? "" : strings.get(F.name[S.caller[i]])),
       callerOffset: callerAddr === undefined ? 0n : addr - callerAddr,
       params, causes,
     });

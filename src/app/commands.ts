@@ -1,0 +1,213 @@
+/**
+ * The commands behind the CLI, as plain functions returning the text to
+ * print (so tests can call them without spawning a process).
+ */
+import { statSync } from "node:fs";
+import type { Btf } from "../btf/btf.js";
+import { dumpBtf, dumpBtfJson } from "../btf/dump.js";
+import { readBtfFromElf } from "../btf/elf.js";
+import { BTF_KIND_LOC_PARAM, BTF_KIND_LOC_PROTO, BTF_KIND_LOCSEC, kindName } from "../btf/kinds.js";
+import { recordSize } from "../btf/visit.js";
+import { NotFoundError } from "../errors.js";
+import { formatSite, siteJson } from "../lower/print.js";
+import { decodeFuncInfo, formatDecodedSite } from "./decode.js";
+import { isElfFile, loadBtf, loadBtfChain, openElf } from "./io.js";
+import { readObjectSites } from "./sites.js";
+import type { LowerStats } from "../lower/sites.js";
+
+/** Options of {@link sitesCommand}. */
+export interface SitesOptions {
+  file: string;
+  base?: string[];
+  elf?: string;
+  allFunctions?: boolean;
+  inlineOnly?: boolean;
+  json?: boolean;
+}
+
+/** Sections of an ELF that hold func_info BTF, in the order tried. */
+const FUNC_INFO_SECTIONS = [".BTF.func_info", ".BTF.inline"];
+
+/**
+ * Loads a func_info BTF: a raw file, or an ELF holding `.BTF.func_info` /
+ * `.BTF.inline`, split on the `base` chain.
+ */
+function loadFuncInfo(file: string, base: string[]): Btf {
+  const chain = loadBtfChain(base);
+  if (isElfFile(file)) {
+    const elf = openElf(file);
+    try {
+      const name = FUNC_INFO_SECTIONS.find((n) => elf.section(n));
+      if (!name) throw new NotFoundError(`no ${FUNC_INFO_SECTIONS.join(" or ")} section`, { file });
+      return readBtfFromElf(elf, { base: chain, section: name });
+    } finally {
+      elf.close();
+    }
+  }
+  return loadBtf(file, chain);
+}
+
+/** True when `file` should be read as DWARF (an ELF with debug info, no func_info section). */
+function isDwarfInput(file: string): boolean {
+  if (!isElfFile(file)) return false;
+  const elf = openElf(file);
+  try {
+    return !FUNC_INFO_SECTIONS.some((n) => elf.section(n));
+  } finally {
+    elf.close();
+  }
+}
+
+/** `btfgen sites`. */
+export function sitesCommand(o: SitesOptions): string {
+  if (isDwarfInput(o.file)) {
+    const elf = openElf(o.file);
+    try {
+      const r = readObjectSites(elf, { allFunctions: o.allFunctions, inlineOnly: o.inlineOnly });
+      if (o.json) return JSON.stringify(r.sites.map((s) => siteJson(s, r.paramNames(s))), null, 1);
+      return r.sites.map((s) => formatSite(s, r.paramNames(s))).join("\n");
+    } finally {
+      elf.close();
+    }
+  }
+  const btf = loadFuncInfo(o.file, o.base ?? []);
+  const sites = decodeFuncInfo(btf);
+  let sectionAddr: ((name: string) => bigint | undefined) | undefined;
+  if (o.elf) {
+    const elf = openElf(o.elf);
+    sectionAddr = (name) => elf.section(name)?.addr;
+  }
+  if (o.json) return JSON.stringify(sites, (_k, v) => (typeof v === "bigint" ? "0x" + v.toString(16) : v), 1);
+  return sites.map((s) => formatDecodedSite(s, sectionAddr?.(s.section))).join("\n");
+}
+
+/** Options of {@link dumpCommand}. */
+export interface DumpOptions {
+  file: string;
+  base?: string[];
+  section?: string;
+  json?: boolean;
+}
+
+/** `btfgen dump`: bpftool's raw format. */
+export function dumpCommand(o: DumpOptions): string {
+  const chain = loadBtfChain(o.base ?? []);
+  let btf: Btf;
+  if (o.section === undefined && isElfFile(o.file)) {
+    const elf = openElf(o.file);
+    try {
+      const name = elf.section(".BTF") ? ".BTF" : FUNC_INFO_SECTIONS.find((n) => elf.section(n)) ?? ".BTF";
+      btf = readBtfFromElf(elf, { base: chain, section: name });
+    } finally {
+      elf.close();
+    }
+  } else {
+    btf = loadBtf(o.file, chain, o.section);
+  }
+  return o.json ? dumpBtfJson(btf) : dumpBtf(btf);
+}
+
+/** Options of {@link statsCommand}. */
+export interface StatsOptions {
+  file: string;
+  base?: string[];
+  json?: boolean;
+}
+
+/** Counts of a written func_info BTF. */
+export interface FuncInfoFileStats {
+  sites: number;
+  functions: number;
+  full: number;
+  partial: number;
+  none: number;
+  noParams: number;
+  locsecs: number;
+  bytes: number;
+  bytesPerSite: number;
+  kinds: Record<string, { count: number; bytes: number }>;
+}
+
+/** Counts LOCSEC entries, functions and location coverage of a func_info split. */
+export function funcInfoFileStats(btf: Btf, fileBytes: number): FuncInfoFileStats {
+  const s: FuncInfoFileStats = { sites: 0, functions: 0, full: 0, partial: 0, none: 0, noParams: 0, locsecs: 0, bytes: fileBytes, bytesPerSite: 0, kinds: {} };
+  const funcs = new Set<string>();
+  for (let id = btf.firstTypeId; id < btf.nrTypes; id++) {
+    const t = btf.typeById(id);
+    const k = kindName(t.kind);
+    const e = (s.kinds[k] ??= { count: 0, bytes: 0 });
+    e.count++;
+    e.bytes += recordSize(t);
+    if (t.kind !== BTF_KIND_LOCSEC) continue;
+    s.locsecs++;
+    for (const entry of t.entries) {
+      s.sites++;
+      funcs.add("func" in entry ? `f${entry.func}` : `n${entry.nameOff}:${entry.funcProto}`);
+      const lp = btf.typeById(entry.locProto);
+      if (lp.kind !== BTF_KIND_LOC_PROTO) continue;
+      const n = lp.params.length;
+      const known = lp.params.filter((p) => p !== 0 && btf.maybeType(p)?.kind === BTF_KIND_LOC_PARAM).length;
+      if (n === 0) s.noParams++;
+      else if (known === n) s.full++;
+      else if (known === 0) s.none++;
+      else s.partial++;
+    }
+  }
+  s.functions = funcs.size;
+  s.bytesPerSite = s.sites ? Math.round((fileBytes / s.sites) * 100) / 100 : 0;
+  return s;
+}
+
+const pct = (n: number, d: number) => (d ? ((100 * n) / d).toFixed(1) + "%" : "-");
+
+/** Text of the DWARF-side lowering stats. */
+export function formatLowerStats(st: LowerStats): string[] {
+  const withParams = st.full + st.partial + st.none;
+  const lines = [
+    `inline sites:        ${st.inlineSites}`,
+    `optimised functions: ${st.funcSites}`,
+    `without address:     ${st.noAddress} (left out)`,
+    `outside sections:    ${st.noSection} (left out)`,
+    `full:                ${st.full} (${pct(st.full, withParams)})`,
+    `partial:             ${st.partial} (${pct(st.partial, withParams)})`,
+    `none:                ${st.none} (${pct(st.none, withParams)})`,
+    `no parameters:       ${st.noParams}`,
+    `missing locations by cause:`,
+  ];
+  for (const [cause, n] of [...st.causes].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))) lines.push(`  ${cause.padEnd(28)} ${n}`);
+  return lines;
+}
+
+/** JSON form of the lowering stats. */
+export function lowerStatsJson(st: LowerStats): object {
+  return { ...st, causes: Object.fromEntries([...st.causes].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))) };
+}
+
+/** `btfgen stats`: of an ELF's DWARF, or of a written func_info BTF. */
+export function statsCommand(o: StatsOptions): string {
+  if (isDwarfInput(o.file)) {
+    const elf = openElf(o.file);
+    try {
+      const r = readObjectSites(elf);
+      return o.json ? JSON.stringify(lowerStatsJson(r.stats), null, 1) : formatLowerStats(r.stats).join("\n");
+    } finally {
+      elf.close();
+    }
+  }
+  const btf = loadFuncInfo(o.file, o.base ?? []);
+  const st = funcInfoFileStats(btf, statSync(o.file).size);
+  if (o.json) return JSON.stringify(st, null, 1);
+  const lines = [
+    `sites:          ${st.sites}`,
+    `functions:      ${st.functions}`,
+    `full:           ${st.full} (${pct(st.full, st.full + st.partial + st.none)})`,
+    `partial:        ${st.partial} (${pct(st.partial, st.full + st.partial + st.none)})`,
+    `none:           ${st.none} (${pct(st.none, st.full + st.partial + st.none)})`,
+    `no parameters:  ${st.noParams}`,
+    `LOCSECs:        ${st.locsecs}`,
+    `file bytes:     ${st.bytes} (${st.bytesPerSite} per site)`,
+    `kinds:`,
+  ];
+  for (const [k, v] of Object.entries(st.kinds)) lines.push(`  ${k.padEnd(12)} ${String(v.count).padStart(8)} types ${String(v.bytes).padStart(10)} bytes`);
+  return lines.join("\n");
+}

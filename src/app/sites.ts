@@ -1,0 +1,122 @@
+/**
+ * `btfgen sites FILE`: the inline sites (and optimised functions) of an
+ * object's DWARF, lowered and sorted by function name then address.
+ */
+import { readDwarf } from "../dwarf/load.js";
+import type { DwarfRecords } from "../dwarf/records.js";
+import type { ElfFile } from "../elf/elf.js";
+import { ET_REL, STT_FUNC } from "../elf/constants.js";
+import { FUNC_VARIADIC, LOC_ABSENT, SITE_OPTIMIZED } from "../dwarf/records.js";
+import { compareSites, type ParamNames } from "../lower/print.js";
+import { lowerSites, StringReader, type AddressMap, type LowerStats, type LoweredSite, type ParamTypeInfo } from "../lower/sites.js";
+
+/** The address facts of an ELF file the lowering needs. */
+export function addressMapOf(elf: ElfFile): AddressMap {
+  return {
+    relocatable: elf.type === ET_REL,
+    loadBase: elf.loadBase(),
+    littleEndian: elf.littleEndian,
+    sectionOf: (addr) => {
+      const s = elf.sectionAt(addr);
+      return s ? { name: s.name, addr: s.addr } : undefined;
+    },
+  };
+}
+
+/** Suffixes gcc and clang give to clones of a function. */
+const CLONE_NAME = /\.(isra|constprop|part|cold|specialized|llvm)\b|\.(isra|constprop|part)\.\d/;
+
+/**
+ * STT_FUNC symbols by address (names sorted, so the first one is stable).
+ * In ET_REL files a symbol's value is relative to its section, whose
+ * laid-out address is added (see ElfOpenOptions.layoutRelocatable).
+ */
+export function functionSymbols(elf: ElfFile): Map<bigint, string[]> {
+  const out = new Map<bigint, string[]>();
+  const rel = elf.type === ET_REL;
+  for (const s of elf.symbols()) {
+    if (s.type !== STT_FUNC || s.name === "") continue;
+    let addr = s.value;
+    if (rel) {
+      const sec = elf.sections[s.shndx];
+      if (!sec || s.shndx === 0 || s.shndx >= 0xff00) continue;
+      addr += sec.addr;
+    }
+    const list = out.get(addr);
+    if (list) list.push(s.name);
+    else out.set(addr, [s.name]);
+  }
+  for (const list of out.values()) list.sort();
+  return out;
+}
+
+/** Sites of one object, read from its DWARF. */
+export interface ObjectSites {
+  records: DwarfRecords;
+  sites: LoweredSite[];
+  stats: LowerStats;
+  /** Parameter names (and type text when known) of a site's function. */
+  paramNames(site: LoweredSite): ParamNames;
+}
+
+/** Options of {@link readObjectSites}. */
+export interface ObjectSitesOptions {
+  /** Include every out-of-line function, not only optimiser-changed ones. */
+  allFunctions?: boolean;
+  /** Leave out-of-line functions out entirely. */
+  inlineOnly?: boolean;
+  /** Size/signedness of a parameter type (by ParamTable row); default unknown. */
+  paramInfo?: (records: DwarfRecords) => (row: number) => ParamTypeInfo;
+  /** Records already read (with types), to avoid a second walk. */
+  records?: DwarfRecords;
+}
+
+/** Reads and lowers the sites of `elf`, sorted by function name then address. */
+export function readObjectSites(elf: ElfFile, opts: ObjectSitesOptions = {}): ObjectSites {
+  const records = opts.records ?? readDwarf(elf);
+  const info = opts.paramInfo?.(records) ?? (() => ({ size: 0, signed: false }));
+  const funcSyms = functionSymbols(elf);
+  const { sites: S, locs: L, funcs: F } = records;
+  const { sites, stats } = lowerSites(records, addressMapOf(elf), info, {
+    keepFunc: (row, addr) => opts.allFunctions === true || isOptimizedFunction(row, addr),
+    symbolAt: (addr) => funcSyms.get(addr)?.[0],
+  });
+  /**
+   * The optimiser changed an out-of-line function when the walker says so
+   * (DW_CC_nocall, clone name in DWARF), when an ELF function symbol at its
+   * entry is a clone (`foo.isra.0`, `foo.constprop.0`, `foo.part.0`,
+   * `foo.cold`: gcc puts clone names only in the symbol table), or when the
+   * instance lacks one of the origin's parameters (dropped by the optimiser).
+   */
+  function isOptimizedFunction(row: number, addr: bigint): boolean {
+    if (S.flags[row] & SITE_OPTIMIZED) return true;
+    if (funcSyms.get(addr)?.some((n) => CLONE_NAME.test(n))) return true;
+    const f = S.func[row];
+    const n = F.paramCount[f] - (F.flags[f] & FUNC_VARIADIC ? 1 : 0);
+    for (let p = 0; p < n; p++) if (L.kind[S.locStart[row] + p] === LOC_ABSENT) return true;
+    return false;
+  }
+  const kept = opts.inlineOnly ? sites.filter((s) => s.kind === 0) : sites;
+  kept.sort(compareSites);
+  const strings = new StringReader(records.strings);
+  const { funcs, params } = records;
+  const cache = new Map<number, ParamNames>();
+  return {
+    records,
+    sites: kept,
+    stats,
+    paramNames(site) {
+      let p = cache.get(site.func);
+      if (!p) {
+        const names: string[] = [];
+        for (let i = 0; i < funcs.paramCount[site.func]; i++) {
+          const row = funcs.paramStart[site.func] + i;
+          names.push(params.die[row] === 0xffffffff && params.name[row] === 0 ? "..." : strings.get(params.name[row]));
+        }
+        p = { names, types: [] };
+        cache.set(site.func, p);
+      }
+      return p;
+    },
+  };
+}

@@ -1,0 +1,127 @@
+#!/usr/bin/env node
+/**
+ * The btfgen command line. Every command maps to a function of the library
+ * (src/index.ts); this file only parses arguments, prints and sets the exit
+ * status. Bad input ends in one line on stderr and exit status 1; a bug in
+ * btfgen in one line and status 2 (BTFGEN_DEBUG=1 shows the stack).
+ */
+import yargs from "yargs";
+import { hideBin } from "yargs/helpers";
+import { BtfgenError, commands } from "../index.js";
+
+function fail(e: unknown): never {
+  if (e instanceof BtfgenError) {
+    process.stderr.write(`btfgen: ${e.describe()}\n`);
+    process.exit(1);
+  }
+  const msg = e instanceof Error ? e.message : String(e);
+  if (process.env.BTFGEN_DEBUG && e instanceof Error) process.stderr.write(`${e.stack}\n`);
+  const oom = e instanceof RangeError && /memory|allocation|Array buffer/i.test(msg);
+  process.stderr.write(`btfgen: ${oom ? "out of memory: " : "internal error: "}${msg.split("\n")[0]}\n`);
+  process.exit(2);
+}
+
+/** Runs a command body, printing its output and mapping errors to exit codes. */
+function run(body: () => string | void): void {
+  try {
+    const out = body();
+    if (out !== undefined && out !== "") process.stdout.write(out.endsWith("\n") ? out : out + "\n");
+  } catch (e) {
+    fail(e);
+  }
+}
+
+const asList = (v: unknown): string[] => (v === undefined ? [] : Array.isArray(v) ? v.map(String) : [String(v)]);
+
+const cli = yargs(hideBin(process.argv))
+  .scriptName("btfgen")
+  .usage("$0 FILE -o OUT     write FILE's BTF.func_info (inline sites and argument locations)")
+  .command(
+    "$0 <file>",
+    "encode BTF.func_info for FILE (vmlinux, a module, any ELF with DWARF)",
+    (y) =>
+      y
+        .positional("file", { type: "string", demandOption: true, describe: "ELF object with DWARF" })
+        .option("output", { alias: "o", type: "string", describe: "output file (default FILE.func_info.btf)" })
+        .option("btf_base", { alias: ["btf-base", "B"], type: "string", array: true, describe: "base BTF chain (vmlinux first, then a module's BTF); default FILE's own .BTF, else BTF encoded from its DWARF" })
+        .option("format", { choices: ["v2", "rfc-v1"] as const, default: "v2" as const, describe: "wire profile" })
+        .option("locsec-max", { type: "number", describe: "at most N entries per LOCSEC (name-range partitions)" })
+        .option("elf", { type: "boolean", default: false, describe: "write an ELF object holding the BTF as a section" })
+        .option("section-name", { type: "string", default: ".BTF.func_info", describe: "section name with --elf (e.g. .BTF.inline)" })
+        .option("inline", { type: "boolean", default: false, describe: "shorthand for --elf --section-name .BTF.inline" })
+        .option("base-only", { type: "boolean", default: false, describe: "write the base BTF encoded from DWARF instead (like pahole -J)" })
+        .option("btf_encode_detached", { type: "string", describe: "with --base-only: output file (pahole spelling)" })
+        .option("jobs", { alias: "j", type: "number", describe: "worker threads (output does not depend on it)" })
+        .option("json", { type: "boolean", default: false, describe: "print the run's stats as JSON" })
+        .option("quiet", { alias: "q", type: "boolean", default: false, describe: "print nothing on success" }),
+    (a) =>
+      run(() =>
+        a["base-only"]
+          ? commands.encode({ file: a.file!, output: a.btf_encode_detached ?? a.output, base: asList(a.btf_base), json: a.json, quiet: a.quiet, jobs: a.jobs })
+          : commands.funcInfo({
+              file: a.file!, output: a.output, base: asList(a.btf_base), format: a.format, locsecMax: a["locsec-max"],
+              elf: a.elf || a.inline, sectionName: a.inline ? ".BTF.inline" : a["section-name"], json: a.json, quiet: a.quiet, jobs: a.jobs,
+            }),
+      ),
+  )
+  .command(
+    "sites <file>",
+    "list inline sites: from an ELF's DWARF, or decoded from a func_info BTF (with --base)",
+    (y) =>
+      y
+        .positional("file", { type: "string", demandOption: true })
+        .option("base", { alias: ["btf_base", "B"], type: "string", array: true, describe: "base BTF chain of a func_info file" })
+        .option("elf", { type: "string", describe: "ELF whose section addresses turn offsets into addresses (decode mode)" })
+        .option("all-functions", { type: "boolean", default: false, describe: "list every out-of-line function, not only optimiser-changed ones" })
+        .option("inline-only", { type: "boolean", default: false, describe: "list inline sites only" })
+        .option("json", { type: "boolean", default: false }),
+    (a) =>
+      run(() =>
+        commands.sites({ file: a.file!, base: asList(a.base), elf: a.elf, allFunctions: a["all-functions"], inlineOnly: a["inline-only"], json: a.json }),
+      ),
+  )
+  .command(
+    "dump <file>",
+    "print BTF like `bpftool btf dump file` (raw BTF or an ELF's .BTF)",
+    (y) =>
+      y
+        .positional("file", { type: "string", demandOption: true })
+        .option("base", { alias: ["btf_base", "B"], type: "string", array: true, describe: "base BTF chain" })
+        .option("section", { type: "string", describe: "ELF section to read (default .BTF, or .BTF.func_info/.BTF.inline if present)" })
+        .option("json", { type: "boolean", default: false }),
+    (a) => run(() => commands.dump({ file: a.file!, base: asList(a.base), section: a.section, json: a.json })),
+  )
+  .command(
+    "stats <file>",
+    "site, function and location counts of an ELF's DWARF or of a func_info BTF",
+    (y) =>
+      y
+        .positional("file", { type: "string", demandOption: true })
+        .option("base", { alias: ["btf_base", "B"], type: "string", array: true, describe: "base BTF chain (func_info input)" })
+        .option("json", { type: "boolean", default: false }),
+    (a) => run(() => commands.stats({ file: a.file!, base: asList(a.base), json: a.json })),
+  )
+  .command(
+    "encode <file>",
+    "encode FILE's DWARF types as BTF (like pahole -J)",
+    (y) =>
+      y
+        .positional("file", { type: "string", demandOption: true })
+        .option("output", { alias: ["o", "btf_encode_detached"], type: "string", describe: "output file (default FILE.btf)" })
+        .option("btf_base", { alias: ["btf-base", "B"], type: "string", array: true, describe: "encode as split BTF on this base chain" })
+        .option("jobs", { alias: "j", type: "number" })
+        .option("json", { type: "boolean", default: false })
+        .option("quiet", { alias: "q", type: "boolean", default: false }),
+    (a) => run(() => commands.encode({ file: a.file!, output: a.output, base: asList(a.btf_base), json: a.json, quiet: a.quiet, jobs: a.jobs })),
+  )
+  .strict()
+  .help()
+  .version()
+  .wrap(Math.min(110, process.stdout.columns || 110))
+  .fail((msg, err) => {
+    if (err) fail(err);
+    process.stderr.write(`btfgen: ${msg}\n(see btfgen --help)\n`);
+    process.exit(1);
+  });
+
+await cli.parseAsync();

@@ -1,0 +1,32 @@
+/**
+ * btfgen's one public door: every export is named here (no `export *`).
+ */
+export { BtfgenError, TruncatedError, MalformedError, UnsupportedError, NotFoundError } from "./errors.js";
+export type { ErrorLocation } from "./errors.js";
+export { ElfFile } from "./elf/elf.js";
+export { readDwarf, DwarfReader } from "./dwarf/load.js";
+export type { DwarfRecords } from "./dwarf/records.js";
+export { Btf } from "./btf/btf.js";
+export { parseBtf } from "./btf/read.js";
+export { writeBtf } from "./btf/write.js";
+export { dumpBtf, dumpBtfJson } from "./btf/dump.js";
+export { lowerExpr } from "./lower/expr.js";
+export type { LocParam } from "./lower/locparam.js";
+export { lowerSites } from "./lower/sites.js";
+export type { LoweredSite, LowerStats } from "./lower/sites.js";
+export { decodeFuncInfo } from "./app/decode.js";
+export type { DecodedSite } from "./app/decode.js";
+export { readObjectSites } from "./app/sites.js";
+export { sitesCommand, dumpCommand, statsCommand } from "./app/commands.js";
+
+import { dumpCommand, sitesCommand, statsCommand } from "./app/commands.js";
+import { encodeCommand, funcInfoCommand } from "./app/funcinfo.js";
+
+/** The CLI's commands, each returning the text to print. */
+export const commands = {
+  sites: sitesCommand,
+  dump: dumpCommand,
+  stats: statsCommand,
+  funcInfo: funcInfoCommand,
+  encode: encodeCommand,
+};
