@@ -67,7 +67,12 @@ export class Btf {
     this.hasLayout = opts.hasLayout ?? false;
   }
 
-  /** Number of type ids in use in the chain, counting void: the next id `add` returns. */
+  /**
+   * Number of type ids in use in the whole chain, counting void (id 0): the
+   * exclusive end of the id range and the next id `add` returns. This is
+   * libbpf's `btf__type_cnt()`, i.e. FORMAT.md's `nr_types + 1`; a split on this
+   * BTF starts at `nrTypes`.
+   */
   get nrTypes(): number {
     return this.firstTypeId + this.types.length;
   }
