@@ -70,6 +70,8 @@ pub struct Ctx {
     pub strings: Interner,
     /// (unit index << 32 | file index) -> StrId of the resolved path.
     pub file_paths: FxMap<u64, u32>,
+    /// `.debug_str` offset -> StrId.
+    pub strp_ids: FxMap<u32, u32>,
     pub here: Here,
 }
 
@@ -119,6 +121,7 @@ impl Ctx {
             units: Vec::new(),
             strings: Interner::new(),
             file_paths: FxMap::default(),
+            strp_ids: FxMap::default(),
             here: Here { section: ".debug_info", offset: 0 },
         };
         let mut iter = ctx.dwarf.units();
@@ -195,6 +198,20 @@ impl Ctx {
 
     /// Interns the string an attribute names (any string form).
     pub fn attr_str(&mut self, unit: &Unit<R>, v: AttributeValue<R>) -> u32 {
+        // Most names are DW_FORM_strp: key the interner by section offset
+        // first, which skips strlen, hashing and comparing the bytes.
+        if let AttributeValue::DebugStrRef(o) = v {
+            let key = o.0 as u32;
+            if let Some(&id) = self.strp_ids.get(&key) {
+                return id;
+            }
+            let id = match self.dwarf.string(o) {
+                Ok(s) => self.strings.intern(s.slice()),
+                Err(_) => 0,
+            };
+            self.strp_ids.insert(key, id);
+            return id;
+        }
         match self.dwarf.attr_string(unit, v) {
             Ok(s) => self.strings.intern(s.slice()),
             Err(_) => 0,
