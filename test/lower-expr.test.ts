@@ -77,6 +77,7 @@ const none: [string, number[], Partial<LowerContext>, string][] = [
   ["truncated sleb", [0x77, 0x80], {}, "truncated expression"],
   ["truncated const8u", [0x0e, 1, 2], {}, "truncated expression"],
   ["constant alone is a memory address", [0x32], {}, "constant address (memory)"],
+  ["register piece of unknown size", [0x55, 0x93, 8, 0x54, 0x93, 8], { size: 0 }, "DW_OP_piece"],
   ["implicit_value too long", [0x9e, 16, ...new Array(16).fill(0)], {}, "DW_OP_implicit_value"],
 ];
 

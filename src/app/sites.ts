@@ -74,7 +74,7 @@ export interface ObjectSitesOptions {
 /** Reads and lowers the sites of `elf`, sorted by function name then address. */
 export function readObjectSites(elf: ElfFile, opts: ObjectSitesOptions = {}): ObjectSites {
   const records = opts.records ?? readDwarf(elf);
-  const info = opts.paramInfo?.(records) ?? (() => ({ size: 0, signed: false }));
+  const info = opts.paramInfo?.(records) ?? (() => ({ size: 0 }));
   const funcSyms = functionSymbols(elf);
   const { sites: S, locs: L, funcs: F } = records;
   const { sites, stats } = lowerSites(records, addressMapOf(elf), info, {

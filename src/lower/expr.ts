@@ -19,6 +19,8 @@ export interface LowerContext {
   littleEndian: boolean;
   /** Byte size of the parameter's type (0 when unknown). */
   size: number;
+  /** The parameter's type is signed (meaningful only when `size` is known). */
+  signed?: boolean;
   /**
    * Maps a link-time address to its load-relative form (FORMAT.md 3.1), or
    * returns undefined when no address may be emitted (relocatable objects).
@@ -63,11 +65,14 @@ const DW_OP_GNU_entry_value = 0xf3;
 
 /** Names of operations that commonly end lowering, for the stats causes. */
 const OP_NAMES: Record<number, string> = {
-  0x03: "DW_OP_addr", 0x06: "DW_OP_deref", 0x12: "DW_OP_dup", 0x1a: "DW_OP_and",
+  0x03: "DW_OP_addr", 0x08: "DW_OP_const1u", 0x09: "DW_OP_const1s", 0x0a: "DW_OP_const2u",
+  0x0b: "DW_OP_const2s", 0x0c: "DW_OP_const4u", 0x0d: "DW_OP_const4s", 0x0e: "DW_OP_const8u",
+  0x0f: "DW_OP_const8s", 0x10: "DW_OP_constu", 0x11: "DW_OP_consts", 0x91: "DW_OP_fbreg", 0xf0: "DW_OP_GNU_addr_index",
+  0x92: "DW_OP_bregx", 0x90: "DW_OP_regx", 0x94: "DW_OP_deref_size", 0x06: "DW_OP_deref", 0x12: "DW_OP_dup", 0x1a: "DW_OP_and",
   0x1c: "DW_OP_minus", 0x1e: "DW_OP_mul", 0x1f: "DW_OP_neg", 0x20: "DW_OP_not",
   0x21: "DW_OP_or", 0x22: "DW_OP_plus", 0x23: "DW_OP_plus_uconst", 0x24: "DW_OP_shl",
   0x25: "DW_OP_shr", 0x26: "DW_OP_shra", 0x27: "DW_OP_xor", 0x93: "DW_OP_piece",
-  0x94: "DW_OP_deref_size", 0x96: "DW_OP_nop", 0x9d: "DW_OP_bit_piece",
+  0x96: "DW_OP_nop", 0x9d: "DW_OP_bit_piece",
   0x9e: "DW_OP_implicit_value", 0x9f: "DW_OP_stack_value", 0xa0: "DW_OP_implicit_pointer",
   0xa3: "DW_OP_entry_value", 0xa4: "DW_OP_const_type", 0xa5: "DW_OP_regval_type",
   0xa6: "DW_OP_deref_type", 0xa8: "DW_OP_convert", 0xa9: "DW_OP_reinterpret",
@@ -238,7 +243,7 @@ export function lowerExpr(bytes: Uint8Array, ctx: LowerContext): Lowered {
       if (c.done) return { cause: "constant address (memory)" };
       const next = c.u8();
       if (next !== DW_OP_stack_value || !c.done) return { cause: opName(next) };
-      return { loc: constLoc(k.v, size, k.signed) };
+      return { loc: typedConst(k.v, size, ctx.signed, k.signed) };
     }
 
     if (op === DW_OP_addr) {
@@ -260,7 +265,7 @@ export function lowerExpr(bytes: Uint8Array, ctx: LowerContext): Lowered {
       if (len > 8 || len === 0) return { cause: "DW_OP_implicit_value" };
       const v = c.fixed(len, false);
       if (!c.done) return { cause: opName(c.u8()) };
-      return { loc: constLoc(v, size || len, false) };
+      return { loc: typedConst(v, size || len, ctx.signed, false) };
     }
 
     if (op === DW_OP_entry_value || op === DW_OP_GNU_entry_value) {
@@ -301,30 +306,36 @@ function lowerPieces(c: ExprCursor, first: number, ctx: LowerContext): Lowered {
     regs.push(r);
   }
   const total = pieces.reduce((a, b) => a + b, 0);
-  if (ctx.size !== 0 && total !== ctx.size) return { cause: "DW_OP_piece" };
+  // Without the type's size a piece may be half the value: refuse rather than guess.
+  if (ctx.size === 0 || total !== ctx.size) return { cause: "DW_OP_piece" };
   if (regs.length === 1) return { loc: { size: total, flags: LOC_REG, values: regs } };
   if (regs.length !== 2 || pieces[0] !== pieces[1]) return { cause: "DW_OP_piece" };
   return { loc: { size: total, flags: LOC_REG, values: regs } };
 }
 
 /**
- * DW_AT_const_value to CONST. Data forms carry no signedness, so the
- * parameter type decides: a signed type of `size` bytes sign-extends the
- * value from that width (0xff for a `signed char` is -1).
+ * A constant for a parameter of `size` bytes: when the type is known its
+ * signedness decides, and the value is cut to the type's width (0xff in a
+ * DW_FORM_data1 for `signed char` is -1; DW_OP_const1s -1 for a `u8` is
+ * 0xff). Unknown type: the form or operation decides.
  */
-export function lowerConstValue(value: bigint, size: number, signedType: boolean, sdataForm: boolean): Lowered {
-  let v = value;
-  if (size > 0 && size <= 8) {
+function typedConst(value: bigint, size: number, signedType: boolean | undefined, signedForm: boolean): LocParam {
+  if (size > 0 && size <= 8 && signedType !== undefined) {
     const bits = size * 8;
-    v = signedType || sdataForm ? BigInt.asIntN(bits, v) : BigInt.asUintN(bits, v);
+    return constLoc(signedType ? BigInt.asIntN(bits, value) : BigInt.asUintN(bits, value), size, signedType);
   }
-  return { loc: constLoc(v, size, signedType || sdataForm) };
+  return constLoc(value, size, signedForm);
+}
+
+/** DW_AT_const_value (data forms) to CONST; see {@link typedConst}. */
+export function lowerConstValue(value: bigint, size: number, signedType: boolean | undefined, sdataForm: boolean): Lowered {
+  return { loc: typedConst(sdataForm ? BigInt.asIntN(64, value) : value, size, signedType, sdataForm) };
 }
 
 /** DW_AT_const_value in block form: up to 8 bytes in target order. */
-export function lowerConstBlock(bytes: Uint8Array, size: number, signedType: boolean, littleEndian: boolean): Lowered {
+export function lowerConstBlock(bytes: Uint8Array, size: number, signedType: boolean | undefined, littleEndian: boolean): Lowered {
   if (bytes.length === 0 || bytes.length > 8) return { cause: "DW_AT_const_value block" };
   const c = new ExprCursor(bytes, littleEndian);
-  const v = c.fixed(bytes.length, signedType);
-  return { loc: constLoc(v, size || bytes.length, signedType) };
+  const v = c.fixed(bytes.length, false);
+  return { loc: typedConst(v, size || bytes.length, signedType, false) };
 }

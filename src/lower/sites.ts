@@ -23,10 +23,10 @@ export interface AddressMap {
   sectionOf(addr: bigint): { name: string; addr: bigint } | undefined;
 }
 
-/** Size and signedness of a parameter's type, 0/false when unknown. */
+/** Size and signedness of a parameter's type; size 0 and signed undefined when unknown. */
 export interface ParamTypeInfo {
   size: number;
-  signed: boolean;
+  signed?: boolean;
 }
 
 /** One site after lowering. */
@@ -178,7 +178,7 @@ export function lowerSites(
 
 function lowerOne(rec: DwarfRecords, row: number, info: ParamTypeInfo, ctx: LowerContext): Lowered {
   const L = rec.locs;
-  const ctxSized = { ...ctx, size: info.size };
+  const ctxSized = { ...ctx, size: info.size, signed: info.signed };
   switch (L.kind[row]) {
     case LOC_ABSENT: return { cause: "no parameter DIE" };
     case LOC_LIST_NO_ENTRY: return { cause: "location list gap" };
