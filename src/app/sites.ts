@@ -3,6 +3,7 @@
  * object's DWARF, lowered and sorted by function name then address.
  */
 import { readDwarf } from "../dwarf/load.js";
+import { NotFoundError } from "../errors.js";
 import type { DwarfRecords } from "../dwarf/records.js";
 import type { ElfFile } from "../elf/elf.js";
 import { ET_REL, STT_FUNC } from "../elf/constants.js";
@@ -71,8 +72,16 @@ export interface ObjectSitesOptions {
   records?: DwarfRecords;
 }
 
+/** Throws a one-line {@link NotFoundError} when `elf` carries no DWARF. */
+export function requireDwarf(elf: ElfFile): void {
+  if (!elf.debugSection(".debug_info")) {
+    throw new NotFoundError("no DWARF: no .debug_info section (built without -g, or stripped?)", { file: elf.path });
+  }
+}
+
 /** Reads and lowers the sites of `elf`, sorted by function name then address. */
 export function readObjectSites(elf: ElfFile, opts: ObjectSitesOptions = {}): ObjectSites {
+  if (!opts.records) requireDwarf(elf);
   const records = opts.records ?? readDwarf(elf);
   const info = opts.paramInfo?.(records) ?? (() => ({ size: 0 }));
   const funcSyms = functionSymbols(elf);
