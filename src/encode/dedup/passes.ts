@@ -1,0 +1,181 @@
+/**
+ * The dedup passes, one function each, in the order the driver
+ * (`dedup/index.ts`) runs them. See the essay there.
+ */
+import { BTF_KIND_DATASEC, BTF_KIND_FWD, BTF_KIND_STRUCT, BTF_KIND_UNION, BTF_KIND_VAR } from "../../btf/kinds.js";
+import type { Btf } from "../../btf/btf.js";
+import type { BtfType, TypeId } from "../../btf/model.js";
+import { cloneType, remapTypeIds } from "../../btf/visit.js";
+import { isEquiv } from "./equiv.js";
+import { DedupClass, dedupClass, equalTypes, hashType } from "./shape.js";
+import type { DedupRun } from "./state.js";
+
+/** Pass 2: INT, FLOAT, ENUM, ENUM64 and FWD map to the first equal type (target first). */
+export function dedupPrimitives(run: DedupRun): void {
+  const { batch, T } = run;
+  for (let i = 0; i < batch.length; i++) {
+    const t = batch[i];
+    if (dedupClass(t) !== DedupClass.Primitive) continue;
+    const id = T + i;
+    let found = id;
+    for (const c of run.candidates(hashType(t))) {
+      if (c !== id && equalTypes(t, run.type(c))) {
+        found = c;
+        break;
+      }
+    }
+    run.processed[i] = 1;
+    if (found !== id) run.mapTo(id, found);
+    else run.addCanonical(id);
+  }
+}
+
+/**
+ * Pass 3: each STRUCT/UNION is compared, by graph equivalence, with the
+ * canonical composites of the same signature; the first equivalent one
+ * becomes its canonical type and the pairs met on the way are merged.
+ */
+export function dedupComposites(run: DedupRun): void {
+  const { batch, T } = run;
+  for (let i = 0; i < batch.length; i++) {
+    if (run.processed[i]) continue;
+    const t = batch[i];
+    if (dedupClass(t) !== DedupClass.Composite) continue;
+    const id = T + i;
+    let found = id;
+    for (const c of run.candidates(hashType(t))) {
+      if (c === id || run.resolve(c) !== c) continue;
+      if (isEquiv(run, id, c)) {
+        mergeHypot(run);
+        found = c;
+        break;
+      }
+    }
+    run.processed[i] = 1;
+    if (found !== id) run.mapTo(id, found);
+    else run.addCanonical(id);
+  }
+}
+
+/**
+ * Turns the pairs of a successful equivalence check into canonical mappings
+ * where that is safe: a FWD meets its STRUCT/UNION (either side), or an
+ * undecided batch composite meets a decided canonical one. Target types
+ * never change, so a target FWD that met a batch struct stays a FWD.
+ */
+function mergeHypot(run: DedupRun): void {
+  for (const canonKey of run.hypotKeys) {
+    const c = run.resolve(canonKey);
+    const t = run.resolve(run.hypot[canonKey]);
+    if (c === t) continue;
+    const ck = run.type(c).kind;
+    const tk = run.type(t).kind;
+    if (tk === BTF_KIND_FWD && ck !== BTF_KIND_FWD) {
+      if (run.inBatch(t)) run.mapTo(t, c);
+    } else if (ck === BTF_KIND_FWD && tk !== BTF_KIND_FWD) {
+      if (run.inBatch(c)) run.mapTo(c, t);
+    } else if ((tk === BTF_KIND_STRUCT || tk === BTF_KIND_UNION) && ck === tk) {
+      if (run.inBatch(t) && !run.processed[t - run.T] && (!run.inBatch(c) || run.processed[c - run.T])) {
+        run.mapTo(t, c);
+        run.processed[t - run.T] = 1;
+      }
+    }
+  }
+}
+
+/**
+ * Pass 4: a FWD still canonical resolves to the STRUCT/UNION of its name and
+ * flavour when exactly one canonical such type exists (target or batch).
+ */
+export function resolveFwds(run: DedupRun): void {
+  const { batch, T } = run;
+  for (let i = 0; i < batch.length; i++) {
+    const t = batch[i];
+    if (t.kind !== BTF_KIND_FWD || run.resolve(T + i) !== T + i) continue;
+    const want = t.union ? BTF_KIND_UNION : BTF_KIND_STRUCT;
+    let only = -1;
+    let count = 0;
+    const consider = (ids: readonly TypeId[] | undefined): void => {
+      if (!ids) return;
+      for (const c of ids) {
+        if (run.resolve(c) !== c) continue;
+        const k = run.type(c).kind;
+        if (k !== BTF_KIND_STRUCT && k !== BTF_KIND_UNION) continue;
+        count++;
+        if (k === want && count === 1) only = c;
+      }
+    };
+    consider(run.index.composites.get(t.nameOff));
+    consider(run.localComposites.get(t.nameOff));
+    if (count === 1 && only !== -1) run.mapTo(T + i, only);
+  }
+}
+
+/**
+ * Pass 5: reference types, depth first: a type's references are made
+ * canonical (written back into it) before its own signature is looked up,
+ * so equal ids mean equal types and a hash lookup suffices.
+ */
+export function dedupReferences(run: DedupRun): void {
+  const inProgress = new Uint8Array(run.batch.length);
+  for (let i = 0; i < run.batch.length; i++) dedupRef(run, run.T + i, inProgress);
+}
+
+function dedupRef(run: DedupRun, id: TypeId, inProgress: Uint8Array): TypeId {
+  if (!run.inBatch(id)) return id;
+  const i = id - run.T;
+  if (run.processed[i] || inProgress[i]) return run.resolve(id);
+  const t = run.batch[i];
+  const cls = dedupClass(t);
+  if (cls !== DedupClass.Reference) {
+    // VAR and DATASEC are kept as they are; only their references become canonical.
+    if (t.kind === BTF_KIND_VAR || t.kind === BTF_KIND_DATASEC) {
+      inProgress[i] = 1;
+      remapTypeIds(t, (r) => (r === 0 ? 0 : dedupRef(run, r, inProgress)));
+      inProgress[i] = 0;
+    }
+    run.processed[i] = 1;
+    return run.resolve(id);
+  }
+  inProgress[i] = 1;
+  remapTypeIds(t, (r) => (r === 0 ? 0 : dedupRef(run, r, inProgress)));
+  inProgress[i] = 0;
+  let found = id;
+  for (const c of run.candidates(hashType(t))) {
+    if (c !== id && run.resolve(c) === c && equalTypes(t, run.type(c))) {
+      found = c;
+      break;
+    }
+  }
+  run.processed[i] = 1;
+  if (found !== id) run.mapTo(id, found);
+  else run.addCanonical(id);
+  return found;
+}
+
+/**
+ * Pass 6: appends the canonical batch types to the target in batch order,
+ * references rewritten to final ids, and returns the final id of every
+ * batch type.
+ */
+export function emitCanonical(run: DedupRun, target: Btf): Uint32Array {
+  const { batch, T } = run;
+  const n = batch.length;
+  const newId = new Uint32Array(n);
+  let next = T;
+  for (let i = 0; i < n; i++) if (run.resolve(T + i) === T + i) newId[i] = next++;
+  const final = (r: TypeId): TypeId => {
+    if (r === 0) return 0;
+    const c = run.resolve(r);
+    return c < T ? c : newId[c - T];
+  };
+  for (let i = 0; i < n; i++) {
+    if (run.resolve(T + i) !== T + i) continue;
+    const t: BtfType = cloneType(batch[i]);
+    remapTypeIds(t, final);
+    target.add(t);
+  }
+  const out = new Uint32Array(n);
+  for (let i = 0; i < n; i++) out[i] = final(T + i);
+  return out;
+}

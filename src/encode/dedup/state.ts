@@ -1,0 +1,182 @@
+/**
+ * Dedup state: the candidate index of a target BTF (persistent across runs)
+ * and the per-run maps (canonical, processed, hypothetical).
+ *
+ * Id spaces. A run deduplicates a *batch* of new types into a *target* BTF
+ * whose types are all canonical already (a base chain, and what earlier runs
+ * appended). With `T = target.nrTypes`, an id below `T` is a target type and
+ * `T + i` is `batch[i]`: the batch is built as if appended to the target, so
+ * its references need no translation.
+ */
+import { BTF_KIND_FWD, BTF_KIND_STRUCT, BTF_KIND_UNION } from "../../btf/kinds.js";
+import type { Btf } from "../../btf/btf.js";
+import type { BtfType, TypeId } from "../../btf/model.js";
+import { DedupClass, dedupClass, hashType } from "./shape.js";
+
+/** hash → candidate ids, in insertion (= id) order so lookups are deterministic. */
+export type Buckets = Map<number, TypeId[] | TypeId>;
+
+/** Adds `id` under `h`. */
+export function bucketAdd(b: Buckets, h: number, id: TypeId): void {
+  const cur = b.get(h);
+  if (cur === undefined) b.set(h, id);
+  else if (typeof cur === "number") b.set(h, [cur, id]);
+  else cur.push(id);
+}
+
+const EMPTY: readonly TypeId[] = [];
+const ONE: TypeId[] = [0];
+
+/** The ids under `h` (a shared scratch array for single hits: do not keep it). */
+export function bucketGet(b: Buckets, h: number): readonly TypeId[] {
+  const cur = b.get(h);
+  if (cur === undefined) return EMPTY;
+  if (typeof cur === "number") {
+    ONE[0] = cur;
+    return ONE;
+  }
+  return cur;
+}
+
+/**
+ * Hash index of every dedupable type of a target chain (base types included),
+ * plus a name index of its structs and unions for FWD resolution. Extended
+ * lazily with what runs append ({@link TargetIndex.sync}).
+ */
+export class TargetIndex {
+  /** The target indexed. */
+  readonly target: Btf;
+  /** Signature hash → ids. */
+  readonly buckets: Buckets = new Map();
+  /** name offset → struct/union ids with that name. */
+  readonly composites = new Map<number, TypeId[]>();
+  private indexedUpTo = 1;
+
+  /** Creates an empty index; {@link sync} fills it. */
+  constructor(target: Btf) {
+    this.target = target;
+  }
+
+  /** Indexes target-chain types added since the last call. */
+  sync(): void {
+    const end = this.target.nrTypes;
+    for (let id = this.indexedUpTo; id < end; id++) this.addType(id, this.target.typeById(id));
+    this.indexedUpTo = end;
+  }
+
+  private addType(id: TypeId, t: BtfType): void {
+    const cls = dedupClass(t);
+    if (cls === DedupClass.None) return;
+    bucketAdd(this.buckets, hashType(t), id);
+    if ((t.kind === BTF_KIND_STRUCT || t.kind === BTF_KIND_UNION) && t.nameOff !== 0) {
+      const list = this.composites.get(t.nameOff);
+      if (list) list.push(id);
+      else this.composites.set(t.nameOff, [id]);
+    }
+  }
+}
+
+/** State of one run: the batch, its canonical map and bookkeeping. */
+export class DedupRun {
+  /** Target index (its types are canonical and never change). */
+  readonly index: TargetIndex;
+  /** Target.nrTypes when the run started: first batch id. */
+  readonly T: number;
+  /** The batch; references use the id spaces described above. Mutated in place. */
+  readonly batch: BtfType[];
+  /** canon[i]: id batch[i] maps to (itself when canonical); follow with {@link resolve}. */
+  readonly canon: Int32Array;
+  /** 1 once the pass owning batch[i] decided it. */
+  readonly processed: Uint8Array;
+  /** Signature buckets of canonical batch types, consulted after the target's. */
+  readonly local: Buckets = new Map();
+  /** name offset → canonical batch struct/union ids. */
+  readonly localComposites = new Map<number, TypeId[]>();
+  /** hypot[canon id] = candidate id during one equivalence check; -1 unset. */
+  readonly hypot: Int32Array;
+  /** Keys set in {@link hypot}, for clearing and merging. */
+  readonly hypotKeys: number[] = [];
+  /** Set by the equivalence check when it matched a batch composite with a target FWD. */
+  hypotTargetFwd = false;
+
+  /** Starts a run of `batch` into `index.target`. */
+  constructor(index: TargetIndex, batch: BtfType[]) {
+    this.index = index;
+    this.T = index.target.nrTypes;
+    this.batch = batch;
+    const n = batch.length;
+    this.canon = new Int32Array(n);
+    for (let i = 0; i < n; i++) this.canon[i] = this.T + i;
+    this.processed = new Uint8Array(n);
+    this.hypot = new Int32Array(this.T + n).fill(-1);
+  }
+
+  /** The type with id `id` in either space. */
+  type(id: TypeId): BtfType {
+    return id >= this.T ? this.batch[id - this.T] : this.index.target.typeById(id);
+  }
+
+  /** True if `id` is a batch id. */
+  inBatch(id: TypeId): boolean {
+    return id >= this.T;
+  }
+
+  /** The canonical id `id` maps to now (target ids map to themselves). Compresses paths. */
+  resolve(id: TypeId): TypeId {
+    if (id < this.T) return id;
+    let r = id;
+    for (;;) {
+      const next = this.canon[r - this.T];
+      if (next === r || next < this.T) {
+        r = next;
+        break;
+      }
+      r = next;
+    }
+    // Path compression.
+    let p = id;
+    while (p >= this.T && this.canon[p - this.T] !== r) {
+      const next = this.canon[p - this.T];
+      this.canon[p - this.T] = r;
+      p = next;
+    }
+    return r;
+  }
+
+  /** Maps batch id `id` to `to`. */
+  mapTo(id: TypeId, to: TypeId): void {
+    this.canon[id - this.T] = to;
+  }
+
+  /** Candidates with signature `h`: target ones first, then canonical batch ones. */
+  candidates(h: number): TypeId[] {
+    const a = bucketGet(this.index.buckets, h);
+    const out = a.length ? a.slice() : [];
+    const b = bucketGet(this.local, h);
+    for (const id of b) out.push(id);
+    return out;
+  }
+
+  /** Records batch id `id` as canonical under its current signature. */
+  addCanonical(id: TypeId): void {
+    const t = this.type(id);
+    bucketAdd(this.local, hashType(t), id);
+    if ((t.kind === BTF_KIND_STRUCT || t.kind === BTF_KIND_UNION) && t.nameOff !== 0) {
+      const list = this.localComposites.get(t.nameOff);
+      if (list) list.push(id);
+      else this.localComposites.set(t.nameOff, [id]);
+    }
+  }
+
+  /** Clears the hypothetical map. */
+  clearHypot(): void {
+    for (const k of this.hypotKeys) this.hypot[k] = -1;
+    this.hypotKeys.length = 0;
+    this.hypotTargetFwd = false;
+  }
+
+  /** True if `id` is a FWD. */
+  isFwd(id: TypeId): boolean {
+    return this.type(id).kind === BTF_KIND_FWD;
+  }
+}

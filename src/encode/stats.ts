@@ -1,0 +1,92 @@
+/**
+ * Counters of one encode: what was emitted, and every reason a DIE was not
+ * turned into what a reader might expect (one counter per reason, so a
+ * difference against pahole can be explained by a number).
+ */
+import { kindName } from "../btf/kinds.js";
+import type { Btf } from "../btf/btf.js";
+
+/** Why a subprogram got no BTF FUNC. */
+export interface FuncSkips {
+  /** A declaration only (no code here). */
+  declaration: number;
+  /** No DW_AT_low_pc/ranges: inline-only or never emitted. */
+  noCode: number;
+  /** The name carries a compiler clone suffix (`.isra.0`, `.constprop.0`, `.part.0`, `.cold`...). */
+  cloneSuffix: number;
+  /** Its concrete instance was marked optimised (DW_CC_nocall). */
+  optimized: number;
+  /** No STT_FUNC ELF symbol of that name. */
+  noSymbol: number;
+  /** A FUNC of that name was already emitted (another CU, same prototype). */
+  duplicate: number;
+  /** Another CU gave the same name a different prototype; the first one is kept (pahole 1.24). */
+  inconsistentProto: number;
+  /** Unnamed. */
+  anonymous: number;
+}
+
+/** Statistics of an encode. */
+export interface EncodeStats {
+  /** DIE rows in the input table. */
+  dies: number;
+  /** Types the encoder produced before dedup (all batches). */
+  rawTypes: number;
+  /** Types in the output (own types, excluding the base). */
+  types: number;
+  /** Own types per kind name (`INT`, `STRUCT`, ...). */
+  perKind: Record<string, number>;
+  /** FUNC types emitted. */
+  funcs: number;
+  /** Subprograms considered and why some got no FUNC. */
+  funcSkips: FuncSkips;
+  /** VARs emitted into `.data..percpu`. */
+  vars: number;
+  /** Variables skipped: not per-cpu, no symbol, declaration... */
+  varSkips: { notPercpu: number; noSymbol: number; declaration: number; duplicate: number };
+  /** DIEs of tags BTF cannot express, encoded as void (ptr_to_member, unknown tags). */
+  unsupported: number;
+  /** Base types of an encoding or size BTF cannot express, encoded as void. */
+  badBaseType: number;
+  /** Dedup batches run. */
+  batches: number;
+  /** Wall time of the phases, ms. */
+  timeMs: { build: number; dedup: number; total: number };
+}
+
+/** A zeroed {@link EncodeStats}. */
+export function newStats(): EncodeStats {
+  return {
+    dies: 0,
+    rawTypes: 0,
+    types: 0,
+    perKind: {},
+    funcs: 0,
+    funcSkips: {
+      declaration: 0,
+      noCode: 0,
+      cloneSuffix: 0,
+      optimized: 0,
+      noSymbol: 0,
+      duplicate: 0,
+      inconsistentProto: 0,
+      anonymous: 0,
+    },
+    vars: 0,
+    varSkips: { notPercpu: 0, noSymbol: 0, declaration: 0, duplicate: 0 },
+    unsupported: 0,
+    badBaseType: 0,
+    batches: 0,
+    timeMs: { build: 0, dedup: 0, total: 0 },
+  };
+}
+
+/** Counts `btf`'s own types per kind name. */
+export function countKinds(btf: Btf): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const t of btf.types) {
+    const k = kindName(t.kind);
+    out[k] = (out[k] ?? 0) + 1;
+  }
+  return out;
+}

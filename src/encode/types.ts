@@ -1,0 +1,471 @@
+/**
+ * DIE → raw BTF: one BTF type per type DIE (more for multi-dimensional
+ * arrays and type tags), before dedup, like pahole's per-CU encoder.
+ *
+ * Types are built into a *batch* (see `dedup/index.ts` for the id spaces):
+ * `ref(row)` returns the id of the DIE's type, allocating a placeholder and
+ * queueing the DIE when it is new, and `drain()` fills the queued DIEs, which
+ * queues what they reference. No recursion, so arbitrarily deep type graphs
+ * are fine. After a dedup run (`flush`) the DIE's final id is remembered, so
+ * later batches reference it directly.
+ */
+import type { Btf } from "../btf/btf.js";
+import {
+  BTF_INT_BOOL,
+  BTF_INT_SIGNED,
+  BTF_KIND_ARRAY,
+  BTF_KIND_CONST,
+  BTF_KIND_DECL_TAG,
+  BTF_KIND_ENUM,
+  BTF_KIND_ENUM64,
+  BTF_KIND_FLOAT,
+  BTF_KIND_FUNC_PROTO,
+  BTF_KIND_FWD,
+  BTF_KIND_INT,
+  BTF_KIND_PTR,
+  BTF_KIND_RESTRICT,
+  BTF_KIND_STRUCT,
+  BTF_KIND_TYPE_TAG,
+  BTF_KIND_TYPEDEF,
+  BTF_KIND_UNION,
+  BTF_KIND_VOLATILE,
+} from "../btf/kinds.js";
+import type { Array_, BtfType, FuncProto, Member, Param, StrOff, TypeId } from "../btf/model.js";
+import { DIE_DECLARATION, DIE_SIGNED_VALUE, NONE } from "../dwarf/records.js";
+import { dedupInto, type TargetIndex } from "./dedup/index.js";
+import {
+  DieIndex,
+  DW_ATE_boolean,
+  DW_ATE_complex_float,
+  DW_ATE_float,
+  DW_ATE_signed,
+  DW_ATE_signed_char,
+  DW_TAG_array_type,
+  DW_TAG_atomic_type,
+  DW_TAG_base_type,
+  DW_TAG_class_type,
+  DW_TAG_const_type,
+  DW_TAG_enumeration_type,
+  DW_TAG_enumerator,
+  DW_TAG_formal_parameter,
+  DW_TAG_GNU_annotation,
+  DW_TAG_LLVM_annotation,
+  DW_TAG_member,
+  DW_TAG_pointer_type,
+  DW_TAG_reference_type,
+  DW_TAG_restrict_type,
+  DW_TAG_rvalue_reference_type,
+  DW_TAG_structure_type,
+  DW_TAG_subrange_type,
+  DW_TAG_subroutine_type,
+  DW_TAG_typedef,
+  DW_TAG_union_type,
+  DW_TAG_unspecified_parameters,
+  DW_TAG_unspecified_type,
+  DW_TAG_volatile_type,
+} from "./dies.js";
+import type { EncodeStats } from "./stats.js";
+
+/** Name pahole gives the index type of every array. */
+export const ARRAY_SIZE_TYPE_NAME = "__ARRAY_SIZE_TYPE__";
+
+/** True for the tags {@link TypeBuilder.ref} turns into a type of their own. */
+export function isTypeTag(tag: number): boolean {
+  switch (tag) {
+    case DW_TAG_base_type:
+    case DW_TAG_pointer_type:
+    case DW_TAG_reference_type:
+    case DW_TAG_rvalue_reference_type:
+    case DW_TAG_const_type:
+    case DW_TAG_volatile_type:
+    case DW_TAG_restrict_type:
+    case DW_TAG_typedef:
+    case DW_TAG_structure_type:
+    case DW_TAG_class_type:
+    case DW_TAG_union_type:
+    case DW_TAG_enumeration_type:
+    case DW_TAG_array_type:
+    case DW_TAG_subroutine_type:
+      return true;
+    default:
+      return false;
+  }
+}
+
+/** An annotation child: `btf_decl_tag` / `btf_type_tag` and its value. */
+interface Annotation {
+  kind: "decl" | "type";
+  value: string;
+}
+
+/** Builds raw BTF for DIEs into batches and runs dedup on them. */
+export class TypeBuilder {
+  /** DIE indexes. */
+  readonly ix: DieIndex;
+  /** The target BTF batches are deduplicated into. */
+  readonly target: Btf;
+  /** Dedup index of the target. */
+  readonly index: TargetIndex;
+  /** The current batch. */
+  batch: BtfType[] = [];
+  /** First id of the current batch (`target.nrTypes` when it started). */
+  T: number;
+  private readonly stats: EncodeStats;
+  /** Final id of a DIE row once flushed; -1 unknown. */
+  private readonly finalId: Int32Array;
+  /** Batch id of a DIE row in the current batch; -1 none. */
+  private readonly batchId: Int32Array;
+  private readonly touched: number[] = [];
+  private readonly queue: number[] = [];
+  private readonly strCache = new Map<number, StrOff>();
+  private arraySizeType = -1;
+
+  /** Creates a builder appending to `index.target`. */
+  constructor(ix: DieIndex, index: TargetIndex, stats: EncodeStats) {
+    this.ix = ix;
+    this.index = index;
+    this.target = index.target;
+    this.stats = stats;
+    this.T = this.target.nrTypes;
+    this.finalId = new Int32Array(ix.dies.count).fill(-1);
+    this.batchId = new Int32Array(ix.dies.count).fill(-1);
+  }
+
+  /** Offset in the target's strings of DWARF string `id`. */
+  name(id: number): StrOff {
+    if (id === 0 || id === NONE) return 0;
+    let off = this.strCache.get(id);
+    if (off === undefined) {
+      off = this.target.addStr(this.ix.str(id));
+      this.strCache.set(id, off);
+    }
+    return off;
+  }
+
+  /** Appends `t` to the batch; returns its batch id. */
+  alloc(t: BtfType): TypeId {
+    this.batch.push(t);
+    return this.T + this.batch.length - 1;
+  }
+
+  /** The final id of `row` if a flushed batch decided it, else undefined. */
+  finalOf(row: number): TypeId | undefined {
+    const f = this.finalId[row];
+    return f >= 0 ? f : undefined;
+  }
+
+  /** Id (final, or in the current batch) of the type of DIE `row`; NONE is void. */
+  ref(row: number): TypeId {
+    if (row === NONE) return 0;
+    const f = this.finalId[row];
+    if (f >= 0) return f;
+    const b = this.batchId[row];
+    if (b >= 0) return b;
+    const d = this.ix.dies;
+    const tag = d.tag[row];
+    if (!isTypeTag(tag)) {
+      // Aliases: _Atomic is dropped, unspecified types are void.
+      let id: TypeId = 0;
+      if (tag === DW_TAG_atomic_type) id = this.refOff(d.type[row]);
+      else if (tag !== DW_TAG_unspecified_type) this.stats.unsupported++;
+      this.setBatchId(row, id);
+      return id;
+    }
+    const id = this.alloc(placeholder(tag));
+    this.setBatchId(row, id);
+    this.queue.push(row);
+    return id;
+  }
+
+  /** {@link ref} of the DIE at `.debug_info` offset `off` (NONE / unknown → void). */
+  refOff(off: number): TypeId {
+    if (off === NONE) return 0;
+    const row = this.ix.row(off);
+    if (row === NONE) {
+      this.stats.unsupported++;
+      return 0;
+    }
+    return this.ref(row);
+  }
+
+  private setBatchId(row: number, id: TypeId): void {
+    this.batchId[row] = id;
+    this.touched.push(row);
+  }
+
+  /** Fills every queued DIE (and what they queue). */
+  drain(): void {
+    while (this.queue.length) this.fill(this.queue.pop()!);
+  }
+
+  /**
+   * Deduplicates the current batch into the target and starts a new one.
+   * Returns the final id of every id of the flushed batch (index `id - T`).
+   */
+  flush(): { T: number; ids: Uint32Array } {
+    this.drain();
+    const T = this.T;
+    this.stats.rawTypes += this.batch.length;
+    this.stats.batches++;
+    const ids = dedupInto(this.index, this.batch);
+    for (const row of this.touched) {
+      const b = this.batchId[row];
+      this.finalId[row] = b < T ? b : ids[b - T];
+      this.batchId[row] = -1;
+    }
+    this.touched.length = 0;
+    this.batch = [];
+    this.T = this.target.nrTypes;
+    this.arraySizeType = -1;
+    return { T, ids };
+  }
+
+  /** The `__ARRAY_SIZE_TYPE__` INT of this batch. */
+  private arrayIndexType(): TypeId {
+    if (this.arraySizeType < 0) {
+      this.arraySizeType = this.alloc({
+        kind: BTF_KIND_INT,
+        nameOff: this.target.addStr(ARRAY_SIZE_TYPE_NAME),
+        size: 4,
+        encoding: 0,
+        bitsOffset: 0,
+        nrBits: 32,
+      });
+    }
+    return this.arraySizeType;
+  }
+
+  /** Annotation children of `row`. */
+  annotations(row: number): Annotation[] {
+    const out: Annotation[] = [];
+    const d = this.ix.dies;
+    for (let c = this.ix.firstChild[row]; c !== NONE; c = this.ix.nextSibling[c]) {
+      const tag = d.tag[c];
+      if (tag !== DW_TAG_LLVM_annotation && tag !== DW_TAG_GNU_annotation) continue;
+      const name = this.ix.str(d.name[c]);
+      const value = this.ix.str(d.valLo[c]);
+      if (name === "btf_decl_tag") out.push({ kind: "decl", value });
+      else if (name === "btf_type_tag") out.push({ kind: "type", value });
+    }
+    return out;
+  }
+
+  /** Adds DECL_TAGs for `row`'s `btf_decl_tag` annotations on type `owner` (component `idx`). */
+  declTags(row: number, owner: TypeId, idx: number): void {
+    for (const a of this.annotations(row)) {
+      if (a.kind !== "decl") continue;
+      this.alloc({ kind: BTF_KIND_DECL_TAG, nameOff: this.target.addStr(a.value), type: owner, componentIdx: idx, kindFlag: false });
+    }
+  }
+
+  /** The `btf_type_tag`s of pointer `row` wrapped around `pointee`, first tag outermost. */
+  private typeTags(row: number, pointee: TypeId): TypeId {
+    const tags = this.annotations(row).filter((a) => a.kind === "type");
+    let inner = pointee;
+    for (let i = tags.length - 1; i >= 0; i--) {
+      inner = this.alloc({ kind: BTF_KIND_TYPE_TAG, nameOff: this.target.addStr(tags[i].value), type: inner, kindFlag: false });
+    }
+    return inner;
+  }
+
+  /**
+   * Return type and parameters of a subprogram or subroutine type:
+   * parameters are the `formal_parameter` children of `protoRow` (names kept
+   * when `named`), `...` from `unspecified_parameters`.
+   */
+  protoParts(protoRow: number, named: boolean): { ret: TypeId; params: Param[] } {
+    const d = this.ix.dies;
+    const params: Param[] = [];
+    for (let c = this.ix.firstChild[protoRow]; c !== NONE; c = this.ix.nextSibling[c]) {
+      const tag = d.tag[c];
+      if (tag === DW_TAG_formal_parameter) {
+        params.push({ nameOff: named ? this.name(d.name[c]) : 0, type: this.refOff(d.type[c]) });
+      } else if (tag === DW_TAG_unspecified_parameters) {
+        params.push({ nameOff: 0, type: 0 });
+      }
+    }
+    return { ret: this.refOff(d.type[protoRow]), params };
+  }
+
+  /** A raw FUNC_PROTO for {@link protoParts}; returns its batch id. */
+  protoOf(protoRow: number, named: boolean): TypeId {
+    const { ret, params } = this.protoParts(protoRow, named);
+    const p: FuncProto = { kind: BTF_KIND_FUNC_PROTO, nameOff: 0, ret, params };
+    return this.alloc(p);
+  }
+
+  /** Fills the placeholder of `row` (queued by {@link ref}). */
+  private fill(row: number): void {
+    const d = this.ix.dies;
+    const id = this.batchId[row];
+    const t = this.batch[id - this.T] as unknown as Record<string, unknown> & BtfType;
+    const tag = d.tag[row];
+    switch (tag) {
+      case DW_TAG_base_type:
+        this.fillBase(row, id);
+        return;
+      case DW_TAG_pointer_type:
+      case DW_TAG_reference_type:
+      case DW_TAG_rvalue_reference_type:
+        t.type = this.typeTags(row, this.refOff(d.type[row]));
+        return;
+      case DW_TAG_const_type:
+      case DW_TAG_volatile_type:
+      case DW_TAG_restrict_type:
+        t.type = this.refOff(d.type[row]);
+        return;
+      case DW_TAG_typedef:
+        t.nameOff = this.name(d.name[row]);
+        t.type = this.refOff(d.type[row]);
+        this.declTags(row, id, -1);
+        return;
+      case DW_TAG_structure_type:
+      case DW_TAG_class_type:
+      case DW_TAG_union_type:
+        this.fillComposite(row, id);
+        return;
+      case DW_TAG_enumeration_type:
+        this.fillEnum(row, id);
+        return;
+      case DW_TAG_array_type:
+        this.fillArray(row, t as unknown as Array_);
+        return;
+      case DW_TAG_subroutine_type: {
+        Object.assign(t, this.protoParts(row, true));
+        return;
+      }
+    }
+  }
+
+  private fillBase(row: number, id: TypeId): void {
+    const d = this.ix.dies;
+    const size = d.byteSize[row] === NONE ? 0 : d.byteSize[row];
+    const enc = d.encoding[row];
+    const nameOff = this.name(d.name[row]);
+    if (enc === DW_ATE_float || enc === DW_ATE_complex_float) {
+      if (size === 2 || size === 4 || size === 8 || size === 12 || size === 16) {
+        this.batch[id - this.T] = { kind: BTF_KIND_FLOAT, nameOff, size };
+        return;
+      }
+      this.stats.badBaseType++;
+    }
+    // pahole sets BOOL or SIGNED, never CHAR.
+    const encoding = enc === DW_ATE_boolean ? BTF_INT_BOOL : enc === DW_ATE_signed || enc === DW_ATE_signed_char ? BTF_INT_SIGNED : 0;
+    const nrBits = d.bitSize[row] ? d.bitSize[row] : size * 8;
+    this.batch[id - this.T] = { kind: BTF_KIND_INT, nameOff, size, encoding, bitsOffset: 0, nrBits };
+  }
+
+  private fillComposite(row: number, id: TypeId): void {
+    const d = this.ix.dies;
+    const isUnion = d.tag[row] === DW_TAG_union_type;
+    const nameOff = this.name(d.name[row]);
+    if (d.flags[row] & DIE_DECLARATION || d.byteSize[row] === NONE) {
+      this.batch[id - this.T] = { kind: BTF_KIND_FWD, nameOff, union: isUnion };
+      return;
+    }
+    const members: Member[] = [];
+    let kindFlag = false;
+    const memberRows: number[] = [];
+    for (let c = this.ix.firstChild[row]; c !== NONE; c = this.ix.nextSibling[c]) {
+      if (d.tag[c] !== DW_TAG_member || d.flags[c] & DIE_DECLARATION) continue;
+      const bitfieldSize = d.bitSize[c];
+      if (bitfieldSize) kindFlag = true;
+      const off = d.bitOffset[c];
+      members.push({ nameOff: this.name(d.name[c]), type: this.refOff(d.type[c]), bitsOffset: off === NONE ? 0 : off, bitfieldSize });
+      memberRows.push(c);
+    }
+    this.batch[id - this.T] = {
+      kind: isUnion ? BTF_KIND_UNION : BTF_KIND_STRUCT,
+      nameOff,
+      size: d.byteSize[row],
+      members,
+      kindFlag,
+    };
+    this.declTags(row, id, -1);
+    for (let i = 0; i < memberRows.length; i++) this.declTags(memberRows[i], id, i);
+  }
+
+  private fillEnum(row: number, id: TypeId): void {
+    const d = this.ix.dies;
+    const nameOff = this.name(d.name[row]);
+    const size = d.byteSize[row] === NONE ? 4 : d.byteSize[row];
+    let signed = (d.flags[row] & DIE_SIGNED_VALUE) !== 0;
+    const rows: number[] = [];
+    for (let c = this.ix.firstChild[row]; c !== NONE; c = this.ix.nextSibling[c]) {
+      if (d.tag[c] !== DW_TAG_enumerator) continue;
+      rows.push(c);
+      if (d.flags[c] & DIE_SIGNED_VALUE && (d.valHi[c] & 0x80000000) !== 0) signed = true;
+    }
+    if (size > 4) {
+      this.batch[id - this.T] = {
+        kind: BTF_KIND_ENUM64,
+        nameOff,
+        size,
+        signed,
+        values: rows.map((c) => {
+          const u = (BigInt(d.valHi[c] >>> 0) << 32n) | BigInt(d.valLo[c] >>> 0);
+          return { nameOff: this.name(d.name[c]), val: signed ? BigInt.asIntN(64, u) : u };
+        }),
+      };
+      return;
+    }
+    this.batch[id - this.T] = {
+      kind: BTF_KIND_ENUM,
+      nameOff,
+      size,
+      signed,
+      values: rows.map((c) => ({ nameOff: this.name(d.name[c]), val: signed ? d.valLo[c] | 0 : d.valLo[c] >>> 0 })),
+    };
+  }
+
+  private fillArray(row: number, t: Array_): void {
+    const d = this.ix.dies;
+    const dims: number[] = [];
+    for (let c = this.ix.firstChild[row]; c !== NONE; c = this.ix.nextSibling[c]) {
+      if (d.tag[c] !== DW_TAG_subrange_type) continue;
+      dims.push(d.count_[c] === NONE ? 0 : d.count_[c]);
+    }
+    if (dims.length === 0) dims.push(0);
+    const index = this.arrayIndexType();
+    let inner = this.refOff(d.type[row]);
+    // int a[2][3] is an array of 2 arrays of 3 ints: the innermost dimension is last.
+    for (let i = dims.length - 1; i >= 1; i--) {
+      inner = this.alloc({ kind: BTF_KIND_ARRAY, nameOff: 0, type: inner, indexType: index, nelems: dims[i] });
+    }
+    t.type = inner;
+    t.indexType = index;
+    t.nelems = dims[0];
+  }
+}
+
+/** An empty type of the kind `tag` will become (filled later). */
+function placeholder(tag: number): BtfType {
+  switch (tag) {
+    case DW_TAG_pointer_type:
+    case DW_TAG_reference_type:
+    case DW_TAG_rvalue_reference_type:
+      return { kind: BTF_KIND_PTR, nameOff: 0, type: 0 };
+    case DW_TAG_const_type:
+      return { kind: BTF_KIND_CONST, nameOff: 0, type: 0 };
+    case DW_TAG_volatile_type:
+      return { kind: BTF_KIND_VOLATILE, nameOff: 0, type: 0 };
+    case DW_TAG_restrict_type:
+      return { kind: BTF_KIND_RESTRICT, nameOff: 0, type: 0 };
+    case DW_TAG_typedef:
+      return { kind: BTF_KIND_TYPEDEF, nameOff: 0, type: 0 };
+    case DW_TAG_array_type:
+      return { kind: BTF_KIND_ARRAY, nameOff: 0, type: 0, indexType: 0, nelems: 0 };
+    case DW_TAG_subroutine_type:
+      return { kind: BTF_KIND_FUNC_PROTO, nameOff: 0, ret: 0, params: [] };
+    case DW_TAG_union_type:
+      return { kind: BTF_KIND_UNION, nameOff: 0, size: 0, members: [], kindFlag: false };
+    case DW_TAG_structure_type:
+    case DW_TAG_class_type:
+      return { kind: BTF_KIND_STRUCT, nameOff: 0, size: 0, members: [], kindFlag: false };
+    case DW_TAG_enumeration_type:
+      return { kind: BTF_KIND_ENUM, nameOff: 0, size: 4, signed: false, values: [] };
+    default:
+      return { kind: BTF_KIND_INT, nameOff: 0, size: 0, encoding: 0, bitsOffset: 0, nrBits: 0 };
+  }
+}
+
