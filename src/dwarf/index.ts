@@ -1,7 +1,7 @@
 /**
  * DWARF stage: the gimli wasm reader and the record stream it produces.
  */
-export { readDwarf, DwarfReader, strAt, addrOf, callerAddrOf } from "./load.js";
+export { readDwarf, DwarfReader, strAt, addrOf, callerAddrOf, nameClones } from "./load.js";
 export type { ReadDwarfOptions } from "./load.js";
 export { DwarfWasm, SECTION_IDS, WALK_SITES, WALK_TYPES, WASM_URL } from "./wasm.js";
 export type { Column } from "./wasm.js";

@@ -6,7 +6,11 @@
 import type { ElfFile } from "../elf/index.js";
 import { BtfgenError, MalformedError } from "../errors.js";
 import {
+  ADDR_NONE,
+  FUNC_OPTIMIZED,
   NONE,
+  SITE_FUNC,
+  SITE_OPTIMIZED,
   type DieTable,
   type DwarfRecords,
   type FuncTable,
@@ -26,6 +30,11 @@ export interface ReadDwarfOptions {
   types?: boolean;
   /** Unit index range `[from, to)`; default all units. */
   units?: [number, number];
+  /**
+   * Name out-of-line clones from the ELF symbol table (default true): see
+   * {@link nameClones}.
+   */
+  symbols?: boolean;
 }
 
 /**
@@ -38,11 +47,14 @@ export class DwarfReader {
   readonly unitCount: number;
   private readonly wasm: DwarfWasm;
   private readonly file: string;
+  private readonly elf: ElfFile;
+  private clones?: Map<bigint, string[]>;
 
-  private constructor(wasm: DwarfWasm, unitCount: number, file: string) {
+  private constructor(wasm: DwarfWasm, unitCount: number, elf: ElfFile) {
     this.wasm = wasm;
     this.unitCount = unitCount;
-    this.file = file;
+    this.file = elf.path;
+    this.elf = elf;
   }
 
   /** Loads the debug sections of `elf`. Throws {@link MalformedError} for bad DWARF. */
@@ -54,13 +66,22 @@ export class DwarfReader {
       const size = elf.sectionSize(sec);
       wasm.addSection(name, size, (target) => elf.readSectionInto(sec, target));
     }
-    return new DwarfReader(wasm, wasm.init(elf.littleEndian), elf.path);
+    return new DwarfReader(wasm, wasm.init(elf.littleEndian), elf);
   }
 
-  /** Walks units `[from, to)` (clamped); `flags` = WALK_SITES | WALK_TYPES. */
-  walk(from = 0, to = this.unitCount, flags = WALK_SITES): DwarfRecords {
+  /**
+   * Walks units `[from, to)` (clamped); `flags` = WALK_SITES | WALK_TYPES.
+   * With `symbols` (default), SITE_FUNC rows are completed from the ELF
+   * symbol table ({@link nameClones}); the ELF file must still be open.
+   */
+  walk(from = 0, to = this.unitCount, flags = WALK_SITES, symbols = true): DwarfRecords {
     try {
-      return toRecords(this.wasm.walk(from, to, flags), (flags & WALK_TYPES) !== 0);
+      const rec = toRecords(this.wasm.walk(from, to, flags), (flags & WALK_TYPES) !== 0);
+      if (symbols && (flags & WALK_SITES) !== 0) {
+        this.clones ??= cloneSymbols(this.elf);
+        if (nameClones(rec, this.clones, (t) => this.wasm.intern(t))) rec.strings = this.wasm.strings();
+      }
+      return rec;
     } catch (e) {
       if (e instanceof BtfgenError) throw e.at({ file: this.file });
       throw e;
@@ -75,7 +96,59 @@ export function readDwarf(elf: ElfFile, opts: ReadDwarfOptions = {}): DwarfRecor
   const flags = (sites ? WALK_SITES : 0) | (opts.types ? WALK_TYPES : 0);
   if (flags === 0) throw new RangeError("readDwarf: neither sites nor types asked for");
   const [from, to] = opts.units ?? [0, reader.unitCount];
-  return reader.walk(from, to, flags);
+  return reader.walk(from, to, flags, opts.symbols ?? true);
+}
+
+const CLONE_NAME = /\.(isra|constprop|part)\.|\.cold(\.|$)/;
+
+/** STT_FUNC symbols with a `.` in their name, by value. */
+function cloneSymbols(elf: ElfFile): Map<bigint, string[]> {
+  const m = new Map<bigint, string[]>();
+  for (const s of elf.symbols()) {
+    if (s.type !== 2 /* STT_FUNC */ || !s.name.includes(".")) continue;
+    const l = m.get(s.value);
+    if (l) l.push(s.name);
+    else m.set(s.value, [s.name]);
+  }
+  return m;
+}
+
+/**
+ * gcc gives its out-of-line clones (`foo.isra.0`, `foo.constprop.0`,
+ * `foo.part.0`) a DW_TAG_subprogram with DW_AT_abstract_origin and code but
+ * no name of its own, and (gcc 12) no DW_AT_calling_convention: only the ELF
+ * symbol at the entry address says the calling convention changed. For each
+ * SITE_FUNC without a siteName, a function symbol at its entry address named
+ * `<origin name>.<suffix>` becomes its siteName (interned in the
+ * instance's string table, so the id is stable across walks); a clone name
+ * sets SITE_OPTIMIZED on the row and FUNC_OPTIMIZED on the origin. In ET_REL files symbol values and addresses are both section
+ * offsets; requiring the origin-name prefix keeps that unambiguous enough.
+ */
+export function nameClones(
+  rec: DwarfRecords,
+  symbols: Map<bigint, string[]>,
+  intern: (text: string) => StrId,
+): boolean {
+  if (symbols.size === 0) return false;
+  const S = rec.sites;
+  let changed = false;
+  for (let i = 0; i < S.count; i++) {
+    if (S.kind[i] !== SITE_FUNC || S.siteName[i] !== 0 || S.addrSource[i] === ADDR_NONE) continue;
+    const names = symbols.get(addrOf(S, i));
+    if (!names) continue;
+    const f = S.func[i]!;
+    const base = strAt(rec, rec.funcs.name[f]!);
+    if (!base) continue;
+    const hit = names.find((n) => n.startsWith(base + "."));
+    if (!hit) continue;
+    S.siteName[i] = intern(hit);
+    changed = true;
+    if (CLONE_NAME.test(hit)) {
+      S.flags[i]! |= SITE_OPTIMIZED;
+      rec.funcs.flags[f]! |= FUNC_OPTIMIZED;
+    }
+  }
+  return changed;
 }
 
 function toRecords(cols: Map<string, Column>, types: boolean): DwarfRecords {

@@ -46,6 +46,9 @@ interface Exports {
   column_names(): number;
   column_names_len(): number;
   error(): number;
+  intern_bytes(ptr: number, len: number): number;
+  strings_ptr(): number;
+  strings_len(): number;
 }
 
 /** A column copied out of wasm memory. */
@@ -153,6 +156,23 @@ export class DwarfWasm {
       cols.set(name, type === "u8" ? new Uint8Array(bytes) : type === "u16" ? new Uint16Array(bytes) : new Uint32Array(bytes));
     });
     return cols;
+  }
+
+  /** Interns `text` in the instance's string table (stable across walks). */
+  intern(text: string): number {
+    const bytes = new TextEncoder().encode(text);
+    const ptr = this.call("alloc_bytes", () => this.x.alloc_bytes(bytes.length)) >>> 0;
+    if (ptr === 0) throw new MalformedError("cannot allocate a string", { file: this.file });
+    new Uint8Array(this.x.memory.buffer, ptr, bytes.length).set(bytes);
+    const id = this.call("intern_bytes", () => this.x.intern_bytes(ptr, bytes.length)) >>> 0;
+    this.x.free_bytes(ptr, bytes.length);
+    return id;
+  }
+
+  /** A copy of the whole string blob. */
+  strings(): Uint8Array {
+    const p = this.x.strings_ptr() >>> 0;
+    return new Uint8Array(this.x.memory.buffer.slice(p, p + (this.x.strings_len() >>> 0)));
   }
 
   private columnNames(): Array<[string, string]> {

@@ -269,3 +269,36 @@ pub extern "C" fn error() -> u32 {
     state().error.as_ptr() as usize as u32
 }
 
+
+/// Interns `len` bytes at `ptr` (written by TS into an `alloc_bytes` block)
+/// into the instance's string table; NONE before `init`.
+#[no_mangle]
+pub extern "C" fn intern_bytes(ptr: u32, len: u32) -> u32 {
+    let st = state();
+    match st.ctx.as_mut() {
+        Some(c) => {
+            // SAFETY: TS wrote `len` bytes at `ptr` inside wasm memory.
+            let s = unsafe { std::slice::from_raw_parts(ptr as usize as *const u8, len as usize) };
+            c.strings.intern(s)
+        }
+        None => sections::NONE,
+    }
+}
+
+/// Pointer to the whole string blob (valid until the next call).
+#[no_mangle]
+pub extern "C" fn strings_ptr() -> u32 {
+    match &state().ctx {
+        Some(c) => c.strings.blob.as_ptr() as usize as u32,
+        None => 0,
+    }
+}
+
+/// Length of the whole string blob.
+#[no_mangle]
+pub extern "C" fn strings_len() -> u32 {
+    match &state().ctx {
+        Some(c) => c.strings.blob.len() as u32,
+        None => 0,
+    }
+}

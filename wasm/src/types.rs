@@ -341,6 +341,10 @@ pub fn walk_types(ctx: &mut Ctx, out: &mut Out, ui: usize, urow: u32) -> Res<()>
                         };
                         r.flags |= DIE_BIT_OFFSET_CONVERTED;
                     }
+                    // Union members may omit the location (gcc does): offset 0.
+                    if bits.is_none() && parent.tag == Some(constants::DW_TAG_union_type) {
+                        bits = Some(0);
+                    }
                     if let Some(b) = bits {
                         r.bit_offset = b.min(NONE as u64 - 1) as u32;
                     }
