@@ -12,3 +12,8 @@ export { DieIndex } from "./dies.js";
 export { newStats, countKinds } from "./stats.js";
 export type { EncodeStats, FuncSkips } from "./stats.js";
 export { ARRAY_SIZE_TYPE_NAME } from "./types.js";
+export { encodeBtf, readMcount } from "./object.js";
+export type { EncodeOptions, EncodeResult } from "./object.js";
+export { selectFuncs, funcFilterFromSymbols } from "./funcs.js";
+export type { FuncFilter, FuncChoice } from "./funcs.js";
+export { PERCPU_SECTION } from "./vars.js";

@@ -24,6 +24,10 @@ export interface FuncSkips {
   inconsistentProto: number;
   /** Unnamed. */
   anonymous: number;
+  /** A parameter has no name (pahole's has_arg_names). */
+  unnamedParams: number;
+  /** vmlinux: no `__mcount_loc` entry inside the symbol (not ftrace-able). */
+  notFtrace: number;
 }
 
 /** Statistics of an encode. */
@@ -71,6 +75,8 @@ export function newStats(): EncodeStats {
       duplicate: 0,
       inconsistentProto: 0,
       anonymous: 0,
+      unnamedParams: 0,
+      notFtrace: 0,
     },
     vars: 0,
     varSkips: { notPercpu: 0, noSymbol: 0, declaration: 0, duplicate: 0 },

@@ -1,0 +1,141 @@
+/**
+ * {@link encodeBtf}: a whole object's DWARF types → BTF, like `pahole -J`.
+ *
+ * 1. every type DIE, unit by unit, is built into a batch; at a unit boundary
+ *    a batch larger than `batchTypes` is deduplicated into the output, which
+ *    bounds memory on vmlinux (millions of DIEs) — later batches see the
+ *    earlier types as canonical;
+ * 2. the FUNCs pahole keeps (`funcs.ts`), then per-cpu VARs + DATASEC
+ *    (`vars.ts`), in a last batch;
+ * 3. when there was more than one batch, a final whole-output dedup: a FWD
+ *    a batch could not resolve (its STRUCT came in a later batch) is
+ *    resolved now, and the types that differed only by it merge.
+ */
+import { Btf } from "../btf/btf.js";
+import type { ElfFile } from "../elf/index.js";
+import type { ElfSymbol } from "../elf/symbols.js";
+import type { DwarfRecords } from "../dwarf/records.js";
+import { dedupBtf, TargetIndex } from "./dedup/index.js";
+import { DieIndex } from "./dies.js";
+import { buildFuncs, funcFilterFromSymbols, selectFuncs, type FuncFilter } from "./funcs.js";
+import { countKinds, newStats, type EncodeStats } from "./stats.js";
+import { isTypeTag, TypeBuilder } from "./types.js";
+import { buildPercpuVars, PERCPU_SECTION, percpuFromSymbols, type PercpuInfo } from "./vars.js";
+
+/** Options of {@link encodeBtf}. */
+export interface EncodeOptions {
+  /** Encode as a split on this BTF (a module on vmlinux `.BTF`); base types are not repeated. */
+  base?: Btf;
+  /** The object the records come from: its symbols, per-cpu section and `__mcount_loc`. */
+  elf?: ElfFile;
+  /** Symbols to use instead of `elf.symbols()`. */
+  symbols?: readonly ElfSymbol[];
+  /** Emit FUNCs (default true). */
+  funcs?: boolean;
+  /** Emit per-cpu VARs and the DATASEC (default true; needs `elf`). */
+  vars?: boolean;
+  /** Keep only ftrace-able functions when the ELF has `__mcount_loc` (pahole 1.22-1.24; default true). */
+  ftraceFilter?: boolean;
+  /** Raw types per dedup batch (default 400,000). */
+  batchTypes?: number;
+}
+
+/** Result of {@link encodeBtf}. */
+export interface EncodeResult {
+  /** The BTF (split on `base` when given). */
+  btf: Btf;
+  /** Counters, skip reasons, timing. */
+  stats: EncodeStats;
+}
+
+/**
+ * Encodes the type DIEs of `records` (a walk with `types: true`) into
+ * deduplicated BTF, with FUNCs and per-cpu VARs as pahole 1.24 emits them.
+ */
+export function encodeBtf(records: DwarfRecords, opts: EncodeOptions = {}): EncodeResult {
+  const t0 = performance.now();
+  const stats = newStats();
+  const ix = new DieIndex(records);
+  stats.dies = ix.dies.count;
+  const out = new Btf({ base: opts.base });
+  const b = new TypeBuilder(ix, new TargetIndex(out), stats);
+  const batchTypes = opts.batchTypes ?? 400_000;
+  let dedupMs = 0;
+  const flush = (): void => {
+    const s = performance.now();
+    b.flush();
+    dedupMs += performance.now() - s;
+  };
+
+  // 1. Types, unit by unit.
+  const d = ix.dies;
+  for (let r = 0; r < d.count; r++) {
+    if (r > 0 && d.unit[r] !== d.unit[r - 1]) {
+      b.drain();
+      if (b.batch.length >= batchTypes) flush();
+    }
+    if (isTypeTag(d.tag[r])) b.ref(r);
+  }
+  flush();
+
+  // 2. FUNCs, then per-cpu variables.
+  const symbols = opts.symbols ?? opts.elf?.symbols();
+  if (opts.funcs ?? true) {
+    const filter: FuncFilter = symbols
+      ? funcFilterFromSymbols(symbols, (opts.ftraceFilter ?? true) && opts.elf ? readMcount(opts.elf) : undefined)
+      : {};
+    const choices = selectFuncs(ix, filter, stats);
+    buildFuncs(b, choices);
+    stats.funcs = choices.length;
+  }
+  const percpu = (opts.vars ?? true) && opts.elf && symbols ? percpuInfo(opts.elf, symbols) : undefined;
+  if (percpu) buildPercpuVars(b, records.exprs, percpu, stats);
+  flush();
+
+  // 3. Final pass over the output when batches could not see each other's FWDs.
+  let btf = out;
+  if (stats.batches > 2) {
+    const s = performance.now();
+    btf = dedupBtf(out).btf;
+    dedupMs += performance.now() - s;
+  }
+  stats.types = btf.types.length;
+  stats.perKind = countKinds(btf);
+  stats.timeMs.total = performance.now() - t0;
+  stats.timeMs.dedup = dedupMs;
+  stats.timeMs.build = stats.timeMs.total - dedupMs;
+  return { btf, stats };
+}
+
+function percpuInfo(elf: ElfFile, symbols: readonly ElfSymbol[]): PercpuInfo | undefined {
+  const sec = elf.section(PERCPU_SECTION);
+  if (!sec) return undefined;
+  return percpuFromSymbols(symbols, sec.index, Number(sec.addr), sec.size);
+}
+
+/**
+ * Sorted `__mcount_loc` entries of a linked kernel (between the symbols
+ * `__start_mcount_loc` and `__stop_mcount_loc`), or undefined.
+ */
+export function readMcount(elf: ElfFile): Float64Array | undefined {
+  if (elf.type === 1 /* ET_REL */) return undefined;
+  const syms = elf.symbols();
+  const start = syms.find((s) => s.name === "__start_mcount_loc");
+  const stop = syms.find((s) => s.name === "__stop_mcount_loc");
+  if (!start || !stop || stop.value <= start.value) return undefined;
+  const sec = elf.sectionAt(start.value);
+  if (!sec) return undefined;
+  const data = elf.sectionData(sec);
+  const from = Number(start.value - sec.addr);
+  const n = Number(stop.value - start.value) / 8;
+  const v = new DataView(data.buffer, data.byteOffset + from, n * 8);
+  const out = new Float64Array(n);
+  const le = elf.littleEndian;
+  for (let i = 0; i < n; i++) {
+    const lo = v.getUint32(i * 8 + (le ? 0 : 4), le);
+    const hi = v.getUint32(i * 8 + (le ? 4 : 0), le);
+    out[i] = hi * 0x1_0000_0000 + lo;
+  }
+  out.sort();
+  return out;
+}
