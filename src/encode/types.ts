@@ -119,6 +119,9 @@ export class TypeBuilder {
   private readonly queue: number[] = [];
   private readonly strCache = new Map<number, StrOff>();
   private arraySizeType = -1;
+  private arrayIntType = -1;
+  /** Per unit: 1 if it has a signed 4-byte `int` base type (pahole indexes arrays with it). */
+  private readonly unitHasInt: Uint8Array;
 
   /** Creates a builder appending to `index.target`. */
   constructor(ix: DieIndex, index: TargetIndex, stats: EncodeStats) {
@@ -129,6 +132,15 @@ export class TypeBuilder {
     this.T = this.target.nrTypes;
     this.finalId = new Int32Array(ix.dies.count).fill(-1);
     this.batchId = new Int32Array(ix.dies.count).fill(-1);
+    const d = ix.dies;
+    let units = 0;
+    for (let r = 0; r < d.count; r++) if (d.unit[r] + 1 > units) units = d.unit[r] + 1;
+    this.unitHasInt = new Uint8Array(units);
+    for (let r = 0; r < d.count; r++) {
+      if (d.tag[r] === DW_TAG_base_type && d.byteSize[r] === 4 && d.encoding[r] === DW_ATE_signed && ix.str(d.name[r]) === "int") {
+        this.unitHasInt[d.unit[r]] = 1;
+      }
+    }
   }
 
   /** Offset in the target's strings of DWARF string `id`. */
@@ -217,11 +229,28 @@ export class TypeBuilder {
     this.batch = [];
     this.T = this.target.nrTypes;
     this.arraySizeType = -1;
+    this.arrayIntType = -1;
     return { T, ids };
   }
 
-  /** The `__ARRAY_SIZE_TYPE__` INT of this batch. */
-  private arrayIndexType(): TypeId {
+  /**
+   * The index type of arrays of unit `unit`: like pahole, the unit's `int`
+   * when it has one, else an INT named `__ARRAY_SIZE_TYPE__`.
+   */
+  private arrayIndexType(unit: number): TypeId {
+    if (this.unitHasInt[unit]) {
+      if (this.arrayIntType < 0) {
+        this.arrayIntType = this.alloc({
+          kind: BTF_KIND_INT,
+          nameOff: this.target.addStr("int"),
+          size: 4,
+          encoding: BTF_INT_SIGNED,
+          bitsOffset: 0,
+          nrBits: 32,
+        });
+      }
+      return this.arrayIntType;
+    }
     if (this.arraySizeType < 0) {
       this.arraySizeType = this.alloc({
         kind: BTF_KIND_INT,
@@ -426,7 +455,7 @@ export class TypeBuilder {
       dims.push(d.count_[c] === NONE ? 0 : d.count_[c]);
     }
     if (dims.length === 0) dims.push(0);
-    const index = this.arrayIndexType();
+    const index = this.arrayIndexType(d.unit[row]);
     let inner = this.refOff(d.type[row]);
     // int a[2][3] is an array of 2 arrays of 3 ints: the innermost dimension is last.
     for (let i = dims.length - 1; i >= 1; i--) {
