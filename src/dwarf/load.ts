@@ -75,8 +75,9 @@ export class DwarfReader {
    * symbol table ({@link nameClones}); the ELF file must still be open.
    */
   walk(from = 0, to = this.unitCount, flags = WALK_SITES, symbols = true): DwarfRecords {
+    const clamp = (n: number) => (Number.isFinite(n) ? Math.max(0, Math.min(Math.floor(n), this.unitCount)) : n > 0 ? this.unitCount : 0);
     try {
-      const rec = toRecords(this.wasm.walk(from, to, flags), (flags & WALK_TYPES) !== 0);
+      const rec = toRecords(this.wasm.walk(clamp(from), clamp(to), flags), (flags & WALK_TYPES) !== 0);
       if (symbols && (flags & WALK_SITES) !== 0) {
         this.clones ??= cloneSymbols(this.elf);
         if (nameClones(rec, this.clones, (t) => this.wasm.intern(t))) rec.strings = this.wasm.strings();
