@@ -14,7 +14,7 @@ use crate::addr::{entry_addr, PcAttrs, ADDR_NONE};
 use crate::columns::Out;
 use crate::funcs::{Funcs, Start, FUNC_HAS_OUT_OF_LINE, FUNC_OPTIMIZED};
 use crate::loc::{set_loc, LOC_ABSENT};
-use crate::sections::{Ctx, Here, Res, NONE, R};
+use crate::sections::{Ctx, Here, Res, NONE};
 
 /// Values of `sites.kind`.
 pub const SITE_INLINE: u8 = 0;
@@ -109,7 +109,6 @@ pub fn walk_sites(ctx: &mut Ctx, out: &mut Out, funcs: &mut Funcs, ui: usize, ur
         match ab.tag() {
             constants::DW_TAG_subprogram => {
                 let mut pc = PcAttrs::default();
-                let mut origin = NONE;
                 let mut declaration = false;
                 let mut nocall = false;
                 let mut linkage = None;
@@ -120,7 +119,6 @@ pub fn walk_sites(ctx: &mut Ctx, out: &mut Out, funcs: &mut Funcs, ui: usize, ur
                         constants::DW_AT_low_pc => pc.low_pc = Some(a.value()),
                         constants::DW_AT_ranges => pc.ranges = Some(a.value()),
                         constants::DW_AT_entry_pc => pc.entry_pc = Some(a.value()),
-                        constants::DW_AT_abstract_origin => origin = Ctx::ref_off(&unit, &a.value()),
                         constants::DW_AT_declaration => declaration = matches!(a.value(), AttributeValue::Flag(true)),
                         constants::DW_AT_calling_convention => {
                             nocall = matches!(a.value(), AttributeValue::CallingConvention(constants::DW_CC_nocall))
@@ -137,7 +135,6 @@ pub fn walk_sites(ctx: &mut Ctx, out: &mut Out, funcs: &mut Funcs, ui: usize, ur
                 if pc.has_code() && !declaration {
                     // The start is the subprogram itself: its own parameters
                     // map onto the root's through the chain.
-                    let _ = origin;
                     let start = funcs.resolve(ctx, out, off)?;
                     ctx.here = Here { section: ".debug_info", offset: off as u64 };
                     let (addr, src) = entry_addr(ctx, &unit, &pc, false)?;
@@ -283,6 +280,3 @@ fn push_site(
     }
     row
 }
-
-#[allow(dead_code)]
-fn _unused(_: R) {}

@@ -16,7 +16,7 @@
 //! holds its DW_AT_containing_type; references through DW_FORM_ref_sig8
 //! (type units) are not resolved (NONE).
 
-use gimli::{constants, AttributeValue, DwTag, Unit};
+use gimli::{constants, AttributeValue, DwTag};
 
 use crate::addr::{entry_addr, PcAttrs, ADDR_NONE};
 use crate::columns::Out;
@@ -449,6 +449,3 @@ fn push_row(out: &mut Out, off: u32, tag: DwTag, parent: u32, urow: u32, r: &Row
     out.die_addr_hi.push((r.addr >> 32) as u32);
     row
 }
-
-#[allow(dead_code)]
-fn _unit(_: &Unit<R>) {}
