@@ -48,8 +48,8 @@ describe("encoder: one kind per row", () => {
       "[1] ENUM 'E' encoding=SIGNED size=4 vlen=1\n\t'NEG' val=-1"],
     ["ENUM64", [{ tag: T.enum, name: "B", byteSize: 8, children: [{ tag: T.enumerator, name: "HUGE", val: 0x123456789n }] }],
       "[1] ENUM64 'B' encoding=UNSIGNED size=8 vlen=1\n\t'HUGE' val=4886718345ULL"],
-    ["multi-dim array nests", [int("i"), { tag: T.array, type: "i", children: [{ tag: T.subrange, count: 2 }, { tag: T.subrange, count: 3 }] }],
-      "[1] INT 'int' size=4 bits_offset=0 nr_bits=32 encoding=SIGNED\n[2] ARRAY '(anon)' type_id=3 index_type_id=1 nr_elems=2\n[3] ARRAY '(anon)' type_id=1 index_type_id=1 nr_elems=3"],
+    ["multi-dim array is flat (pahole)", [int("i"), { tag: T.array, type: "i", children: [{ tag: T.subrange, count: 2 }, { tag: T.subrange, count: 3 }] }],
+      "[1] INT 'int' size=4 bits_offset=0 nr_bits=32 encoding=SIGNED\n[2] ARRAY '(anon)' type_id=1 index_type_id=1 nr_elems=6"],
     ["array index type without int", [{ tag: T.base, id: "c", name: "char", byteSize: 1, encoding: ATE.signedChar }, { tag: T.array, type: "c", children: [{ tag: T.subrange, count: 4 }] }],
       "[1] INT 'char' size=1 bits_offset=0 nr_bits=8 encoding=SIGNED\n[2] ARRAY '(anon)' type_id=1 index_type_id=3 nr_elems=4\n[3] INT '__ARRAY_SIZE_TYPE__' size=4 bits_offset=0 nr_bits=32 encoding=(none)"],
     ["bitfields set kind_flag", [int("i"), { tag: T.struct, name: "B", byteSize: 4, children: [
@@ -70,6 +70,13 @@ describe("encoder: one kind per row", () => {
   ])("%s", (_, unit, want) => {
     expect(dumpBtf(encode([unit])).trim()).toBe(want);
   });
+});
+
+it("multi-dim arrays nest on request", () => {
+  const unit = [int("i"), { tag: T.array, type: "i", children: [{ tag: T.subrange, count: 2 }, { tag: T.subrange, count: 3 }] }];
+  expect(dumpBtf(encodeBtf(buildRecords([unit]), { nestArrays: true }).btf).trim()).toBe(
+    "[1] INT 'int' size=4 bits_offset=0 nr_bits=32 encoding=SIGNED\n[2] ARRAY '(anon)' type_id=3 index_type_id=1 nr_elems=2\n[3] ARRAY '(anon)' type_id=1 index_type_id=1 nr_elems=3",
+  );
 });
 
 describe("dedup", () => {

@@ -23,6 +23,8 @@ import { TypeBuilder } from "./types.js";
 export interface TypeEncoderOptions {
   /** Reuse DIE indexes built for the same records (saves a pass over the table). */
   dieIndex?: DieIndex;
+  /** Multi-dimensional arrays as nested ARRAYs (default false: flat, like pahole and kernel .BTF). */
+  nestArrays?: boolean;
   /** Write into this BTF instead of a new split on `base` (its base must be `base`). */
   target?: Btf;
 }
@@ -59,6 +61,7 @@ export class TypeEncoder {
     this.stats = newStats();
     this.stats.dies = this.dies.dies.count;
     this.builder = new TypeBuilder(this.dies, new TargetIndex(this.btf), this.stats);
+    this.builder.nestArrays = opts.nestArrays ?? false;
   }
 
   /** The builder (for the whole-object encoder in this folder). */

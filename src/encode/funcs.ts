@@ -58,9 +58,18 @@ export function funcFilterFromSymbols(symbols: readonly ElfSymbol[], mcount?: Fl
       continue;
     }
     funcSymbols.add(s.name);
-    if (!symbolRanges.has(s.name)) symbolRanges.set(s.name, { addr: Number(s.value), size: Number(s.size) });
+    if (!symbolRanges.has(s.name)) symbolRanges.set(s.name, { addr: addr48(s.value), size: Number(s.size) });
   }
   return { funcSymbols, cloneBases, symbolRanges, mcount };
+}
+
+/**
+ * An address as a double, keeping the low 48 bits: kernel addresses
+ * (0xffffffff8xxxxxxx) do not fit a double's 53-bit mantissa, and two
+ * addresses of one kernel differ only below bit 48.
+ */
+export function addr48(v: bigint): number {
+  return Number(BigInt.asUintN(48, v));
 }
 
 function hasMcountIn(mcount: Float64Array, lo: number, hi: number): boolean {

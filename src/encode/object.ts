@@ -36,6 +36,8 @@ export interface EncodeOptions {
   vars?: boolean;
   /** Keep only ftrace-able functions when the ELF has `__mcount_loc` (pahole 1.22-1.24; default true). */
   ftraceFilter?: boolean;
+  /** Multi-dimensional arrays as nested ARRAYs (default false: one flat ARRAY, as pahole 1.24 and kernel .BTF). */
+  nestArrays?: boolean;
   /** Raw types per dedup batch (default 400,000). */
   batchTypes?: number;
 }
@@ -59,6 +61,7 @@ export function encodeBtf(records: DwarfRecords, opts: EncodeOptions = {}): Enco
   stats.dies = ix.dies.count;
   const out = new Btf({ base: opts.base });
   const b = new TypeBuilder(ix, new TargetIndex(out), stats);
+  b.nestArrays = opts.nestArrays ?? false;
   const batchTypes = opts.batchTypes ?? 400_000;
   let dedupMs = 0;
   const flush = (): void => {
@@ -134,7 +137,7 @@ export function readMcount(elf: ElfFile): Float64Array | undefined {
   for (let i = 0; i < n; i++) {
     const lo = v.getUint32(i * 8 + (le ? 0 : 4), le);
     const hi = v.getUint32(i * 8 + (le ? 4 : 0), le);
-    out[i] = hi * 0x1_0000_0000 + lo;
+    out[i] = (hi & 0xffff) * 0x1_0000_0000 + lo; // low 48 bits, like addr48()
   }
   out.sort();
   return out;

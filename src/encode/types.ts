@@ -119,6 +119,8 @@ export class TypeBuilder {
   private readonly queue: number[] = [];
   private readonly strCache = new Map<number, StrOff>();
   private arraySizeType = -1;
+  /** Multi-dimensional arrays as nested ARRAYs (clang BPF style) instead of pahole's flat one. */
+  nestArrays = false;
   private arrayIntType = -1;
   /** Per unit: 1 if it has a signed 4-byte `int` base type (pahole indexes arrays with it). */
   private readonly unitHasInt: Uint8Array;
@@ -457,6 +459,16 @@ export class TypeBuilder {
     if (dims.length === 0) dims.push(0);
     const index = this.arrayIndexType(d.unit[row]);
     let inner = this.refOff(d.type[row]);
+    if (!this.nestArrays) {
+      // pahole 1.24 flattens int a[2][3] into one ARRAY of 6 ints; base BTF built by it
+      // (every kernel .BTF) only dedups with the same shape.
+      let n = 1;
+      for (const x of dims) n *= x;
+      t.type = inner;
+      t.indexType = index;
+      t.nelems = n;
+      return;
+    }
     // int a[2][3] is an array of 2 arrays of 3 ints: the innermost dimension is last.
     for (let i = dims.length - 1; i >= 1; i--) {
       inner = this.alloc({ kind: BTF_KIND_ARRAY, nameOff: 0, type: inner, indexType: index, nelems: dims[i] });

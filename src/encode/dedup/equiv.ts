@@ -40,6 +40,7 @@ export function isEquiv(run: DedupRun, candRoot: TypeId, canonRoot: TypeId): boo
     const canon = stack.pop()!;
     const cand = stack.pop()!;
     if (run.resolve(cand) === run.resolve(canon)) continue;
+    if (cand === 0 || canon === 0) return false; // void against a type
     const seen = run.hypot[canon];
     if (seen !== -1) {
       if (seen === cand || identicalTypes(run, seen, cand, 0)) continue;
@@ -134,7 +135,7 @@ export function identicalTypes(run: DedupRun, x: TypeId, y: TypeId, depth: numbe
   const rx = run.resolve(x);
   const ry = run.resolve(y);
   if (rx === ry) return true;
-  if (depth > 8) return false;
+  if (rx === 0 || ry === 0 || depth > 8) return false;
   const a = run.type(rx);
   const b = run.type(ry);
   if (a.kind !== b.kind || a.nameOff !== b.nameOff) return false;
