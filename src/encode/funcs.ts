@@ -7,9 +7,8 @@
  *   (`foo.isra.0`, `foo.constprop.0`, `foo.part.0`, `foo.cold`) are left out:
  *   their calling convention is not the prototype's;
  * - every parameter is named (pahole's `has_arg_names`);
- * - for vmlinux, the symbol's range holds an `__mcount_loc` entry (pahole
- *   1.22-1.24 encode only ftrace-able functions when the object has that
- *   table);
+ * - optionally (pahole 1.22/1.23), the symbol's range holds an
+ *   `__mcount_loc` entry (ftrace-able); 1.24 does not filter so;
  * - linkage is always static: pahole 1.24 writes `fn->external` nowhere
  *   (all 42,049 FUNCs of the Debian 6.1 vmlinux `.BTF` are static);
  * - one FUNC per name: the first CU wins (1.24); a later CU with a different

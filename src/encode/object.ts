@@ -34,7 +34,11 @@ export interface EncodeOptions {
   funcs?: boolean;
   /** Emit per-cpu VARs and the DATASEC (default true; needs `elf`). */
   vars?: boolean;
-  /** Keep only ftrace-able functions when the ELF has `__mcount_loc` (pahole 1.22-1.24; default true). */
+  /**
+   * Keep only ftrace-able functions when the ELF has `__mcount_loc` (pahole
+   * 1.22/1.23 did; default false: 1.24 does not — the Debian 6.1 `.BTF` has
+   * FUNCs for assembly functions such as `verify_cpu`, which ftrace cannot see).
+   */
   ftraceFilter?: boolean;
   /** Multi-dimensional arrays as nested ARRAYs (default false: one flat ARRAY, as pahole 1.24 and kernel .BTF). */
   nestArrays?: boolean;
@@ -85,7 +89,7 @@ export function encodeBtf(records: DwarfRecords, opts: EncodeOptions = {}): Enco
   const symbols = opts.symbols ?? opts.elf?.symbols();
   if (opts.funcs ?? true) {
     const filter: FuncFilter = symbols
-      ? funcFilterFromSymbols(symbols, (opts.ftraceFilter ?? true) && opts.elf ? readMcount(opts.elf) : undefined)
+      ? funcFilterFromSymbols(symbols, (opts.ftraceFilter ?? false) && opts.elf ? readMcount(opts.elf) : undefined)
       : {};
     const choices = selectFuncs(ix, filter, stats);
     buildFuncs(b, choices);

@@ -124,6 +124,7 @@ export class TypeBuilder {
   private arrayIntType = -1;
   /** Per unit: 1 if it has a signed 4-byte `int` base type (pahole indexes arrays with it). */
   private readonly unitHasInt: Uint8Array;
+  private anyUnitHasInt = false;
 
   /** Creates a builder appending to `index.target`. */
   constructor(ix: DieIndex, index: TargetIndex, stats: EncodeStats) {
@@ -141,6 +142,7 @@ export class TypeBuilder {
     for (let r = 0; r < d.count; r++) {
       if (d.tag[r] === DW_TAG_base_type && d.byteSize[r] === 4 && d.encoding[r] === DW_ATE_signed && ix.str(d.name[r]) === "int") {
         this.unitHasInt[d.unit[r]] = 1;
+        this.anyUnitHasInt = true;
       }
     }
   }
@@ -240,7 +242,8 @@ export class TypeBuilder {
    * when it has one, else an INT named `__ARRAY_SIZE_TYPE__`.
    */
   private arrayIndexType(unit: number): TypeId {
-    if (this.unitHasInt[unit]) {
+    // pahole keeps the first `int` it finds for every later unit, so in practice all units share it.
+    if (this.unitHasInt[unit] || this.anyUnitHasInt) {
       if (this.arrayIntType < 0) {
         this.arrayIntType = this.alloc({
           kind: BTF_KIND_INT,
