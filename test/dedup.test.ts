@@ -105,6 +105,19 @@ describe("dedup", () => {
     }
   });
 
+  it("an enum declaration resolves to its definition", () => {
+    const decl: TDie[] = [{ tag: T.enum, id: "e", name: "E", byteSize: 4, flags: DIE_DECLARATION }, { tag: T.ptr, id: "pe", type: "e", byteSize: 8 },
+      { tag: T.struct, name: "H", byteSize: 8, children: [{ tag: T.member, name: "p", type: "pe", bitOffset: 0 }] }];
+    const def: TDie[] = [{ tag: T.enum, id: "e", name: "E", byteSize: 4, children: [{ tag: T.enumerator, name: "X", val: 1 }] }, { tag: T.ptr, id: "pe", type: "e", byteSize: 8 },
+      { tag: T.struct, name: "H", byteSize: 8, children: [{ tag: T.member, name: "p", type: "pe", bitOffset: 0 }] }];
+    const rename = (u: TDie[], p: string): TDie[] => JSON.parse(JSON.stringify(u).replace(/"(id|type)":"(\w+)"/g, `"$1":"${p}$2"`));
+    for (const units of [[rename(decl, "a"), rename(def, "b")], [rename(def, "b"), rename(decl, "a")]]) {
+      const btf = encode(units);
+      expect(dumpBtf(btf).match(/ENUM/g)?.length).toBe(1);
+      expect(btf.types.length).toBe(3);
+    }
+  });
+
   it("an ambiguous FWD stays", () => {
     const other: TDie[] = [int("oint"), { tag: T.struct, name: "S", byteSize: 4, children: [{ tag: T.member, name: "w", type: "oint", bitOffset: 0 }] }];
     const fwdOnly: TDie[] = [{ tag: T.struct, id: "fS", name: "S", flags: DIE_DECLARATION }, { tag: T.ptr, id: "fp", type: "fS", byteSize: 8 }, { tag: T.typedef, name: "PS", type: "fp" }];

@@ -74,15 +74,31 @@ function fwdCompatible(a: BtfType, b: BtfType): boolean {
   return false;
 }
 
+/**
+ * An enum declaration (`enum e;`, encoded as an ENUM without values, like
+ * pahole does) stands for the definition of the same name and size.
+ */
+export function isEnumFwdPair(a: BtfType, b: BtfType): boolean {
+  if (a.kind !== b.kind || (a.kind !== BTF_KIND_ENUM && a.kind !== BTF_KIND_ENUM64)) return false;
+  const o = b as typeof a;
+  return a.nameOff === o.nameOff && a.size === o.size && (a.values.length === 0) !== (o.values.length === 0);
+}
+
+/** True for an ENUM/ENUM64 without values. */
+export function isEnumFwd(t: BtfType): boolean {
+  return (t.kind === BTF_KIND_ENUM || t.kind === BTF_KIND_ENUM64) && t.values.length === 0;
+}
+
 /** Compares the non-reference parts of same-kind `a`, `b` and pushes their reference pairs. */
 function pushChildren(a: BtfType, b: BtfType, stack: number[]): boolean {
   switch (a.kind) {
     case BTF_KIND_INT:
     case BTF_KIND_FLOAT:
     case BTF_KIND_FWD:
+      return equalTypes(a, b);
     case BTF_KIND_ENUM:
     case BTF_KIND_ENUM64:
-      return equalTypes(a, b);
+      return equalTypes(a, b) || isEnumFwdPair(a, b as typeof a);
     case BTF_KIND_PTR:
     case BTF_KIND_TYPEDEF:
     case BTF_KIND_VOLATILE:

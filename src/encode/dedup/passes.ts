@@ -6,7 +6,7 @@ import { BTF_KIND_DATASEC, BTF_KIND_FWD, BTF_KIND_STRUCT, BTF_KIND_UNION, BTF_KI
 import type { Btf } from "../../btf/btf.js";
 import type { BtfType, TypeId } from "../../btf/model.js";
 import { cloneType, remapTypeIds } from "../../btf/visit.js";
-import { isEquiv } from "./equiv.js";
+import { isEnumFwd, isEnumFwdPair, isEquiv } from "./equiv.js";
 import { DedupClass, dedupClass, equalTypes, hashType } from "./shape.js";
 import type { DedupRun } from "./state.js";
 
@@ -68,9 +68,15 @@ function mergeHypot(run: DedupRun): void {
     const c = run.resolve(canonKey);
     const t = run.resolve(run.hypot[canonKey]);
     if (c === t) continue;
-    const ck = run.type(c).kind;
-    const tk = run.type(t).kind;
-    if (tk === BTF_KIND_FWD && ck !== BTF_KIND_FWD) {
+    const ct = run.type(c);
+    const tt = run.type(t);
+    const ck = ct.kind;
+    const tk = tt.kind;
+    if (isEnumFwdPair(ct, tt)) {
+      // The enum declaration side maps to the definition (batch side only).
+      if (isEnumFwd(tt) && run.inBatch(t)) run.mapTo(t, c);
+      else if (isEnumFwd(ct) && run.inBatch(c)) run.mapTo(c, t);
+    } else if (tk === BTF_KIND_FWD && ck !== BTF_KIND_FWD) {
       if (run.inBatch(t)) run.mapTo(t, c);
     } else if (ck === BTF_KIND_FWD && tk !== BTF_KIND_FWD) {
       if (run.inBatch(c)) run.mapTo(c, t);
@@ -85,9 +91,35 @@ function mergeHypot(run: DedupRun): void {
 
 /**
  * Pass 4: a FWD still canonical resolves to the STRUCT/UNION of its name and
- * flavour when exactly one canonical such type exists (target or batch).
+ * flavour when exactly one canonical such type exists (target or batch); an
+ * enum declaration (ENUM without values) likewise to the one definition.
  */
 export function resolveFwds(run: DedupRun): void {
+  resolveStructFwds(run);
+  resolveEnumFwds(run);
+}
+
+function resolveEnumFwds(run: DedupRun): void {
+  const { batch, T } = run;
+  for (let i = 0; i < batch.length; i++) {
+    const t = batch[i];
+    if (!isEnumFwd(t) || t.nameOff === 0 || run.resolve(T + i) !== T + i) continue;
+    let only = -1;
+    let count = 0;
+    for (const c of run.candidates(hashType(t))) {
+      if (run.resolve(c) !== c || !isEnumFwdPair(t, run.type(c))) continue;
+      count++;
+      only = c;
+    }
+    if (count === 1) run.mapTo(T + i, only);
+  }
+}
+
+/**
+ * A FWD still canonical resolves to the STRUCT/UNION of its name and
+ * flavour when exactly one canonical such type exists (target or batch).
+ */
+function resolveStructFwds(run: DedupRun): void {
   const { batch, T } = run;
   for (let i = 0; i < batch.length; i++) {
     const t = batch[i];
