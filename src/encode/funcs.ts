@@ -1,8 +1,8 @@
 /**
  * Which subprograms become BTF FUNCs, following pahole 1.24 (`-J`):
  *
- * - an out-of-line concrete instance exists (DW_AT_low_pc/ranges), not a
- *   declaration, named (name and parameters from its origin chain);
+ * - not a declaration, named (name and parameters from its origin chain),
+ *   and with code (DW_AT_low_pc/ranges) unless an ELF symbol vouches for it;
  * - an ELF STT_FUNC symbol of exactly that name exists, so clones
  *   (`foo.isra.0`, `foo.constprop.0`, `foo.part.0`, `foo.cold`) are left out:
  *   their calling convention is not the prototype's;
@@ -101,9 +101,9 @@ export function selectFuncs(ix: DieIndex, filter: FuncFilter, stats: EncodeStats
   const out: FuncChoice[] = [];
   for (let r = 0; r < d.count; r++) {
     if (d.tag[r] !== DW_TAG_subprogram) continue;
-    if (!(d.flags[r] & DIE_HAS_ADDR)) {
-      if (d.flags[r] & DIE_DECLARATION) skips.declaration++;
-      else skips.noCode++;
+    const hasCode = (d.flags[r] & DIE_HAS_ADDR) !== 0;
+    if (!hasCode && d.flags[r] & DIE_DECLARATION) {
+      skips.declaration++;
       continue;
     }
     const root = ix.originRoot(r);
@@ -116,9 +116,17 @@ export function selectFuncs(ix: DieIndex, filter: FuncFilter, stats: EncodeStats
       skips.cloneSuffix++;
       continue;
     }
+    // pahole 1.24 takes any non-declaration subprogram whose name has an STT_FUNC symbol,
+    // code here or not (gcc leaves some out-of-line functions without DW_AT_low_pc in DWARF,
+    // e.g. text_poke_kgdb in 6.1); without symbols, code is required.
     if (filter.funcSymbols && !filter.funcSymbols.has(name)) {
       if (filter.cloneBases?.has(name)) skips.cloneSuffix++;
+      else if (!hasCode) skips.noCode++;
       else skips.noSymbol++;
+      continue;
+    }
+    if (!filter.funcSymbols && !hasCode) {
+      skips.noCode++;
       continue;
     }
     if (!paramsNamed(ix, root)) {
