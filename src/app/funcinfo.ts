@@ -1,3 +1,276 @@
-import { UnsupportedError } from "../errors.js";
-export function funcInfoCommand(_o: object): string { throw new UnsupportedError("pending"); }
-export function encodeCommand(_o: object): string { throw new UnsupportedError("pending"); }
+/**
+ * The main job: an object's DWARF to its BTF.func_info split BTF, and
+ * `btfgen encode` (base BTF only, like `pahole -J`).
+ *
+ * func_info pipeline (data flows one way):
+ *  1. ELF open; DWARF walk with sites and type DIEs (src/dwarf)
+ *  2. the base chain: `--btf_base` files (vmlinux first), then the object's
+ *     own `.BTF` split on them (a module); without either, base BTF encoded
+ *     from the object's DWARF (src/encode)
+ *  3. lowering of every site (src/lower), asking the TypeEncoder for each
+ *     site function's FUNC_PROTO on first use (deduplicated against the base,
+ *     so existing types keep their base ids), which also gives each
+ *     parameter's size and signedness
+ *  4. FUNCs: a base FUNC of the same name and prototype is reused; the rest
+ *     are added to the split in name order
+ *  5. LOC_PARAM / LOC_PROTO / LOCSEC emission, write (raw or ELF), atomic
+ */
+import type { Btf } from "../btf/btf.js";
+import { readBtfFromElf } from "../btf/elf.js";
+import { BTF_FUNC_GLOBAL, BTF_FUNC_STATIC, BTF_KIND_FUNC, BTF_KIND_FUNC_PROTO } from "../btf/kinds.js";
+import type { TypeId } from "../btf/model.js";
+import { writeBtf } from "../btf/write.js";
+import { DwarfReader, readDwarf } from "../dwarf/load.js";
+import { FUNC_EXTERNAL, WALK_SITES, WALK_TYPES } from "../dwarf/index.js";
+import type { DwarfRecords } from "../dwarf/records.js";
+import type { ElfFile } from "../elf/elf.js";
+import { writeElf } from "../elf/write.js";
+import { encodeBtf } from "../encode/object.js";
+import { TypeEncoder } from "../encode/encoder.js";
+import type { EncodeStats } from "../encode/stats.js";
+import { BtfgenError, MalformedError } from "../errors.js";
+import { emitLocations, type EmitStats, type SiteFunc } from "../lower/emit.js";
+import type { LowerStats, LoweredSite, ParamTypeInfo } from "../lower/sites.js";
+import { btfParamInfo } from "../lower/typeinfo.js";
+import { formatLowerStats, lowerStatsJson } from "./commands.js";
+import { loadBtfChain, openElf, writeFileAtomic } from "./io.js";
+import { readObjectSites, requireDwarf } from "./sites.js";
+
+/** Options of the main command. */
+export interface FuncInfoOptions {
+  file: string;
+  output?: string;
+  /** Base chain files, root first. */
+  base?: string[];
+  format?: "v2" | "rfc-v1";
+  locsecMax?: number;
+  /** Write an ELF object holding the BTF as `sectionName`. */
+  elf?: boolean;
+  sectionName?: string;
+  json?: boolean;
+  quiet?: boolean;
+  /** Accepted for pahole compatibility; the output does not depend on it. */
+  jobs?: number;
+}
+
+/** Where the func_info's base came from. */
+export type BaseSource = "btf_base" | "own .BTF" | "btf_base + own .BTF" | "encoded from DWARF";
+
+/** Result of {@link buildFuncInfo}. */
+export interface FuncInfoResult {
+  /** The split BTF (its base chain attached). */
+  btf: Btf;
+  /** The bytes of the raw BTF. */
+  bytes: Uint8Array;
+  baseSource: BaseSource;
+  lower: LowerStats;
+  emit: EmitStats;
+  /** FUNCs reused from the base / added to the split. */
+  funcsReused: number;
+  funcsAdded: number;
+  /** Sites dropped because their function had no usable prototype. */
+  noProto: number;
+  encode?: EncodeStats;
+  /** The base BTF bytes when the base was encoded here (a reader needs it). */
+  encodedBase?: Uint8Array;
+}
+
+/**
+ * The base the func_info splits on, per FORMAT.md 2: the `--btf_base` chain,
+ * with the object's own `.BTF` split on it when the object has one (a module),
+ * or the object's own `.BTF` alone (vmlinux), or BTF encoded from its DWARF.
+ */
+function resolveBase(elf: ElfFile, records: DwarfRecords, chainFiles: string[]): { base: Btf; source: BaseSource; encode?: EncodeStats } {
+  const chain = loadBtfChain(chainFiles);
+  const own = elf.section(".BTF");
+  if (own && own.size > 0) {
+    try {
+      return chain
+        ? { base: readBtfFromElf(elf, { base: chain }), source: "btf_base + own .BTF" }
+        : { base: readBtfFromElf(elf), source: "own .BTF" };
+    } catch (e) {
+      if (e instanceof BtfgenError && !chain) {
+        throw new MalformedError(`${e.message} (if this .BTF is split BTF, give its base with --btf_base)`, { file: elf.path, section: ".BTF" }, { cause: e });
+      }
+      throw e;
+    }
+  }
+  if (chain) {
+    const enc = encodeBtf(records, { base: chain, elf });
+    return { base: enc.btf, source: "btf_base", encode: enc.stats };
+  }
+  const enc = encodeBtf(records, { elf });
+  return { base: enc.btf, source: "encoded from DWARF", encode: enc.stats };
+}
+
+/** Builds the func_info split BTF of `path`. */
+export function buildFuncInfo(path: string, opts: Omit<FuncInfoOptions, "file" | "output"> = {}): FuncInfoResult {
+  const profile = opts.format ?? "v2";
+  const elf = openElf(path);
+  try {
+    requireDwarf(elf);
+    const reader = DwarfReader.open(elf);
+    const records = reader.walk(0, reader.unitCount, WALK_SITES | WALK_TYPES);
+    const { base, source, encode } = resolveBase(elf, records, opts.base ?? []);
+    const enc = new TypeEncoder(records, base);
+    const split = enc.btf;
+    const addrSize = records.units.count ? records.units.addrSize[0] : elf.is64 ? 8 : 4;
+    const { funcs: F, params: P } = records;
+
+    // Which sites are kept decides which prototypes the split needs: a first
+    // lowering without types finds them, all prototypes are then encoded in
+    // one dedup run, and the sites are lowered again with parameter types.
+    const first = readObjectSites(elf, { records });
+    const rows = [...new Set(first.sites.map((s) => s.func))].sort((a, b) => a - b);
+    const protoIds = enc.funcProtosOf(rows.map((f) => F.die[f]));
+    enc.finish(); // every type the prototypes need is in the split now
+    const protoOf = new Map<number, TypeId>(rows.map((f, i) => [f, protoIds[i]]));
+    const proto = (f: number): TypeId => protoOf.get(f) ?? 0;
+    // Size and signedness of each parameter slot of those functions, from their FUNC_PROTOs.
+    const slotSize = new Uint8Array(P.count);
+    const slotSigned = new Int8Array(P.count).fill(-1);
+    for (const f of rows) {
+      const t = split.maybeType(proto(f));
+      if (!t || t.kind !== BTF_KIND_FUNC_PROTO) continue;
+      for (let i = 0; i < F.paramCount[f] && i < t.params.length; i++) {
+        const info = btfParamInfo(split, t.params[i].type, addrSize);
+        slotSize[F.paramStart[f] + i] = info.size;
+        if (info.signed !== undefined) slotSigned[F.paramStart[f] + i] = info.signed ? 1 : 0;
+      }
+    }
+    const paramInfo = (row: number): ParamTypeInfo =>
+      slotSigned[row] < 0 ? { size: slotSize[row] } : { size: slotSize[row], signed: slotSigned[row] === 1 };
+    const { sites, stats } = readObjectSites(elf, { records, paramInfo: () => paramInfo });
+
+    // FUNCs: reuse the base's FUNC of the same name and prototype, else add, in name order.
+    const names = new Map<number, string>();
+    for (const s of sites) if (!names.has(s.func)) names.set(s.func, s.name);
+    const funcRows = rows.filter((f) => names.has(f) && split.maybeType(proto(f))?.kind === BTF_KIND_FUNC_PROTO);
+    funcRows.sort((a, b) => {
+      const na = names.get(a)!, nb = names.get(b)!;
+      return na < nb ? -1 : na > nb ? 1 : proto(a) - proto(b);
+    });
+    const funcOfRow = new Map<number, SiteFunc>();
+    const added = new Map<string, TypeId>();
+    let reused = 0;
+    for (const f of funcRows) {
+      const name = names.get(f)!;
+      const p = proto(f);
+      const key = `${name}\0${p}`;
+      let func = added.get(key);
+      if (func === undefined) {
+        func = split.findAllByName(name, BTF_KIND_FUNC).find((id) => {
+          const t = split.typeById(id);
+          return t.kind === BTF_KIND_FUNC && t.type === p;
+        });
+        if (func !== undefined && !split.owns(func)) reused++;
+        // Added straight to the split: the lookup above already searched the
+        // base and the split for an equal FUNC, so no dedup run is needed.
+        func ??= split.add({ kind: BTF_KIND_FUNC, nameOff: split.addStr(name), type: p, linkage: F.flags[f] & FUNC_EXTERNAL ? BTF_FUNC_GLOBAL : BTF_FUNC_STATIC });
+        added.set(key, func);
+      }
+      funcOfRow.set(f, { func, proto: p });
+    }
+    const noProto = sites.filter((s) => !funcOfRow.has(s.func)).length;
+    const emit = emitLocations(split, sites, (s: LoweredSite) => funcOfRow.get(s.func), { profile, locsecMax: opts.locsecMax });
+    split.hasLayout = profile === "v2";
+    const bytes = writeBtf(split, { profile, littleEndian: elf.littleEndian, layout: profile === "v2" });
+    const encodedBase = encode ? writeBtf(base, { profile: "v2", littleEndian: elf.littleEndian, layout: false }) : undefined;
+    return {
+      btf: split, bytes, baseSource: source, lower: stats, emit,
+      funcsReused: reused, funcsAdded: added.size - reused, noProto, encode, encodedBase,
+    };
+  } finally {
+    elf.close();
+  }
+}
+
+/**
+ * Output file bytes: raw BTF, or an ELF object of the input's class, byte
+ * order and machine holding it as `sectionName` — plus `.BTF` with the base
+ * when the base was encoded here, so the object is self-contained.
+ */
+function outputBytes(path: string, r: FuncInfoResult, asElf: boolean, sectionName: string): Uint8Array {
+  if (!asElf) return r.bytes;
+  const elf = openElf(path);
+  try {
+    const sections = [
+      ...(r.encodedBase ? [{ name: ".BTF", type: 1, flags: 0, addralign: 4, data: r.encodedBase }] : []),
+      { name: sectionName, type: 1, flags: 0, addralign: 4, data: r.bytes },
+    ];
+    return writeElf({ is64: elf.is64, littleEndian: elf.littleEndian, machine: elf.machine, osabi: elf.osabi, flags: elf.flags, sections });
+  } finally {
+    elf.close();
+  }
+}
+
+/** Where the encoded base goes beside a raw output: `x.btf` -> `x.base.btf`. */
+export function baseFileFor(out: string): string {
+  return out.endsWith(".btf") ? out.slice(0, -4) + ".base.btf" : out + ".base.btf";
+}
+
+/** `btfgen FILE`: writes the func_info and returns the summary to print. */
+export function funcInfoCommand(o: FuncInfoOptions): string {
+  const r = buildFuncInfo(o.file, o);
+  const out = o.output ?? `${o.file}.func_info.${o.elf ? "o" : "btf"}`;
+  const data = outputBytes(o.file, r, o.elf ?? false, o.sectionName ?? ".BTF.func_info");
+  const baseOut = r.encodedBase && !o.elf ? baseFileFor(out) : undefined;
+  if (baseOut) writeFileAtomic(baseOut, r.encodedBase!);
+  writeFileAtomic(out, data);
+  const summary = {
+    output: out,
+    baseOutput: baseOut ?? null,
+    bytes: data.length,
+    format: o.format ?? "v2",
+    base: r.baseSource,
+    sites: r.emit.entries,
+    bytesPerSite: r.emit.entries ? Math.round((r.bytes.length / r.emit.entries) * 100) / 100 : 0,
+    locParams: r.emit.locParams,
+    locProtos: r.emit.locProtos,
+    locsecs: r.emit.locsecs,
+    funcsReused: r.funcsReused,
+    funcsAdded: r.funcsAdded,
+    sitesWithoutPrototype: r.noProto,
+    notExpressibleInProfile: r.emit.notExpressible,
+    lowering: lowerStatsJson(r.lower),
+  };
+  if (o.json) return JSON.stringify(summary, null, 1);
+  if (o.quiet) return "";
+  return [
+    `wrote ${out}: ${data.length} bytes, ${summary.sites} sites (${summary.bytesPerSite} bytes/site), ${r.emit.locParams} LOC_PARAM, ${r.emit.locProtos} LOC_PROTO, ${r.emit.locsecs} LOCSEC`,
+    `base: ${r.baseSource}${baseOut ? ` (written to ${baseOut}: read the func_info with --base ${baseOut})` : ""}; FUNCs reused from base ${r.funcsReused}, added ${summary.funcsAdded}`,
+    ...formatLowerStats(r.lower),
+  ].join("\n");
+}
+
+/** Options of {@link encodeCommand}. */
+export interface EncodeCommandOptions {
+  file: string;
+  output?: string;
+  base?: string[];
+  json?: boolean;
+  quiet?: boolean;
+  jobs?: number;
+}
+
+/** `btfgen encode FILE`: base (or split) BTF from DWARF, like `pahole -J --btf_encode_detached`. */
+export function encodeCommand(o: EncodeCommandOptions): string {
+  const elf = openElf(o.file);
+  let bytes: Uint8Array;
+  let summary: object;
+  try {
+    requireDwarf(elf);
+    const records = readDwarf(elf, { sites: false, types: true });
+    const chain = loadBtfChain(o.base ?? []);
+    const r = encodeBtf(records, { base: chain, elf });
+    bytes = writeBtf(r.btf, { profile: "v2", littleEndian: elf.littleEndian, layout: false });
+    summary = { ...r.stats, types: r.btf.types.length };
+  } finally {
+    elf.close();
+  }
+  const out = o.output ?? `${o.file}.btf`;
+  writeFileAtomic(out, bytes);
+  if (o.json) return JSON.stringify({ output: out, bytes: bytes.length, ...summary }, null, 1);
+  if (o.quiet) return "";
+  return `wrote ${out}: ${bytes.length} bytes, ${(summary as { types: number }).types} types`;
+}

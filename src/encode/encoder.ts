@@ -118,6 +118,21 @@ export class TypeEncoder {
   }
 
   /**
+   * {@link funcProtoOf} of many subprogram DIEs with one dedup run (the
+   * func_info emitter asks for tens of thousands at once; a dedup run per
+   * prototype would repeat the base lookups each time). NONE/unknown → 0.
+   */
+  funcProtosOf(dies: readonly DieOffset[]): TypeId[] {
+    const b = this.builder;
+    const pending = dies.map((die) => {
+      const row = die === NONE ? NONE : this.dies.row(die);
+      return row === NONE ? -1 : b.protoOf(this.dies.originRoot(row), true);
+    });
+    const { T, ids } = b.flush();
+    return pending.map((id) => (id < 0 ? 0 : id >= T ? ids[id - T] : id));
+  }
+
+  /**
    * The id of `FUNC name` of prototype `proto` and `linkage`
    * (BTF_FUNC_STATIC/GLOBAL): an equal FUNC in the base is reused, else one
    * is added to the split.

@@ -1,0 +1,94 @@
+/**
+ * The command line as users meet it: bad input ends in exactly one line on
+ * stderr naming the file, a non-zero status, no stack trace, and no output
+ * file left behind. Runs the built CLI (dist/), as `make test` builds first.
+ */
+import { execFileSync, spawnSync } from "node:child_process";
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { beforeAll, describe, expect, test } from "vitest";
+
+const ROOT = join(import.meta.dirname, "..");
+const CLI = join(ROOT, "dist/cli/main.js");
+const OBJ = join(ROOT, "testdata/obj/inline-gcc12-O2-dwarf5-x86_64.o");
+let dir: string;
+
+function btfgen(args: string[]) {
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: "utf8", timeout: 60_000 });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+beforeAll(() => {
+  if (!existsSync(CLI)) execFileSync("npx", ["tsc", "-p", ROOT], { cwd: ROOT });
+  dir = mkdtempSync(join(tmpdir(), "btfgen-cli-"));
+  const elf = readFileSync(OBJ);
+  writeFileSync(join(dir, "text.txt"), "this is not an ELF file\n");
+  writeFileSync(join(dir, "empty"), "");
+  writeFileSync(join(dir, "truncated.o"), elf.subarray(0, 100));
+  writeFileSync(join(dir, "half.o"), elf.subarray(0, elf.length >> 1));
+  // An ELF without DWARF: strip the copy.
+  copyFileSync(OBJ, join(dir, "nodebug.o"));
+  execFileSync("strip", ["--strip-debug", join(dir, "nodebug.o")]);
+  // Corrupt .debug_info: overwrite its bytes after the unit header with 0xff.
+  const out = execFileSync("readelf", ["-SW", OBJ], { encoding: "utf8" });
+  const m = out.match(/\.debug_info\s+PROGBITS\s+[0-9a-f]+\s+([0-9a-f]+)\s+([0-9a-f]+)/)!;
+  const off = parseInt(m[1], 16);
+  const size = parseInt(m[2], 16);
+  const bad = Buffer.from(elf);
+  bad.fill(0xff, off + 12, off + Math.min(size, 200));
+  writeFileSync(join(dir, "corrupt-dwarf.o"), bad);
+  // Corrupt BTF: bad magic, and a truncated header.
+  writeFileSync(join(dir, "badmagic.btf"), Buffer.from([0x12, 0x34, 1, 0, 24, 0, 0, 0, ...new Array(16).fill(0)]));
+  writeFileSync(join(dir, "short.btf"), Buffer.from([0x9f, 0xeb, 1, 0, 24, 0]));
+});
+
+const bad: [string, string[], RegExp][] = [
+  ["missing file", ["sites", "/nonexistent/x.o"], /x\.o: no such file/],
+  ["not an ELF", ["sites", "$D/text.txt"], /text\.txt/],
+  ["empty file", ["sites", "$D/empty"], /empty/],
+  ["truncated ELF", ["sites", "$D/truncated.o"], /truncated\.o/],
+  ["half an ELF", ["sites", "$D/half.o"], /half\.o/],
+  ["ELF without DWARF", ["sites", "$D/nodebug.o"], /nodebug\.o.*(debug_info|DWARF)/i],
+  ["corrupt .debug_info", ["sites", "$D/corrupt-dwarf.o"], /corrupt-dwarf\.o/],
+  ["BTF with a bad magic", ["dump", "$D/badmagic.btf"], /badmagic\.btf.*magic/],
+  ["truncated BTF", ["dump", "$D/short.btf"], /short\.btf/],
+  ["stats of a text file", ["stats", "$D/text.txt"], /text\.txt/],
+  ["main command on a non-ELF", ["$D/text.txt", "-o", "$D/out.btf"], /text\.txt/],
+];
+
+describe("bad input: one line, non-zero status, no stack, no partial output", () => {
+  test.each(bad)("%s", (_name, args, pattern) => {
+    const r = btfgen(args.map((a) => a.replace("$D", dir)));
+    expect(r.status).not.toBe(0);
+    expect(r.status).not.toBeNull();
+    const lines = r.stderr.trimEnd().split("\n");
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^btfgen: /);
+    expect(lines[0]).toMatch(pattern);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(readdirSync(dir).filter((f) => f.startsWith("out") || f.endsWith(".tmp"))).toEqual([]);
+  });
+});
+
+describe("sites", () => {
+  test("lists the fixture's sites sorted by name then address", () => {
+    const r = btfgen(["sites", OBJ]);
+    expect(r.status).toBe(0);
+    const lines = r.stdout.trim().split("\n");
+    expect(lines.length).toBeGreaterThan(3);
+    const keys = lines.map((l) => {
+      const m = l.match(/^0x([0-9a-f]+) \[.*?\] ([^(]+)\(/)!;
+      return { name: m[2], addr: BigInt("0x" + m[1]) };
+    });
+    for (let i = 1; i < keys.length; i++) {
+      const a = keys[i - 1], b = keys[i];
+      expect(a.name < b.name || (a.name === b.name && a.addr <= b.addr)).toBe(true);
+    }
+  });
+  test("--json is parseable and has the same sites", () => {
+    const text = btfgen(["sites", OBJ]).stdout.trim().split("\n");
+    const json = JSON.parse(btfgen(["sites", OBJ, "--json"]).stdout) as { name: string }[];
+    expect(json.map((s) => s.name)).toEqual(text.map((l) => l.match(/\] ([^(]+)\(/)![1]));
+  });
+});
