@@ -167,6 +167,25 @@ fn sign_extend(v: &AttributeValue<R>) -> Option<i64> {
     })
 }
 
+/// An array bound (DW_AT_lower_bound / upper_bound / count). The DW_FORM_dataN
+/// forms carry no sign: gcc writes `char buf[144]`'s upper bound 143 as
+/// `data1 0x8f`, which must not become -113, and 255 of `char e[256]` as
+/// `data1 0xff`. They are read zero-extended, except all ones in 4 or 8
+/// bytes, which is how gcc spells the -1 of a zero-length array (`x[0]`) on
+/// 32- and 64-bit targets; no real array has 2^32 elements. sdata is signed,
+/// udata unsigned.
+fn bound_value(v: &AttributeValue<R>) -> Option<i64> {
+    Some(match *v {
+        AttributeValue::Data1(x) => x as i64,
+        AttributeValue::Data2(x) => x as i64,
+        AttributeValue::Data4(x) => if x == u32::MAX { -1 } else { x as i64 },
+        AttributeValue::Data8(x) => x as i64,
+        AttributeValue::Sdata(x) => x,
+        AttributeValue::Udata(x) => x as i64,
+        _ => return None,
+    })
+}
+
 /// The operand of an expression that is exactly `DW_OP_plus_uconst N`
 /// (how DWARF 2 gave member offsets).
 fn plus_uconst(mut e: R) -> Option<u64> {
@@ -265,19 +284,19 @@ pub fn walk_types(ctx: &mut Ctx, out: &mut Out, ui: usize, urow: u32) -> Res<()>
                     constants::DW_AT_data_bit_offset => data_bit_offset = v.udata_value(),
                     constants::DW_AT_bit_offset => legacy_bit_offset = v.udata_value(),
                     constants::DW_AT_count => {
-                        if let Some(x) = a.raw_value().sdata_value() {
+                        if let Some(x) = bound_value(&a.raw_value()) {
                             upper = Some(lower + x as i128 - 1);
                             lower = 0;
                         }
                     }
                     constants::DW_AT_lower_bound => {
-                        if let Some(x) = sign_extend(&a.raw_value()) {
+                        if let Some(x) = bound_value(&a.raw_value()) {
                             lower = x as i128
                         }
                     }
                     constants::DW_AT_upper_bound => {
                         // All-ones in any width means "unknown" (-1).
-                        upper = sign_extend(&a.raw_value()).map(|x| x as i128)
+                        upper = bound_value(&a.raw_value()).map(|x| x as i128)
                     }
                     constants::DW_AT_const_value => const_value = Some(v),
                     constants::DW_AT_location => location = Some(v),
