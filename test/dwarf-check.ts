@@ -13,8 +13,9 @@ import {
   strAt,
   type DwarfRecords,
 } from "../src/dwarf/index.ts";
-import { inlineSites, locationAt, splitOps, type InlineSite } from "./helpers/dwarfdump.ts";
+import { inlineSites, splitOps, type InlineSite } from "./helpers/dwarfdump.ts";
 import { decodeOps, normaliseDumpOp } from "./dwarf-ops.ts";
+import { locationAtEntry } from "./dwarf-views.ts";
 
 /** Site row by instance DIE offset. */
 function siteIndex(r: DwarfRecords): Map<number, number> {
@@ -48,8 +49,8 @@ function ourLoc(r: DwarfRecords, row: number, addrSize: number, le: boolean): st
 }
 
 /** The oracle's location text at the site address, in the same shape as {@link ourLoc}. */
-function oracleLoc(site: InlineSite, p: InlineSite["params"][number]): string {
-  const t = locationAt(p, site.address);
+function oracleLoc(obj: string, site: InlineSite, p: InlineSite["params"][number]): string {
+  const t = locationAtEntry(obj, site, p).text;
   if (t === undefined) {
     if (p.location?.kind === "list") return `kind ${LOC_LIST_NO_ENTRY}`;
     return `kind ${LOC_NONE}`;
@@ -101,7 +102,7 @@ export function checkAgainstOracle(obj: string, r: DwarfRecords, le: boolean, re
         if (r.params.die[r.funcs.paramStart[f]! + k] === p.originOffset) slot = k;
       expect(slot, `param 0x${p.dieOffset.toString(16)} of site 0x${s.dieOffset.toString(16)}`).toBeGreaterThanOrEqual(0);
       const row = S.locStart[i!]! + slot;
-      const want = oracleLoc(s, p);
+      const want = oracleLoc(obj, s, p);
       if (want.startsWith("<decoding error>")) {
         // llvm-dwarfdump cannot print it; compare the raw bytes it shows.
         expect(r.locs.kind[row]).toBe(LOC_EXPR);

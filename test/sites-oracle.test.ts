@@ -14,7 +14,8 @@ import { describe, expect, test } from "vitest";
 import { readObjectSites } from "../src/app/sites.js";
 import { ElfFile } from "../src/elf/elf.js";
 import { locParamText } from "../src/lower/locparam.js";
-import { inlinedCount, inlineSites, locationAt, splitOps, type InlineSite } from "./helpers/dwarfdump.js";
+import { inlinedCount, inlineSites, splitOps, type InlineSite } from "./helpers/dwarfdump.js";
+import { locationAtEntry } from "./dwarf-views.js";
 
 const OBJ = join(import.meta.dirname, "../testdata/obj");
 const objects = readdirSync(OBJ).filter((f) => /\.o$|-x86_64(-pie)?$|-aarch64(-pie)?$/.test(f)).sort();
@@ -114,7 +115,7 @@ describe.each(objects)("%s", (obj) => {
           } else if (!p.location) {
             want = "unavailable";
           } else {
-            const text = locationAt(p, site.address);
+            const text = locationAtEntry(path, site, p).text; // location views honoured (test/dwarf-views.ts)
             want = text === undefined ? "unavailable" : expected(text, { relocatable, loadBase, atEntry: false, littleEndian: elf.littleEndian, machine: elf.machine });
           }
           if (want === undefined) {

@@ -3,7 +3,7 @@
 #
 #   testdata/regen.sh            # all toolchains found on PATH
 #
-# Objects:     obj/<topic>-<compiler>-O2-dwarf<4|5>-<arch>.o        (ET_REL)
+# Objects:     obj/<topic>-<compiler>-O2-dwarf<4|5>-<arch>.o        (ET_REL; gcc_topics: gcc only)
 # Executables: obj/all-<compiler>-O2-dwarf<4|5>-<arch>              (-no-pie, ET_EXEC)
 #              obj/all-<compiler>-O2-dwarf<4|5>-<arch>-pie          (-pie, ET_DYN)
 # Compressed:  obj/inline-<compiler>-O2-dwarf5-x86_64-<zlib|zstd>.o (SHF_COMPRESSED .debug_*)
@@ -22,6 +22,8 @@ out=$here/obj
 mapped=/btfgen/testdata/src
 
 topics=(inline const stack struct16 nested clones entryval variadic addr float types main)
+# gcc-only topics: objects only, not linked into all-* (views: location views).
+gcc_topics=(views)
 
 # name|arch|compile command|link command|version command
 toolchains=(
@@ -62,6 +64,12 @@ for tc in "${toolchains[@]}"; do
       $cc "${common_flags[@]}" -gdwarf-$dw -frandom-seed="$t" -c "$t.c" -o "$o"
       objs+=("$o")
     done
+    if [ "$name" = gcc12 ]; then
+      for t in "${gcc_topics[@]}"; do
+        # shellcheck disable=SC2086
+        $cc "${common_flags[@]}" -gdwarf-$dw -frandom-seed="$t" -c "$t.c" -o "$out/$t-$tag.o"
+      done
+    fi
     # One executable per toolchain/variant: ET_EXEC and ET_DYN.
     # shellcheck disable=SC2086
     if $ld -no-pie -Wl,--build-id=sha1 "${objs[@]}" -o "$out/all-$tag" 2>/tmp/regen-ld.$$; then

@@ -73,6 +73,10 @@ pub struct Ctx {
     /// `.debug_str` offset -> StrId.
     pub strp_ids: FxMap<u32, u32>,
     pub here: Here,
+    /// Raw `.debug_loc` / `.debug_loclists` (loc.rs reads location views
+    /// and DW_LLE_GNU_view_pair entries, which gimli does not parse).
+    pub debug_loc: R,
+    pub debug_loclists: R,
 }
 
 fn section_slice(raw: &[(u32, u32); 12], id: usize, endian: RunTimeEndian) -> R {
@@ -123,6 +127,8 @@ impl Ctx {
             file_paths: FxMap::default(),
             strp_ids: FxMap::default(),
             here: Here { section: ".debug_info", offset: 0 },
+            debug_loc: section_slice(raw, 7, endian),
+            debug_loclists: section_slice(raw, 8, endian),
         };
         let mut iter = ctx.dwarf.units();
         loop {

@@ -10,7 +10,7 @@
 
 use gimli::{constants, AttributeValue};
 
-use crate::addr::{entry_addr, PcAttrs, ADDR_NONE};
+use crate::addr::{entry_addr, PcAttrs, ADDR_ENTRY_PC, ADDR_NONE};
 use crate::columns::Out;
 use crate::funcs::{Funcs, Start, FUNC_HAS_OUT_OF_LINE, FUNC_OPTIMIZED};
 use crate::loc::{set_loc, LOC_ABSENT};
@@ -24,6 +24,12 @@ pub const SITE_FUNC: u8 = 1;
 /// convention (DW_CC_nocall) or a clone name (.isra./.constprop./.part./.cold).
 pub const SITE_OPTIMIZED: u8 = 0x1;
 
+/// Entry view of an out-of-line function: gcc starts every function with
+/// `.loc ... view -0`, which resets gas's view number there to 0, so
+/// parameter locations are taken at (entry, view 0). Only gcc writes
+/// location views.
+const FUNC_ENTRY_VIEW: Option<u64> = Some(0);
+
 /// Context a DIE hands to its children.
 #[derive(Clone, Copy)]
 struct Frame {
@@ -32,6 +38,9 @@ struct Frame {
     start: Option<Start>,
     loc_start: u32,
     addr: Option<u64>,
+    /// View at `addr` where the site starts (DW_AT_GNU_entry_view), None
+    /// when not known.
+    view: Option<u64>,
     /// Enclosing out-of-line subprogram (FuncTable row) and its entry.
     caller: u32,
     caller_addr: u64,
@@ -39,7 +48,7 @@ struct Frame {
     depth: u8,
 }
 
-const TOP: Frame = Frame { site: NONE, start: None, loc_start: 0, addr: None, caller: NONE, caller_addr: 0, depth: 0 };
+const TOP: Frame = Frame { site: NONE, start: None, loc_start: 0, addr: None, view: None, caller: NONE, caller_addr: 0, depth: 0 };
 
 impl Frame {
     fn inherit(&self) -> Frame {
@@ -157,6 +166,7 @@ pub fn walk_sites(ctx: &mut Ctx, out: &mut Out, funcs: &mut Funcs, ui: usize, ur
                     frame.start = Some(start);
                     frame.loc_start = out.site_loc_start[row as usize];
                     frame.addr = if has_addr { Some(addr) } else { None };
+                    frame.view = FUNC_ENTRY_VIEW;
                 }
             }
             constants::DW_TAG_inlined_subroutine => {
@@ -164,6 +174,7 @@ pub fn walk_sites(ctx: &mut Ctx, out: &mut Out, funcs: &mut Funcs, ui: usize, ur
                 let mut origin = NONE;
                 let mut call_file = None;
                 let mut call_line = 0u32;
+                let mut entry_view = None;
                 for spec in ab.attributes() {
                     let a = raw.read_attribute(*spec)?;
                     match a.name() {
@@ -177,6 +188,7 @@ pub fn walk_sites(ctx: &mut Ctx, out: &mut Out, funcs: &mut Funcs, ui: usize, ur
                             }
                         }
                         constants::DW_AT_call_line => call_line = a.value().udata_value().unwrap_or(0) as u32,
+                        constants::DW_AT_GNU_entry_view => entry_view = Some(a.value().udata_value()),
                         _ => {}
                     }
                 }
@@ -204,17 +216,27 @@ pub fn walk_sites(ctx: &mut Ctx, out: &mut Out, funcs: &mut Funcs, ui: usize, ur
                 frame.start = Some(start);
                 frame.loc_start = out.site_loc_start[row as usize];
                 frame.addr = if src != ADDR_NONE { Some(addr) } else { None };
+                // gcc writes DW_AT_GNU_entry_view next to DW_AT_entry_pc, and
+                // leaves it out when the view is known to be 0. Without an
+                // entry pc the view of the address is not known.
+                frame.view = match entry_view {
+                    Some(v) => v,
+                    None if src == ADDR_ENTRY_PC => Some(0),
+                    None => None,
+                };
             }
             constants::DW_TAG_formal_parameter if parent.site != NONE => {
                 let mut origin = NONE;
                 let mut location = None;
                 let mut const_value = None;
+                let mut locviews = None;
                 for spec in ab.attributes() {
                     let a = raw.read_attribute(*spec)?;
                     match a.name() {
                         constants::DW_AT_abstract_origin => origin = Ctx::ref_off(&unit, &a.value()),
                         constants::DW_AT_location => location = Some(a.value()),
                         constants::DW_AT_const_value => const_value = Some(a.value()),
+                        constants::DW_AT_GNU_locviews => locviews = Some(a.value()),
                         _ => {}
                     }
                 }
@@ -224,7 +246,7 @@ pub fn walk_sites(ctx: &mut Ctx, out: &mut Out, funcs: &mut Funcs, ui: usize, ur
                         ctx.here = Here { section: ".debug_info", offset: off as u64 };
                         if slot < start.nslots {
                             let row = (parent.loc_start + slot) as usize;
-                            set_loc(ctx, out, &unit, row, location, const_value, parent.addr)?;
+                            set_loc(ctx, out, &unit, row, location, const_value, locviews, parent.addr, parent.view)?;
                         }
                     }
                 }
