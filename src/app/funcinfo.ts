@@ -73,6 +73,8 @@ export interface FuncInfoResult {
   encode?: EncodeStats;
   /** The base BTF bytes when the base was encoded here (a reader needs it). */
   encodedBase?: Uint8Array;
+  /** The lowered sites, sorted by name then address (what the LOCSECs say). */
+  sites: LoweredSite[];
 }
 
 /**
@@ -179,6 +181,7 @@ export function buildFuncInfo(path: string, opts: Omit<FuncInfoOptions, "file" |
     return {
       btf: split, bytes, baseSource: source, lower: stats, emit,
       funcsReused: reused, funcsAdded: added.size - reused, noProto, encode, encodedBase,
+      sites: sites.filter((s) => funcOfRow.has(s.func)),
     };
   } finally {
     elf.close();
