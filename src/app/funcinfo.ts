@@ -15,13 +15,12 @@
  *     are added to the split in name order
  *  5. LOC_PARAM / LOC_PROTO / LOCSEC emission, write (raw or ELF), atomic
  */
-import type { Btf } from "../btf/btf.js";
 import { readBtfFromElf } from "../btf/elf.js";
 import { BTF_FUNC_GLOBAL, BTF_FUNC_STATIC, BTF_KIND_FUNC, BTF_KIND_FUNC_PROTO } from "../btf/kinds.js";
 import type { TypeId } from "../btf/model.js";
 import { writeBtf } from "../btf/write.js";
 import { DwarfReader, readDwarf } from "../dwarf/load.js";
-import { FUNC_EXTERNAL, WALK_SITES, WALK_TYPES } from "../dwarf/index.js";
+import { FUNC_EXTERNAL, NONE, WALK_SITES, WALK_TYPES } from "../dwarf/index.js";
 import type { DwarfRecords } from "../dwarf/records.js";
 import type { ElfFile } from "../elf/elf.js";
 import { writeElf } from "../elf/write.js";
@@ -34,7 +33,11 @@ import type { LowerStats, LoweredSite, ParamTypeInfo } from "../lower/sites.js";
 import { btfParamInfo } from "../lower/typeinfo.js";
 import { formatLowerStats, lowerStatsJson } from "./commands.js";
 import { loadBtfChain, openElf, writeFileAtomic } from "./io.js";
-import { readObjectSites, requireDwarf } from "./sites.js";
+import { addressMapOf, functionSymbols, requireDwarf, siteSelection } from "./sites.js";
+import { compareSites } from "../lower/print.js";
+import { addLowerStats, keptFuncRows, lowerSites, newLowerStats } from "../lower/sites.js";
+import type { TargetIndex } from "../encode/dedup/state.js";
+import { Btf } from "../btf/btf.js";
 
 /** Options of the main command. */
 export interface FuncInfoOptions {
@@ -82,8 +85,7 @@ export interface FuncInfoResult {
  * with the object's own `.BTF` split on it when the object has one (a module),
  * or the object's own `.BTF` alone (vmlinux), or BTF encoded from its DWARF.
  */
-function resolveBase(elf: ElfFile, records: DwarfRecords, chainFiles: string[]): { base: Btf; source: BaseSource; encode?: EncodeStats } {
-  const chain = loadBtfChain(chainFiles);
+function resolveBase(elf: ElfFile, records: DwarfRecords | undefined, chain: Btf | undefined): { base: Btf; source: BaseSource; encode?: EncodeStats } {
   const own = elf.section(".BTF");
   if (own && own.size > 0) {
     try {
@@ -97,12 +99,79 @@ function resolveBase(elf: ElfFile, records: DwarfRecords, chainFiles: string[]):
       throw e;
     }
   }
+  if (!records) throw new MalformedError("no .BTF and no DWARF types to encode a base from", { file: elf.path });
   if (chain) {
     const enc = encodeBtf(records, { base: chain, elf });
     return { base: enc.btf, source: "btf_base", encode: enc.stats };
   }
   const enc = encodeBtf(records, { elf });
   return { base: enc.btf, source: "encoded from DWARF", encode: enc.stats };
+}
+
+/**
+ * Units walked per batch. A batch's type DIEs are dropped once its sites are
+ * lowered and its prototypes encoded, so memory follows the output, not the
+ * 12 million type DIEs of a vmlinux. Fixed (never derived from `-j`), so the
+ * bytes do not depend on the machine.
+ */
+export const UNITS_PER_BATCH = 64;
+
+/** Sites of one batch with the prototype and linkage of each site's function. */
+interface BatchSites {
+  sites: LoweredSite[];
+  protos: TypeId[];
+  linkage: number[];
+}
+
+/**
+ * Walks units `[from, to)`, encodes the prototypes of the functions of the
+ * sites func_info keeps (one dedup run), and lowers those sites with the
+ * parameter sizes and signedness the prototypes give. Returns undefined when
+ * a type DIE or a function lies outside the walked units (cross-unit
+ * references: the caller redoes the work over all units at once).
+ */
+function lowerBatch(
+  reader: DwarfReader, from: number, to: number, ctx: {
+    elf: ElfFile; base: Btf; split: Btf; index?: TargetIndex; funcSyms: Map<bigint, string[]>; addrSize: number; records?: DwarfRecords;
+  },
+): { batch: BatchSites; stats: LowerStats; index: TargetIndex } | undefined {
+  const records = ctx.records ?? reader.walk(from, to, WALK_SITES | WALK_TYPES);
+  const { funcs: F, params: P } = records;
+  const map = addressMapOf(ctx.elf);
+  const selection = siteSelection(records, ctx.funcSyms);
+  const rows = keptFuncRows(records, map, selection);
+  const enc = new TypeEncoder(records, ctx.base, { target: ctx.split, index: ctx.index });
+  const missingBefore = enc.stats.missingDies;
+  const protoIds = enc.funcProtosOf(rows.map((f) => F.die[f]));
+  enc.finish();
+  if (enc.stats.missingDies !== missingBefore || rows.some((f) => enc.dies.row(F.die[f]) === NONE)) return undefined;
+  const split = ctx.split;
+  const protoOf = new Map<number, TypeId>(rows.map((f, i) => [f, protoIds[i]]));
+
+  // Size and signedness of each parameter slot, from the prototypes.
+  const slotSize = new Uint8Array(P.count);
+  const slotSigned = new Int8Array(P.count).fill(-1);
+  for (const f of rows) {
+    const t = split.maybeType(protoOf.get(f)!);
+    if (!t || t.kind !== BTF_KIND_FUNC_PROTO) continue;
+    for (let i = 0; i < F.paramCount[f] && i < t.params.length; i++) {
+      const info = btfParamInfo(split, t.params[i].type, ctx.addrSize);
+      slotSize[F.paramStart[f] + i] = info.size;
+      if (info.signed !== undefined) slotSigned[F.paramStart[f] + i] = info.signed ? 1 : 0;
+    }
+  }
+  const paramInfo = (row: number): ParamTypeInfo =>
+    slotSigned[row] < 0 ? { size: slotSize[row] } : { size: slotSize[row], signed: slotSigned[row] === 1 };
+  const { sites, stats } = lowerSites(records, map, paramInfo, selection);
+  return {
+    batch: {
+      sites,
+      protos: sites.map((s) => protoOf.get(s.func) ?? 0),
+      linkage: sites.map((s) => (F.flags[s.func] & FUNC_EXTERNAL ? BTF_FUNC_GLOBAL : BTF_FUNC_STATIC)),
+    },
+    stats,
+    index: enc.index,
+  };
 }
 
 /** Builds the func_info split BTF of `path`. */
@@ -112,76 +181,86 @@ export function buildFuncInfo(path: string, opts: Omit<FuncInfoOptions, "file" |
   try {
     requireDwarf(elf);
     const reader = DwarfReader.open(elf);
-    const records = reader.walk(0, reader.unitCount, WALK_SITES | WALK_TYPES);
-    const { base, source, encode } = resolveBase(elf, records, opts.base ?? []);
-    const enc = new TypeEncoder(records, base);
-    const split = enc.btf;
-    const addrSize = records.units.count ? records.units.addrSize[0] : elf.is64 ? 8 : 4;
-    const { funcs: F, params: P } = records;
+    const chain = loadBtfChain(opts.base ?? []);
+    const hasOwnBtf = (elf.section(".BTF")?.size ?? 0) > 0;
+    // Without a .BTF to split on, the base is encoded from all the DWARF types: one walk serves both.
+    const whole = hasOwnBtf ? undefined : reader.walk(0, reader.unitCount, WALK_SITES | WALK_TYPES);
+    const { base, source, encode } = resolveBase(elf, whole, chain);
+    const addrSize = elf.is64 ? 8 : 4;
+    const funcSyms = functionSymbols(elf);
 
-    // Which sites are kept decides which prototypes the split needs: a first
-    // lowering without types finds them, all prototypes are then encoded in
-    // one dedup run, and the sites are lowered again with parameter types.
-    const first = readObjectSites(elf, { records });
-    const rows = [...new Set(first.sites.map((s) => s.func))].sort((a, b) => a - b);
-    const protoIds = enc.funcProtosOf(rows.map((f) => F.die[f]));
-    enc.finish(); // every type the prototypes need is in the split now
-    const protoOf = new Map<number, TypeId>(rows.map((f, i) => [f, protoIds[i]]));
-    const proto = (f: number): TypeId => protoOf.get(f) ?? 0;
-    // Size and signedness of each parameter slot of those functions, from their FUNC_PROTOs.
-    const slotSize = new Uint8Array(P.count);
-    const slotSigned = new Int8Array(P.count).fill(-1);
-    for (const f of rows) {
-      const t = split.maybeType(proto(f));
-      if (!t || t.kind !== BTF_KIND_FUNC_PROTO) continue;
-      for (let i = 0; i < F.paramCount[f] && i < t.params.length; i++) {
-        const info = btfParamInfo(split, t.params[i].type, addrSize);
-        slotSize[F.paramStart[f] + i] = info.size;
-        if (info.signed !== undefined) slotSigned[F.paramStart[f] + i] = info.signed ? 1 : 0;
-      }
+    let split = new Btf({ base });
+    let batches: (BatchSites & { stats: LowerStats })[] = [];
+    let index: TargetIndex | undefined;
+    const run = (from: number, to: number, records?: DwarfRecords): boolean => {
+      const r = lowerBatch(reader, from, to, { elf, base, split, index, funcSyms, addrSize, records });
+      if (!r) return false;
+      index = r.index;
+      batches.push({ ...r.batch, stats: r.stats });
+      return true;
+    };
+    let ok = true;
+    const per = whole ? reader.unitCount : UNITS_PER_BATCH;
+    for (let u = 0; u < reader.unitCount && ok; u += per) ok = run(u, Math.min(u + per, reader.unitCount), whole);
+    if (!ok) {
+      // A reference crossed batch boundaries (e.g. LTO): redo over all units at once.
+      split = new Btf({ base });
+      batches = [];
+      index = undefined;
+      if (!run(0, reader.unitCount, whole)) throw new MalformedError("DWARF references a DIE outside every unit", { file: path, section: ".debug_info" });
     }
-    const paramInfo = (row: number): ParamTypeInfo =>
-      slotSigned[row] < 0 ? { size: slotSize[row] } : { size: slotSize[row], signed: slotSigned[row] === 1 };
-    const { sites, stats } = readObjectSites(elf, { records, paramInfo: () => paramInfo });
 
-    // FUNCs: reuse the base's FUNC of the same name and prototype, else add, in name order.
-    const names = new Map<number, string>();
-    for (const s of sites) if (!names.has(s.func)) names.set(s.func, s.name);
-    const funcRows = rows.filter((f) => names.has(f) && split.maybeType(proto(f))?.kind === BTF_KIND_FUNC_PROTO);
-    funcRows.sort((a, b) => {
-      const na = names.get(a)!, nb = names.get(b)!;
-      return na < nb ? -1 : na > nb ? 1 : proto(a) - proto(b);
+    const stats = newLowerStats();
+    const sites: LoweredSite[] = [];
+    const protoOfSite = new Map<LoweredSite, TypeId>();
+    const linkageOfSite = new Map<LoweredSite, number>();
+    for (const b of batches) {
+      addLowerStats(stats, b.stats);
+      b.sites.forEach((s, i) => {
+        sites.push(s);
+        protoOfSite.set(s, b.protos[i]);
+        linkageOfSite.set(s, b.linkage[i]);
+      });
+    }
+
+    // FUNCs: a FUNC of the same name and prototype in the base (or already
+    // added) is reused; the others are added to the split in name order.
+    const keyOf = (s: LoweredSite) => `${s.name}\0${protoOfSite.get(s)}`;
+    const firstOfKey = new Map<string, LoweredSite>();
+    for (const s of sites) {
+      const p = protoOfSite.get(s)!;
+      if (split.maybeType(p)?.kind !== BTF_KIND_FUNC_PROTO) continue;
+      if (!firstOfKey.has(keyOf(s))) firstOfKey.set(keyOf(s), s);
+    }
+    const keys = [...firstOfKey.keys()].sort((a, b) => {
+      const sa = firstOfKey.get(a)!, sb = firstOfKey.get(b)!;
+      return sa.name < sb.name ? -1 : sa.name > sb.name ? 1 : protoOfSite.get(sa)! - protoOfSite.get(sb)!;
     });
-    const funcOfRow = new Map<number, SiteFunc>();
-    const added = new Map<string, TypeId>();
+    const funcOfKey = new Map<string, SiteFunc>();
     let reused = 0;
-    for (const f of funcRows) {
-      const name = names.get(f)!;
-      const p = proto(f);
-      const key = `${name}\0${p}`;
-      let func = added.get(key);
-      if (func === undefined) {
-        func = split.findAllByName(name, BTF_KIND_FUNC).find((id) => {
-          const t = split.typeById(id);
-          return t.kind === BTF_KIND_FUNC && t.type === p;
-        });
-        if (func !== undefined && !split.owns(func)) reused++;
-        // Added straight to the split: the lookup above already searched the
-        // base and the split for an equal FUNC, so no dedup run is needed.
-        func ??= split.add({ kind: BTF_KIND_FUNC, nameOff: split.addStr(name), type: p, linkage: F.flags[f] & FUNC_EXTERNAL ? BTF_FUNC_GLOBAL : BTF_FUNC_STATIC });
-        added.set(key, func);
-      }
-      funcOfRow.set(f, { func, proto: p });
+    for (const key of keys) {
+      const s = firstOfKey.get(key)!;
+      const p = protoOfSite.get(s)!;
+      let func = split.findAllByName(s.name, BTF_KIND_FUNC).find((id) => {
+        const t = split.typeById(id);
+        return t.kind === BTF_KIND_FUNC && t.type === p;
+      });
+      if (func !== undefined && !split.owns(func)) reused++;
+      // Added straight to the split: the lookup above already searched the
+      // base and the split for an equal FUNC, so no dedup run is needed.
+      func ??= split.add({ kind: BTF_KIND_FUNC, nameOff: split.addStr(s.name), type: p, linkage: linkageOfSite.get(s)! });
+      funcOfKey.set(key, { func, proto: p });
     }
-    const noProto = sites.filter((s) => !funcOfRow.has(s.func)).length;
-    const emit = emitLocations(split, sites, (s: LoweredSite) => funcOfRow.get(s.func), { profile, locsecMax: opts.locsecMax });
+    const funcOf = (s: LoweredSite) => funcOfKey.get(keyOf(s));
+    const noProto = sites.filter((s) => !funcOf(s)).length;
+    const emit = emitLocations(split, sites, funcOf, { profile, locsecMax: opts.locsecMax });
     split.hasLayout = profile === "v2";
     const bytes = writeBtf(split, { profile, littleEndian: elf.littleEndian, layout: profile === "v2" });
     const encodedBase = encode ? writeBtf(base, { profile: "v2", littleEndian: elf.littleEndian, layout: false }) : undefined;
     return {
       btf: split, bytes, baseSource: source, lower: stats, emit,
-      funcsReused: reused, funcsAdded: added.size - reused, noProto, encode, encodedBase,
-      sites: sites.filter((s) => funcOfRow.has(s.func)),
+      funcsReused: reused, funcsAdded: funcOfKey.size - reused, noProto, encode, encodedBase,
+      sites: sites.filter((s) => funcOf(s)).sort(compareSites),
     };
   } finally {
     elf.close();

@@ -9,7 +9,9 @@ import type { ElfFile } from "../elf/elf.js";
 import { ET_REL, STT_FUNC } from "../elf/constants.js";
 import { FUNC_VARIADIC, LOC_ABSENT, SITE_OPTIMIZED } from "../dwarf/records.js";
 import { compareSites, type ParamNames } from "../lower/print.js";
-import { lowerSites, StringReader, type AddressMap, type LowerStats, type LoweredSite, type ParamTypeInfo } from "../lower/sites.js";
+import {
+  lowerSites, StringReader, type AddressMap, type LowerStats, type LoweredSite, type ParamTypeInfo, type SiteSelection,
+} from "../lower/sites.js";
 
 /** The address facts of an ELF file the lowering needs. */
 export function addressMapOf(elf: ElfFile): AddressMap {
@@ -70,6 +72,8 @@ export interface ObjectSitesOptions {
   paramInfo?: (records: DwarfRecords) => (row: number) => ParamTypeInfo;
   /** Records already read (with types), to avoid a second walk. */
   records?: DwarfRecords;
+  /** {@link functionSymbols} of the ELF, when the caller has them. */
+  functionSymbols?: Map<bigint, string[]>;
 }
 
 /** Throws a one-line {@link NotFoundError} when `elf` carries no DWARF. */
@@ -79,32 +83,37 @@ export function requireDwarf(elf: ElfFile): void {
   }
 }
 
-/** Reads and lowers the sites of `elf`, sorted by function name then address. */
-export function readObjectSites(elf: ElfFile, opts: ObjectSitesOptions = {}): ObjectSites {
-  if (!opts.records) requireDwarf(elf);
-  const records = opts.records ?? readDwarf(elf);
-  const info = opts.paramInfo?.(records) ?? (() => ({ size: 0 }));
-  const funcSyms = functionSymbols(elf);
+/**
+ * Which sites of `records` func_info keeps: every inline site, and the
+ * out-of-line functions the optimiser changed — the walker says so
+ * (DW_CC_nocall, clone name in DWARF), an ELF function symbol at the entry is
+ * a clone (`foo.isra.0`, `foo.constprop.0`, `foo.part.0`, `foo.cold`: gcc
+ * puts clone names only in the symbol table), or the instance lacks one of
+ * the origin's parameters (dropped by the optimiser).
+ */
+export function siteSelection(records: DwarfRecords, funcSyms: Map<bigint, string[]>, allFunctions = false): SiteSelection {
   const { sites: S, locs: L, funcs: F } = records;
-  const { sites, stats } = lowerSites(records, addressMapOf(elf), info, {
-    keepFunc: (row, addr) => opts.allFunctions === true || isOptimizedFunction(row, addr),
-    symbolAt: (addr) => funcSyms.get(addr)?.[0],
-  });
-  /**
-   * The optimiser changed an out-of-line function when the walker says so
-   * (DW_CC_nocall, clone name in DWARF), when an ELF function symbol at its
-   * entry is a clone (`foo.isra.0`, `foo.constprop.0`, `foo.part.0`,
-   * `foo.cold`: gcc puts clone names only in the symbol table), or when the
-   * instance lacks one of the origin's parameters (dropped by the optimiser).
-   */
-  function isOptimizedFunction(row: number, addr: bigint): boolean {
+  const isOptimizedFunction = (row: number, addr: bigint): boolean => {
     if (S.flags[row] & SITE_OPTIMIZED) return true;
     if (funcSyms.get(addr)?.some((n) => CLONE_NAME.test(n))) return true;
     const f = S.func[row];
     const n = F.paramCount[f] - (F.flags[f] & FUNC_VARIADIC ? 1 : 0);
     for (let p = 0; p < n; p++) if (L.kind[S.locStart[row] + p] === LOC_ABSENT) return true;
     return false;
-  }
+  };
+  return {
+    keepFunc: (row, addr) => allFunctions || isOptimizedFunction(row, addr),
+    symbolAt: (addr) => funcSyms.get(addr)?.[0],
+  };
+}
+
+/** Reads and lowers the sites of `elf`, sorted by function name then address. */
+export function readObjectSites(elf: ElfFile, opts: ObjectSitesOptions = {}): ObjectSites {
+  if (!opts.records) requireDwarf(elf);
+  const records = opts.records ?? readDwarf(elf);
+  const info = opts.paramInfo?.(records) ?? (() => ({ size: 0 }));
+  const selection = siteSelection(records, opts.functionSymbols ?? functionSymbols(elf), opts.allFunctions);
+  const { sites, stats } = lowerSites(records, addressMapOf(elf), info, selection);
   const kept = opts.inlineOnly ? sites.filter((s) => s.kind === 0) : sites;
   kept.sort(compareSites);
   const strings = new StringReader(records.strings);

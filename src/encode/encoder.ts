@@ -27,6 +27,12 @@ export interface TypeEncoderOptions {
   nestArrays?: boolean;
   /** Write into this BTF instead of a new split on `base` (its base must be `base`). */
   target?: Btf;
+  /**
+   * The dedup index of `target`, kept from an earlier encoder on the same
+   * target, so a caller encoding unit ranges one after the other does not
+   * re-index the base and the split for each range.
+   */
+  index?: TargetIndex;
 }
 
 /**
@@ -60,8 +66,13 @@ export class TypeEncoder {
     this.btf = opts.target ?? new Btf({ base });
     this.stats = newStats();
     this.stats.dies = this.dies.dies.count;
-    this.builder = new TypeBuilder(this.dies, new TargetIndex(this.btf), this.stats);
+    this.builder = new TypeBuilder(this.dies, opts.index ?? new TargetIndex(this.btf), this.stats);
     this.builder.nestArrays = opts.nestArrays ?? false;
+  }
+
+  /** The dedup index of the target (to share with the encoder of the next unit range). */
+  get index(): TargetIndex {
+    return this.builder.index;
   }
 
   /** The builder (for the whole-object encoder in this folder). */

@@ -52,6 +52,12 @@ export interface EncodeStats {
   unsupported: number;
   /** Base types of an encoding or size BTF cannot express, encoded as void. */
   badBaseType: number;
+  /**
+   * References to DIEs outside the walked units (cross-unit DW_FORM_ref_addr
+   * into a unit range not walked), encoded as void: a caller encoding unit
+   * ranges separately must treat any as "redo with all units".
+   */
+  missingDies: number;
   /** Dedup batches run. */
   batches: number;
   /** Wall time of the phases, ms. */
@@ -82,6 +88,7 @@ export function newStats(): EncodeStats {
     varSkips: { notPercpu: 0, noSymbol: 0, declaration: 0, duplicate: 0 },
     unsupported: 0,
     badBaseType: 0,
+    missingDies: 0,
     batches: 0,
     timeMs: { build: 0, dedup: 0, total: 0 },
   };

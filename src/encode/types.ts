@@ -198,7 +198,7 @@ export class TypeBuilder {
     if (off === NONE) return 0;
     const row = this.ix.row(off);
     if (row === NONE) {
-      this.stats.unsupported++;
+      this.stats.missingDies++;
       return 0;
     }
     return this.ref(row);

@@ -50,6 +50,19 @@ export interface LoweredSite {
   causes: (string | undefined)[];
 }
 
+/** Adds `b`'s counts into `a`. */
+export function addLowerStats(a: LowerStats, b: LowerStats): void {
+  a.inlineSites += b.inlineSites;
+  a.funcSites += b.funcSites;
+  a.noAddress += b.noAddress;
+  a.noSection += b.noSection;
+  a.full += b.full;
+  a.partial += b.partial;
+  a.none += b.none;
+  a.noParams += b.noParams;
+  for (const [k, v] of b.causes) a.causes.set(k, (a.causes.get(k) ?? 0) + v);
+}
+
 /** Counts for `btfgen stats`. */
 export interface LowerStats {
   inlineSites: number;
@@ -65,6 +78,11 @@ export interface LowerStats {
   noParams: number;
   /** Missing locations by cause (DWARF operation or attribute form). */
   causes: Map<string, number>;
+}
+
+/** Zeroed {@link LowerStats}. */
+export function newLowerStats(): LowerStats {
+  return { inlineSites: 0, funcSites: 0, noAddress: 0, noSection: 0, full: 0, partial: 0, none: 0, noParams: 0, causes: new Map() };
 }
 
 const decoder = new TextDecoder();
@@ -88,6 +106,49 @@ export class StringReader {
 
 const toAddr = (lo: number, hi: number) => (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
 
+/** Which sites are kept, and how out-of-line ones are named. */
+export interface SiteSelection {
+  /**
+   * Which out-of-line function rows to keep (by SiteTable row and entry
+   * address); default: those the walker flagged SITE_OPTIMIZED.
+   */
+  keepFunc?: (row: number, addr: bigint) => boolean;
+  /** Name to show for an out-of-line function at `addr` (its ELF symbol, e.g. `foo.isra.0`). */
+  symbolAt?: (addr: bigint) => string | undefined;
+}
+
+/** What becomes of SiteTable row `i`: left out (and why), or kept at an address in a section. */
+type Disposition =
+  | { keep: false; why: "function not optimised" | "no address" | "no section" }
+  | { keep: true; addr: bigint; sec: { name: string; addr: bigint } };
+
+function disposition(rec: DwarfRecords, map: AddressMap, opts: SiteSelection, i: number): Disposition {
+  const S = rec.sites;
+  // Out-of-line functions belong in func_info only when the optimiser changed them.
+  if (S.kind[i] === SITE_FUNC) {
+    const keep = opts.keepFunc ? opts.keepFunc(i, toAddr(S.addrLo[i], S.addrHi[i])) : (S.flags[i] & SITE_OPTIMIZED) !== 0;
+    if (!keep) return { keep: false, why: "function not optimised" };
+  }
+  if (S.addrSource[i] === ADDR_NONE) return { keep: false, why: "no address" };
+  const addr = toAddr(S.addrLo[i], S.addrHi[i]);
+  const sec = map.sectionOf(addr);
+  return sec ? { keep: true, addr, sec } : { keep: false, why: "no section" };
+}
+
+/**
+ * The FuncTable rows of the sites {@link lowerSites} keeps, without lowering
+ * anything (so their types can be prepared first), in row order.
+ */
+export function keptFuncRows(rec: DwarfRecords, map: AddressMap, opts: SiteSelection = {}): number[] {
+  const seen = new Uint8Array(rec.funcs.count);
+  for (let i = 0; i < rec.sites.count; i++) {
+    if (disposition(rec, map, opts, i).keep) seen[rec.sites.func[i]] = 1;
+  }
+  const rows: number[] = [];
+  seen.forEach((v, f) => v && rows.push(f));
+  return rows;
+}
+
 /**
  * Lowers every site of `rec`. Sites with no address or outside every
  * section are counted and left out; everything else keeps one slot per
@@ -97,22 +158,11 @@ export function lowerSites(
   rec: DwarfRecords,
   map: AddressMap,
   paramInfo: (paramRow: number) => ParamTypeInfo,
-  opts: {
-    /**
-     * Which out-of-line function rows to keep (by SiteTable row and entry
-     * address); default: those the walker flagged SITE_OPTIMIZED.
-     */
-    keepFunc?: (row: number, addr: bigint) => boolean;
-    /** Name to show for an out-of-line function at `addr` (its ELF symbol, e.g. `foo.isra.0`). */
-    symbolAt?: (addr: bigint) => string | undefined;
-  } = {},
+  opts: SiteSelection = {},
 ): { sites: LoweredSite[]; stats: LowerStats } {
   const { sites: S, funcs: F, locs: L, units: U } = rec;
   const strings = new StringReader(rec.strings);
-  const stats: LowerStats = {
-    inlineSites: 0, funcSites: 0, noAddress: 0, noSection: 0,
-    full: 0, partial: 0, none: 0, noParams: 0, causes: new Map(),
-  };
+  const stats = newLowerStats();
   const miss = (cause: string) => stats.causes.set(cause, (stats.causes.get(cause) ?? 0) + 1);
   const out: LoweredSite[] = [];
   const relocateAddr = (a: bigint): { value: bigint; relative: boolean } | undefined => {
@@ -125,23 +175,16 @@ export function lowerSites(
   for (let i = 0; i < S.count; i++) {
     const kind = S.kind[i];
     const f = S.func[i];
-    // Out-of-line functions belong in func_info only when the optimiser changed them.
-    if (kind === SITE_FUNC) {
-      const keep = opts.keepFunc ? opts.keepFunc(i, toAddr(S.addrLo[i], S.addrHi[i])) : (S.flags[i] & SITE_OPTIMIZED) !== 0;
-      if (!keep) continue;
-    }
+    const d = disposition(rec, map, opts, i);
+    if (!d.keep && d.why === "function not optimised") continue;
     if (kind === SITE_FUNC) stats.funcSites++;
     else stats.inlineSites++;
-    if (S.addrSource[i] === ADDR_NONE) {
-      stats.noAddress++;
+    if (!d.keep) {
+      if (d.why === "no address") stats.noAddress++;
+      else stats.noSection++;
       continue;
     }
-    const addr = toAddr(S.addrLo[i], S.addrHi[i]);
-    const sec = map.sectionOf(addr);
-    if (!sec) {
-      stats.noSection++;
-      continue;
-    }
+    const { addr, sec } = d;
     const callerAddr = S.caller[i] === NONE ? undefined : toAddr(S.callerLo[i], S.callerHi[i]);
     const atFunctionEntry = kind === SITE_FUNC || callerAddr === addr;
     const unit = S.unit[i];
