@@ -152,6 +152,11 @@ export class DwarfWasm {
       const ptr = m[desc + 2 * i];
       const len = m[desc + 2 * i + 1];
       const size = type === "u8" ? 1 : type === "u16" ? 2 : 4;
+      if (name === "blob.strings") {
+        // The interner only grows: copy just what this walk added.
+        cols.set(name, this.strings());
+        return;
+      }
       const bytes = buf.slice(ptr, ptr + len * size);
       cols.set(name, type === "u8" ? new Uint8Array(bytes) : type === "u16" ? new Uint16Array(bytes) : new Uint32Array(bytes));
     });
@@ -169,10 +174,29 @@ export class DwarfWasm {
     return id;
   }
 
-  /** A copy of the whole string blob. */
+  /** JS-side copy of the interner's blob, grown by doubling; `strLen` bytes are valid. */
+  private strBuf = new Uint8Array(0);
+  private strLen = 0;
+
+  /**
+   * The whole string blob so far. The interner only appends, so each call
+   * copies only the bytes added since the last one (walking a vmlinux in 45
+   * unit batches would otherwise copy its tens of MB of names 45 times).
+   * Views handed out earlier stay valid: a grown buffer is a new one.
+   */
   strings(): Uint8Array {
     const p = this.x.strings_ptr() >>> 0;
-    return new Uint8Array(this.x.memory.buffer.slice(p, p + (this.x.strings_len() >>> 0)));
+    const len = this.x.strings_len() >>> 0;
+    if (len > this.strBuf.length) {
+      const grown = new Uint8Array(Math.max(len, this.strBuf.length * 2, 1 << 16));
+      grown.set(this.strBuf.subarray(0, this.strLen));
+      this.strBuf = grown;
+    }
+    if (len > this.strLen) {
+      this.strBuf.set(new Uint8Array(this.x.memory.buffer, p + this.strLen, len - this.strLen), this.strLen);
+      this.strLen = len;
+    }
+    return this.strBuf.subarray(0, len);
   }
 
   private columnNames(): Array<[string, string]> {
