@@ -10,7 +10,7 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, test } from "vitest";
+import { beforeAll, describe, expect, test } from "vitest";
 import { decodeFuncInfo, type DecodedSite } from "../src/app/decode.js";
 import { buildFuncInfo, funcInfoCommand } from "../src/app/funcinfo.js";
 import type { Btf } from "../src/btf/btf.js";
@@ -59,8 +59,8 @@ function checkLocsecOrder(btf: Btf): number {
 
 describe.each(objects)("%s", (obj) => {
   const path = join(OBJ, obj);
-  test("written, read back and decoded: the same sites, sorted, llvm-dwarfdump's count", () => {
-    const r = buildFuncInfo(path);
+  test("written, read back and decoded: the same sites, sorted, llvm-dwarfdump's count", async () => {
+    const r = await buildFuncInfo(path);
     const base = r.btf.base!;
     const back = parseBtf(r.bytes, { base });
     expect(back.types.length).toBe(r.btf.types.length);
@@ -75,24 +75,39 @@ describe.each(objects)("%s", (obj) => {
     const added = back.types.filter((t) => t.kind === BTF_KIND_FUNC).map((t) => back.str(t.nameOff));
     expect(added).toEqual([...added].sort());
     // Deterministic bytes.
-    expect(Buffer.from(buildFuncInfo(path).bytes).equals(Buffer.from(r.bytes))).toBe(true);
+    expect(Buffer.from((await buildFuncInfo(path)).bytes).equals(Buffer.from(r.bytes))).toBe(true);
   });
 });
 
 const SAMPLE = join(OBJ, "all-gcc12-O2-dwarf5-x86_64");
+/** An object with its own .BTF (as vmlinux has): the batched path, which worker threads serve. */
+let VMLINUX_LIKE = "";
+beforeAll(() => {
+  const dir = mkdtempSync(join(tmpdir(), "btfgen-j-"));
+  VMLINUX_LIKE = join(dir, "all-with-btf");
+  execFileSync("cp", [SAMPLE, VMLINUX_LIKE]);
+  execFileSync("pahole", ["-J", VMLINUX_LIKE]);
+});
 
 describe("profiles, partitions, containers", () => {
-  test("a reader that knows kinds up to 19 skips the LOC kinds with the layout section", () => {
-    const r = buildFuncInfo(SAMPLE);
+  test("the bytes are the same for any worker count", async () => {
+    const bytes = [];
+    for (const jobs of [1, 2, 3]) bytes.push(Buffer.from((await buildFuncInfo(VMLINUX_LIKE, { jobs, unitsPerBatch: 1 })).bytes));
+    expect(bytes[1].equals(bytes[0])).toBe(true);
+    expect(bytes[2].equals(bytes[0])).toBe(true);
+  });
+
+  test("a reader that knows kinds up to 19 skips the LOC kinds with the layout section", async () => {
+    const r = await buildFuncInfo(SAMPLE);
     const old = parseBtf(r.bytes, { base: r.btf.base, maxKnownKind: 19, unknownKinds: "skip" });
     expect(old.types.length).toBe(r.btf.types.length);
     expect(old.types.filter((t) => t.kind === 0).length).toBe(r.btf.types.filter((t) => t.kind >= 20).length);
     expect(() => parseBtf(r.bytes, { base: r.btf.base, maxKnownKind: 19, unknownKinds: "error" })).toThrow();
   });
 
-  test("rfc-v1 decodes to the same sites, except what the RFC format cannot say", () => {
-    const v2 = buildFuncInfo(SAMPLE);
-    const v1 = buildFuncInfo(SAMPLE, { format: "rfc-v1" });
+  test("rfc-v1 decodes to the same sites, except what the RFC format cannot say", async () => {
+    const v2 = await buildFuncInfo(SAMPLE);
+    const v1 = await buildFuncInfo(SAMPLE, { format: "rfc-v1" });
     const back = parseBtf(v1.bytes, { base: v1.btf.base, profile: "rfc-v1" });
     const a = decodeFuncInfo(parseBtf(v2.bytes, { base: v2.btf.base }));
     const b = decodeFuncInfo(back);
@@ -110,8 +125,8 @@ describe("profiles, partitions, containers", () => {
     expect(same).toBeGreaterThan(0);
   });
 
-  test("--locsec-max partitions into name ranges, each named after its first function", () => {
-    const r = buildFuncInfo(SAMPLE, { locsecMax: 3 });
+  test("--locsec-max partitions into name ranges, each named after its first function", async () => {
+    const r = await buildFuncInfo(SAMPLE, { locsecMax: 3 });
     const back = parseBtf(r.bytes, { base: r.btf.base });
     const secs = back.types.filter((t) => t.kind === BTF_KIND_LOCSEC);
     expect(secs.length).toBeGreaterThan(1);
@@ -127,17 +142,17 @@ describe("profiles, partitions, containers", () => {
     checkLocsecOrder(back);
   });
 
-  test("--elf writes an object of the input's class with the same bytes in .BTF.func_info", () => {
+  test("--elf writes an object of the input's class with the same bytes in .BTF.func_info", async () => {
     const dir = mkdtempSync(join(tmpdir(), "btfgen-fi-"));
     for (const [obj, cls] of [["all-gcc12-O2-dwarf5-x86_64", "ELF64"], ["all-gcc12-O2-dwarf5-aarch64", "ELF64"]]) {
       const out = join(dir, obj + ".o");
-      funcInfoCommand({ file: join(OBJ, obj), output: out, elf: true, quiet: true });
+      await funcInfoCommand({ file: join(OBJ, obj), output: out, elf: true, quiet: true });
       const hdr = execFileSync("readelf", ["-hSW", out], { encoding: "utf8" });
       expect(hdr).toMatch(new RegExp(`Class:\\s+${cls}`));
       expect(hdr).toMatch(/\.BTF\.func_info/);
       const raw = join(dir, obj + ".raw");
       execFileSync("llvm-objcopy-19", ["--dump-section", `.BTF.func_info=${raw}`, out, join(dir, "scratch")]);
-      expect(Buffer.from(readFileSync(raw)).equals(Buffer.from(buildFuncInfo(join(OBJ, obj)).bytes))).toBe(true);
+      expect(Buffer.from(readFileSync(raw)).equals(Buffer.from((await buildFuncInfo(join(OBJ, obj))).bytes))).toBe(true);
     }
     writeFileSync(join(dir, "done"), "");
   });

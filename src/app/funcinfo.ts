@@ -38,6 +38,8 @@ import { compareSites } from "../lower/print.js";
 import { addLowerStats, keptFuncRows, lowerSites, newLowerStats } from "../lower/sites.js";
 import type { TargetIndex } from "../encode/dedup/state.js";
 import { Btf } from "../btf/btf.js";
+import { availableParallelism } from "node:os";
+import { WalkPool } from "../dwarf/pool.js";
 
 /** Options of the main command. */
 export interface FuncInfoOptions {
@@ -52,8 +54,10 @@ export interface FuncInfoOptions {
   sectionName?: string;
   json?: boolean;
   quiet?: boolean;
-  /** Accepted for pahole compatibility; the output does not depend on it. */
+  /** Worker threads walking unit batches; the output does not depend on it. */
   jobs?: number;
+  /** Units per batch (default {@link UNITS_PER_BATCH}); part of what the output depends on, like the input. */
+  unitsPerBatch?: number;
 }
 
 /** Where the func_info's base came from. */
@@ -174,8 +178,18 @@ function lowerBatch(
   };
 }
 
-/** Builds the func_info split BTF of `path`. */
-export function buildFuncInfo(path: string, opts: Omit<FuncInfoOptions, "file" | "output"> = {}): FuncInfoResult {
+/** Worker threads to use for an object of `units` units: `-j` if given, else the machine's cores (at most 4) for big objects. */
+export function defaultJobs(units: number, jobs?: number): number {
+  if (jobs !== undefined) return Math.max(1, Math.floor(jobs));
+  return units > 2 * UNITS_PER_BATCH ? Math.min(4, availableParallelism()) : 1;
+}
+
+/**
+ * Builds the func_info split BTF of `path`. With more than one job the unit
+ * batches are walked in worker threads and consumed here in batch order, so
+ * the bytes are the same for any job count.
+ */
+export async function buildFuncInfo(path: string, opts: Omit<FuncInfoOptions, "file" | "output"> = {}): Promise<FuncInfoResult> {
   const profile = opts.format ?? "v2";
   const elf = openElf(path);
   try {
@@ -200,8 +214,25 @@ export function buildFuncInfo(path: string, opts: Omit<FuncInfoOptions, "file" |
       return true;
     };
     let ok = true;
-    const per = whole ? reader.unitCount : UNITS_PER_BATCH;
-    for (let u = 0; u < reader.unitCount && ok; u += per) ok = run(u, Math.min(u + per, reader.unitCount), whole);
+    const per = whole ? reader.unitCount : Math.max(1, opts.unitsPerBatch ?? UNITS_PER_BATCH);
+    const ranges: [number, number][] = [];
+    for (let u = 0; u < reader.unitCount; u += per) ranges.push([u, Math.min(u + per, reader.unitCount)]);
+    const jobs = whole ? 1 : defaultJobs(reader.unitCount, opts.jobs);
+    if (jobs > 1 && ranges.length > 1) {
+      const pool = new WalkPool({ path, layoutRelocatable: true }, jobs);
+      try {
+        let k = 0;
+        for await (const rec of pool.walk(ranges, WALK_SITES | WALK_TYPES)) {
+          ok = run(ranges[k][0], ranges[k][1], rec);
+          k++;
+          if (!ok) break;
+        }
+      } finally {
+        await pool.close();
+      }
+    } else {
+      for (const [from, to] of ranges) if (!(ok = run(from, to, whole))) break;
+    }
     if (!ok) {
       // A reference crossed batch boundaries (e.g. LTO): redo over all units at once.
       split = new Btf({ base });
@@ -292,8 +323,8 @@ export function baseFileFor(out: string): string {
 }
 
 /** `btfgen FILE`: writes the func_info and returns the summary to print. */
-export function funcInfoCommand(o: FuncInfoOptions): string {
-  const r = buildFuncInfo(o.file, o);
+export async function funcInfoCommand(o: FuncInfoOptions): Promise<string> {
+  const r = await buildFuncInfo(o.file, o);
   const out = o.output ?? `${o.file}.func_info.${o.elf ? "o" : "btf"}`;
   const data = outputBytes(o.file, r, o.elf ?? false, o.sectionName ?? ".BTF.func_info");
   const baseOut = r.encodedBase && !o.elf ? baseFileFor(out) : undefined;

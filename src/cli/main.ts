@@ -22,9 +22,9 @@ function fail(e: unknown): never {
 }
 
 /** Runs a command body, printing its output and mapping errors to exit codes. */
-function run(body: () => string | void): void {
+async function run(body: () => string | void | Promise<string | void>): Promise<void> {
   try {
-    const out = body();
+    const out = await body();
     if (out !== undefined && out !== "") process.stdout.write(out.endsWith("\n") ? out : out + "\n");
   } catch (e) {
     fail(e);
