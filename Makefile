@@ -42,9 +42,12 @@ test: build
 	npx vitest run
 
 # Main job on the embedded default: a bundled fixture object.
+DEMO_OBJ ?= testdata/obj/all-gcc12-O2-dwarf5-x86_64
 demo: build
-	node dist/cli/main.js testdata/obj/inline-gcc12-O2-dwarf5-x86_64.o -o out/demo.func_info.btf
-	node dist/cli/main.js stats out/demo.func_info.btf --base testdata/obj/inline-gcc12-O2-dwarf5-x86_64.o
+	@mkdir -p out
+	node dist/cli/main.js $(DEMO_OBJ) -o out/demo.func_info.btf
+	node dist/cli/main.js stats out/demo.func_info.btf --base out/demo.func_info.base.btf
+	node dist/cli/main.js sites out/demo.func_info.btf --base out/demo.func_info.base.btf
 
 # The real Debian kernel (dbg package, ~280 MB), fetched with apt-get download.
 kernel: .stamp-apt
