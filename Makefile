@@ -58,7 +58,7 @@ kernel: .stamp-apt
 	@ls $(KERNEL_DIR)/root/usr/lib/debug/boot/vmlinux-*
 
 bench: build kernel
-	bash bench/run.sh
+	bash bench/run.sh $(BENCH_ARGS)
 
 clean:
 	rm -rf dist wasm/target $(WASM) .stamp-apt node_modules/.stamp

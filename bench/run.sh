@@ -1,0 +1,137 @@
+#!/usr/bin/env bash
+# btfgen next to pahole -J on one vmlinux, in one run (`make bench`).
+#
+#   bash bench/run.sh [-j N] [-r RUNS] [--json] [--keep] [VMLINUX]
+#
+# Measures with /usr/bin/time -f '%e %M' (wall seconds, peak RSS KB), each
+# command RUNS times (default 2), keeping the best (lowest) wall time and the
+# best (lowest) peak RSS:
+#   btfgen          the main job: VMLINUX -> split BTF.func_info
+#   btfgen encode   base BTF from DWARF (like pahole -J)
+#   btfgen sites    the DWARF front end + lowering alone (output to /dev/null)
+#   pahole -J       pahole -J -jN --btf_encode_detached (dwarves 1.24)
+# then prints a table with ratios to pahole and the func_info size figures
+# (from `btfgen stats OUT --base VMLINUX --json`); --json prints JSON instead.
+# -j N goes to pahole (-jN) and btfgen (-j N); default 2.
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$HERE/.." && pwd)
+KERNEL_DIR=${KERNEL_DIR:-$HOME/.cache/btfgen/kernel}
+JOBS=2
+RUNS=2
+JSON=0
+KEEP=0
+VMLINUX=""
+
+usage() { sed -n '2,15p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+die() { echo "bench: $*" >&2; exit 1; }
+
+while [ $# -gt 0 ]; do
+  case "$1" in
+    -j) [ $# -ge 2 ] || die "-j needs a number"; JOBS=$2; shift 2 ;;
+    -j*) JOBS=${1#-j}; shift ;;
+    --jobs=*) JOBS=${1#--jobs=}; shift ;;
+    -r|--runs) [ $# -ge 2 ] || die "$1 needs a number"; RUNS=$2; shift 2 ;;
+    --json) JSON=1; shift ;;
+    --keep) KEEP=1; shift ;;
+    -h|--help) usage; exit 0 ;;
+    -*) die "unknown option $1 (see --help)" ;;
+    *) [ -z "$VMLINUX" ] || die "one VMLINUX only"; VMLINUX=$1; shift ;;
+  esac
+done
+[[ "$JOBS" =~ ^[1-9][0-9]*$ ]] || die "-j: not a positive number: $JOBS"
+[[ "$RUNS" =~ ^[1-9][0-9]*$ ]] || die "--runs: not a positive number: $RUNS"
+
+if [ -z "$VMLINUX" ]; then
+  VMLINUX=$(ls "$KERNEL_DIR"/root/usr/lib/debug/boot/vmlinux-* 2>/dev/null | head -n1 || true)
+  [ -n "$VMLINUX" ] || die "no kernel under $KERNEL_DIR: run \`make kernel\` first (or give a vmlinux path)"
+fi
+[ -f "$VMLINUX" ] || die "no such file: $VMLINUX"
+command -v pahole >/dev/null || die "pahole not found: install dwarves (apt-get install dwarves, or \`make deps\`)"
+[ -x /usr/bin/time ] || die "/usr/bin/time not found: apt-get install time"
+CLI="$ROOT/dist/cli/main.js"
+[ -f "$CLI" ] || die "$CLI missing: run \`make build\` first"
+command -v node >/dev/null || die "node not found"
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/btfgen-bench.XXXXXX")
+if [ "$KEEP" = 1 ]; then trap 'echo "bench: outputs kept in $TMP" >&2' EXIT; else trap 'rm -rf "$TMP"' EXIT; fi
+log() { [ "$JSON" = 1 ] || echo "$@" >&2; }
+
+PAHOLE_VERSION=$(pahole --version 2>/dev/null || echo "?")
+log "bench: $VMLINUX ($(( $(stat -c %s "$VMLINUX") / 1048576 )) MB), pahole $PAHOLE_VERSION, -j $JOBS, best of $RUNS, $(nproc) cores"
+
+RESULTS="$TMP/results.tsv"
+: > "$RESULTS"
+
+# measure NAME OUTFILE -- CMD...: runs CMD $RUNS times, records best wall/RSS.
+measure() {
+  local name=$1 out=$2; shift 3
+  local best_e="" best_m="" i e m
+  for ((i = 1; i <= RUNS; i++)); do
+    rm -f "$TMP/time" "$TMP/stderr"
+    if ! /usr/bin/time -o "$TMP/time" -f '%e %M' "$@" > "$TMP/stdout.$name" 2> "$TMP/stderr"; then
+      echo "bench: $name failed (run $i): $*" >&2
+      head -n 20 "$TMP/stderr" >&2 || true
+      tail -n 1 "$TMP/time" >&2 2>/dev/null || true
+      exit 1
+    fi
+    read -r e m < <(tail -n 1 "$TMP/time")
+    log "  $name run $i: ${e} s, $(( m / 1024 )) MB"
+    if [ -z "$best_e" ] || awk -v a="$e" -v b="$best_e" 'BEGIN{exit !(a<b)}'; then best_e=$e; fi
+    if [ -z "$best_m" ] || [ "$m" -lt "$best_m" ]; then best_m=$m; fi
+  done
+  local bytes=""
+  if [ "$out" != "-" ]; then
+    [ -s "$out" ] || die "$name wrote no output to $out"
+    bytes=$(stat -c %s "$out")
+  fi
+  printf '%s\t%s\t%s\t%s\n' "$name" "$best_e" "$best_m" "$bytes" >> "$RESULTS"
+}
+
+measure "btfgen" "$TMP/vmlinux.func_info.btf" -- \
+  node "$CLI" "$VMLINUX" -o "$TMP/vmlinux.func_info.btf" -q -j "$JOBS"
+measure "btfgen encode" "$TMP/vmlinux.btf" -- \
+  node "$CLI" encode "$VMLINUX" -o "$TMP/vmlinux.btf" -q -j "$JOBS"
+measure "btfgen sites" "-" -- \
+  bash -c 'exec node "$1" sites "$2" > /dev/null' _ "$CLI" "$VMLINUX"
+measure "pahole -J" "$TMP/pahole.btf" -- \
+  pahole -J "-j$JOBS" --btf_encode_detached "$TMP/pahole.btf" "$VMLINUX"
+
+node "$CLI" stats "$TMP/vmlinux.func_info.btf" --base "$VMLINUX" --json > "$TMP/stats.json" \
+  || die "btfgen stats on the func_info failed"
+
+node --input-type=module - "$RESULTS" "$TMP/stats.json" "$JSON" "$VMLINUX" "$PAHOLE_VERSION" "$JOBS" "$RUNS" <<'EOF'
+import { readFileSync } from "node:fs";
+const [results, statsFile, json, vmlinux, paholeVersion, jobs, runs] = process.argv.slice(2);
+const rows = readFileSync(results, "utf8").trim().split("\n").map((l) => {
+  const [tool, wall, rssKb, bytes] = l.split("\t");
+  return { tool, wallS: Number(wall), rssMB: Math.round(Number(rssKb) / 102.4) / 10, outputBytes: bytes ? Number(bytes) : null };
+});
+const st = JSON.parse(readFileSync(statsFile, "utf8"));
+const pahole = rows.find((r) => r.tool === "pahole -J");
+for (const r of rows) {
+  r.timeVsPahole = Math.round((r.wallS / pahole.wallS) * 100) / 100;
+  r.rssVsPahole = Math.round((r.rssMB / pahole.rssMB) * 100) / 100;
+}
+const funcInfo = {
+  outputBytes: st.bytes, sites: st.sites, bytesPerSite: st.bytesPerSite, functions: st.functions,
+  full: st.full, partial: st.partial, none: st.none, noParams: st.noParams, locsecs: st.locsecs,
+};
+if (json === "1") {
+  console.log(JSON.stringify({ vmlinux, pahole: paholeVersion, jobs: Number(jobs), runs: Number(runs), rows, funcInfo }, null, 1));
+} else {
+  const head = ["tool", "wall s", "peak RSS MB", "time/pahole", "RSS/pahole", "output bytes"];
+  const body = rows.map((r) => [r.tool, r.wallS.toFixed(2), r.rssMB.toFixed(1), r.timeVsPahole.toFixed(2) + "x", r.rssVsPahole.toFixed(2) + "x", r.outputBytes ?? "-"].map(String));
+  const w = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
+  const line = (c) => c.map((x, i) => (i === 0 ? x.padEnd(w[i]) : x.padStart(w[i]))).join("  ");
+  console.log(line(head));
+  console.log(w.map((n) => "-".repeat(n)).join("  "));
+  for (const b of body) console.log(line(b));
+  const withParams = st.full + st.partial + st.none;
+  const pct = (n) => (withParams ? ((100 * n) / withParams).toFixed(1) + "%" : "-");
+  console.log("");
+  console.log(`func_info: ${st.bytes} bytes, ${st.sites} sites, ${st.bytesPerSite} bytes/site, ${st.functions} functions, ${st.locsecs} LOCSECs`);
+  console.log(`           full ${st.full} (${pct(st.full)}), partial ${st.partial} (${pct(st.partial)}), none ${st.none} (${pct(st.none)}), no parameters ${st.noParams}`);
+}
+EOF
