@@ -92,3 +92,11 @@ describe("sites", () => {
     expect(json.map((s) => s.name)).toEqual(text.map((l) => l.match(/\] ([^(]+)\(/)![1]));
   });
 });
+
+describe("pipes", () => {
+  test("a reader that closes early (| head) ends quietly with status 0", () => {
+    const r = spawnSync("bash", ["-c", `node ${CLI} sites ${ROOT}/testdata/obj/all-gcc12-O2-dwarf5-x86_64 --all-functions | head -1`], { encoding: "utf8" });
+    expect(r.stdout.split("\n").filter((l) => l).length).toBe(1);
+    expect(r.stderr).not.toMatch(/EPIPE|at /);
+  });
+});

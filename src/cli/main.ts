@@ -9,6 +9,12 @@ import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
 import { BtfgenError, commands } from "../index.js";
 
+// A reader that stops early (`btfgen sites vmlinux | head`) is not an error.
+process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+  if (e.code === "EPIPE") process.exit(0);
+  fail(e);
+});
+
 function fail(e: unknown): never {
   if (e instanceof BtfgenError) {
     process.stderr.write(`btfgen: ${e.describe()}\n`);
