@@ -18,6 +18,12 @@ export { decodeFuncInfo } from "./app/decode.js";
 export type { DecodedSite } from "./app/decode.js";
 export { readObjectSites } from "./app/sites.js";
 export { sitesCommand, dumpCommand, statsCommand } from "./app/commands.js";
+export { encodeBtf, TypeEncoder } from "./encode/index.js";
+export type { EncodeOptions, EncodeResult, EncodeStats } from "./encode/index.js";
+export { buildFuncInfo, UNITS_PER_BATCH } from "./app/funcinfo.js";
+export type { FuncInfoOptions, FuncInfoResult } from "./app/funcinfo.js";
+export { emitLocations } from "./lower/emit.js";
+export type { EmitOptions, EmitStats } from "./lower/emit.js";
 
 import { dumpCommand, sitesCommand, statsCommand } from "./app/commands.js";
 import { encodeCommand, funcInfoCommand } from "./app/funcinfo.js";
