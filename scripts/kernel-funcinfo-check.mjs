@@ -320,7 +320,9 @@ async function checkModules(mods, modDir, vmlinux, tmp, jobs, sampleCount, fail,
   // The sample's inline site counts against llvm-dwarfdump (it applies the ET_REL relocations itself).
   if (doDwarfdump) {
     let same = 0, n = 0;
-    for (const r of sampled.filter((x) => x.ok)) {
+    // The decode sample, plus every module where btfgen found no site at all.
+    const zeroes = ok.filter((r) => r.lower.inlineSites === 0 && !sample.has(r.path));
+    for (const r of [...sampled.filter((x) => x.ok), ...zeroes]) {
       const d = spawnSync("llvm-dwarfdump-19", ["--statistics", r.path], { maxBuffer: 1 << 26, encoding: "utf8" });
       if (d.error || d.status !== 0) {
         fail(`llvm-dwarfdump-19 --statistics ${rel(r.path)} failed: ${d.error?.message ?? d.stderr.split("\n")[0]}`);
@@ -331,7 +333,7 @@ async function checkModules(mods, modDir, vmlinux, tmp, jobs, sampleCount, fail,
       if (inlined === r.lower.inlineSites) same++;
       else fail(`module ${rel(r.path)}: llvm-dwarfdump counts ${inlined} inlined functions, btfgen ${r.lower.inlineSites}`);
     }
-    console.log(`  llvm-dwarfdump-19 --statistics on the sample: ${same}/${n} modules with the same #inlined functions`);
+    console.log(`  llvm-dwarfdump-19 --statistics on the sample and the ${zeroes.length} modules without inline sites: ${same}/${n} modules with the same #inlined functions`);
   }
   return {
     total: results.length, ok: ok.length, failed: bad.length, sites, bytes, bytesPerSite: sites ? (bytes / sites).toFixed(2) : "-",
