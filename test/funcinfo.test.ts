@@ -12,6 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, test } from "vitest";
 import { decodeFuncInfo, type DecodedSite } from "../src/app/decode.js";
+import { funcInfoFileStats } from "../src/app/commands.js";
 import { buildFuncInfo, funcInfoCommand } from "../src/app/funcinfo.js";
 import type { Btf } from "../src/btf/btf.js";
 import { BTF_KIND_LOCSEC, BTF_KIND_FUNC } from "../src/btf/kinds.js";
@@ -71,6 +72,11 @@ describe.each(objects)("%s", (obj) => {
     const inline = r.sites.filter((s) => s.kind === SITE_INLINE).length;
     expect(inline + r.lower.noAddress + r.lower.noSection + r.noProto).toBe(inlinedCount(path));
     checkLocsecOrder(back);
+    // `stats` of the written file says what the lowering counted.
+    if (r.noProto === 0) {
+      const st = funcInfoFileStats(back, r.bytes.length);
+      expect([st.full, st.partial, st.none, st.noParams]).toEqual([r.lower.full, r.lower.partial, r.lower.none, r.lower.noParams]);
+    }
     // FUNCs the split adds are sorted by name.
     const added = back.types.filter((t) => t.kind === BTF_KIND_FUNC).map((t) => back.str(t.nameOff));
     expect(added).toEqual([...added].sort());

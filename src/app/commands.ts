@@ -6,14 +6,15 @@ import { statSync } from "node:fs";
 import type { Btf } from "../btf/btf.js";
 import { dumpBtf, dumpBtfJson } from "../btf/dump.js";
 import { readBtfFromElf } from "../btf/elf.js";
-import { BTF_KIND_LOC_PARAM, BTF_KIND_LOC_PROTO, BTF_KIND_LOCSEC, kindName } from "../btf/kinds.js";
+import { BTF_KIND_FUNC, BTF_KIND_FUNC_PROTO, BTF_KIND_LOC_PARAM, BTF_KIND_LOC_PROTO, BTF_KIND_LOCSEC, kindName } from "../btf/kinds.js";
 import { recordSize } from "../btf/visit.js";
 import { NotFoundError } from "../errors.js";
 import { formatSite, siteJson } from "../lower/print.js";
 import { decodeFuncInfo, formatDecodedSite } from "./decode.js";
 import { isElfFile, loadBtf, loadBtfChain, openElf } from "./io.js";
 import { readObjectSites } from "./sites.js";
-import type { LowerStats } from "../lower/sites.js";
+import { formatLowerStats, lowerStatsJson, pct } from "./report.js";
+import { buildFuncInfo } from "./funcinfo.js";
 
 /** Options of {@link sitesCommand}. */
 export interface SitesOptions {
@@ -23,6 +24,14 @@ export interface SitesOptions {
   allFunctions?: boolean;
   inlineOnly?: boolean;
   json?: boolean;
+  /**
+   * false: list from the DWARF alone (fast; no types, so locations that need
+   * a parameter's size, such as register pairs, stay unknown). Default: run
+   * the func_info pipeline in memory, so the list is what `btfgen FILE`
+   * writes, with parameter types.
+   */
+  types?: boolean;
+  jobs?: number;
 }
 
 /** Sections of an ELF that hold func_info BTF, in the order tried. */
@@ -59,7 +68,13 @@ function isDwarfInput(file: string): boolean {
 }
 
 /** `btfgen sites`. */
-export function sitesCommand(o: SitesOptions): string {
+export async function sitesCommand(o: SitesOptions): Promise<string> {
+  if (isDwarfInput(o.file) && o.types !== false && !o.allFunctions) {
+    const r = await buildFuncInfo(o.file, { base: o.base, jobs: o.jobs });
+    const sites = o.inlineOnly ? r.sites.filter((s) => s.kind === 0) : r.sites;
+    if (o.json) return JSON.stringify(sites.map((s) => siteJson(s, r.paramNames(s))), null, 1);
+    return sites.map((s) => formatSite(s, r.paramNames(s))).join("\n");
+  }
   if (isDwarfInput(o.file)) {
     const elf = openElf(o.file);
     try {
@@ -112,6 +127,7 @@ export interface StatsOptions {
   file: string;
   base?: string[];
   json?: boolean;
+  jobs?: number;
 }
 
 /** Counts of a written func_info BTF. */
@@ -126,6 +142,19 @@ export interface FuncInfoFileStats {
   bytes: number;
   bytesPerSite: number;
   kinds: Record<string, { count: number; bytes: number }>;
+}
+
+/** True when the FUNC_PROTO (of FUNC `func`, or `proto`) ends in `...`. */
+function isVariadic(btf: Btf, func: number | undefined, proto: number | undefined): boolean {
+  let p = proto;
+  if (func !== undefined) {
+    const f = btf.maybeType(func);
+    p = f?.kind === BTF_KIND_FUNC ? f.type : undefined;
+  }
+  const t = p === undefined ? undefined : btf.maybeType(p);
+  if (t?.kind !== BTF_KIND_FUNC_PROTO || t.params.length === 0) return false;
+  const last = t.params[t.params.length - 1];
+  return last.nameOff === 0 && last.type === 0;
 }
 
 /** Counts LOCSEC entries, functions and location coverage of a func_info split. */
@@ -145,8 +174,9 @@ export function funcInfoFileStats(btf: Btf, fileBytes: number): FuncInfoFileStat
       funcs.add("func" in entry ? `f${entry.func}` : `n${entry.nameOff}:${entry.funcProto}`);
       const lp = btf.typeById(entry.locProto);
       if (lp.kind !== BTF_KIND_LOC_PROTO) continue;
-      const n = lp.params.length;
-      const known = lp.params.filter((p) => p !== 0 && btf.maybeType(p)?.kind === BTF_KIND_LOC_PARAM).length;
+      // A `...` slot never has a location: it does not make a site partial.
+      const n = lp.params.length - (isVariadic(btf, "func" in entry ? entry.func : undefined, "funcProto" in entry ? entry.funcProto : undefined) ? 1 : 0);
+      const known = lp.params.slice(0, n).filter((p) => p !== 0 && btf.maybeType(p)?.kind === BTF_KIND_LOC_PARAM).length;
       if (n === 0) s.noParams++;
       else if (known === n) s.full++;
       else if (known === 0) s.none++;
@@ -158,41 +188,11 @@ export function funcInfoFileStats(btf: Btf, fileBytes: number): FuncInfoFileStat
   return s;
 }
 
-const pct = (n: number, d: number) => (d ? ((100 * n) / d).toFixed(1) + "%" : "-");
-
-/** Text of the DWARF-side lowering stats. */
-export function formatLowerStats(st: LowerStats): string[] {
-  const withParams = st.full + st.partial + st.none;
-  const lines = [
-    `inline sites:        ${st.inlineSites}`,
-    `optimised functions: ${st.funcSites}`,
-    `without address:     ${st.noAddress} (left out)`,
-    `outside sections:    ${st.noSection} (left out)`,
-    `full:                ${st.full} (${pct(st.full, withParams)})`,
-    `partial:             ${st.partial} (${pct(st.partial, withParams)})`,
-    `none:                ${st.none} (${pct(st.none, withParams)})`,
-    `no parameters:       ${st.noParams}`,
-    `missing locations by cause:`,
-  ];
-  for (const [cause, n] of [...st.causes].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))) lines.push(`  ${cause.padEnd(28)} ${n}`);
-  return lines;
-}
-
-/** JSON form of the lowering stats. */
-export function lowerStatsJson(st: LowerStats): object {
-  return { ...st, causes: Object.fromEntries([...st.causes].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))) };
-}
-
-/** `btfgen stats`: of an ELF's DWARF, or of a written func_info BTF. */
-export function statsCommand(o: StatsOptions): string {
+/** `btfgen stats`: of an ELF's DWARF (what its func_info would hold), or of a written func_info BTF. */
+export async function statsCommand(o: StatsOptions): Promise<string> {
   if (isDwarfInput(o.file)) {
-    const elf = openElf(o.file);
-    try {
-      const r = readObjectSites(elf);
-      return o.json ? JSON.stringify(lowerStatsJson(r.stats), null, 1) : formatLowerStats(r.stats).join("\n");
-    } finally {
-      elf.close();
-    }
+    const r = await buildFuncInfo(o.file, { base: o.base, jobs: o.jobs });
+    return o.json ? JSON.stringify(lowerStatsJson(r.lower), null, 1) : formatLowerStats(r.lower).join("\n");
   }
   const btf = loadFuncInfo(o.file, o.base ?? []);
   const st = funcInfoFileStats(btf, statSync(o.file).size);

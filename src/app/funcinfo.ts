@@ -31,7 +31,9 @@ import { BtfgenError, MalformedError } from "../errors.js";
 import { emitLocations, type EmitStats, type SiteFunc } from "../lower/emit.js";
 import type { LowerStats, LoweredSite, ParamTypeInfo } from "../lower/sites.js";
 import { btfParamInfo } from "../lower/typeinfo.js";
-import { formatLowerStats, lowerStatsJson } from "./commands.js";
+import { formatLowerStats, lowerStatsJson } from "./report.js";
+import { typeText } from "./ctype.js";
+import type { ParamNames } from "../lower/print.js";
 import { loadBtfChain, openElf, writeFileAtomic } from "./io.js";
 import { addressMapOf, functionSymbols, requireDwarf, siteSelection } from "./sites.js";
 import { compareSites } from "../lower/print.js";
@@ -82,6 +84,8 @@ export interface FuncInfoResult {
   encodedBase?: Uint8Array;
   /** The lowered sites, sorted by name then address (what the LOCSECs say). */
   sites: LoweredSite[];
+  /** Parameter names and C types of a site's function, from its FUNC_PROTO. */
+  paramNames(site: LoweredSite): ParamNames;
 }
 
 /**
@@ -292,6 +296,15 @@ export async function buildFuncInfo(path: string, opts: Omit<FuncInfoOptions, "f
       btf: split, bytes, baseSource: source, lower: stats, emit,
       funcsReused: reused, funcsAdded: funcOfKey.size - reused, noProto, encode, encodedBase,
       sites: sites.filter((s) => funcOf(s)).sort(compareSites),
+      paramNames(site) {
+        const t = split.maybeType(funcOf(site)?.proto ?? 0);
+        if (t?.kind !== BTF_KIND_FUNC_PROTO) return { names: [], types: [] };
+        const variadic = (p: { nameOff: number; type: number }) => p.nameOff === 0 && p.type === 0;
+        return {
+          names: t.params.map((p) => (variadic(p) ? "..." : split.str(p.nameOff))),
+          types: t.params.map((p) => (variadic(p) ? "" : typeText(split, p.type))),
+        };
+      },
     };
   } finally {
     elf.close();

@@ -80,10 +80,15 @@ const cli = yargs(hideBin(process.argv))
         .option("elf", { type: "string", describe: "ELF whose section addresses turn offsets into addresses (decode mode)" })
         .option("all-functions", { type: "boolean", default: false, describe: "list every out-of-line function, not only optimiser-changed ones" })
         .option("inline-only", { type: "boolean", default: false, describe: "list inline sites only" })
+        .option("types", { type: "boolean", default: true, describe: "run the func_info pipeline for parameter types and sizes (--no-types: DWARF only, faster)" })
+        .option("jobs", { alias: "j", type: "number" })
         .option("json", { type: "boolean", default: false }),
     (a) =>
       run(() =>
-        commands.sites({ file: a.file!, base: asList(a.base), elf: a.elf, allFunctions: a["all-functions"], inlineOnly: a["inline-only"], json: a.json }),
+        commands.sites({
+          file: a.file!, base: asList(a.base), elf: a.elf, allFunctions: a["all-functions"], inlineOnly: a["inline-only"],
+          json: a.json, types: a.types, jobs: a.jobs,
+        }),
       ),
   )
   .command(
@@ -103,9 +108,10 @@ const cli = yargs(hideBin(process.argv))
     (y) =>
       y
         .positional("file", { type: "string", demandOption: true })
-        .option("base", { alias: ["btf_base", "B"], type: "string", array: true, describe: "base BTF chain (func_info input)" })
+        .option("base", { alias: ["btf_base", "B"], type: "string", array: true, describe: "base BTF chain (func_info input, or --btf_base of an ELF)" })
+        .option("jobs", { alias: "j", type: "number" })
         .option("json", { type: "boolean", default: false }),
-    (a) => run(() => commands.stats({ file: a.file!, base: asList(a.base), json: a.json })),
+    (a) => run(() => commands.stats({ file: a.file!, base: asList(a.base), json: a.json, jobs: a.jobs })),
   )
   .command(
     "encode <file>",
