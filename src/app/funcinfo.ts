@@ -60,6 +60,8 @@ export interface FuncInfoOptions {
   jobs?: number;
   /** Units per batch (default {@link UNITS_PER_BATCH}); part of what the output depends on, like the input. */
   unitsPerBatch?: number;
+  /** Called after each unit batch (the CLI draws progress on a TTY with it). */
+  onProgress?: (done: number, total: number) => void;
 }
 
 /** Where the func_info's base came from. */
@@ -215,6 +217,7 @@ export async function buildFuncInfo(path: string, opts: Omit<FuncInfoOptions, "f
       if (!r) return false;
       index = r.index;
       batches.push({ ...r.batch, stats: r.stats });
+      opts.onProgress?.(to, reader.unitCount);
       return true;
     };
     let ok = true;

@@ -37,6 +37,21 @@ async function run(body: () => string | void | Promise<string | void>): Promise<
   }
 }
 
+/**
+ * Progress on stderr for long runs, only when it is a terminal (quiet when
+ * piped or redirected); the line is cleared when the command ends.
+ */
+function progress(file: string): ((done: number, total: number) => void) | undefined {
+  if (!process.stderr.isTTY) return undefined;
+  let last = 0;
+  return (done, total) => {
+    const now = Date.now();
+    if (done < total && now - last < 200) return;
+    last = now;
+    process.stderr.write(done < total ? `\rbtfgen: ${file}: ${done}/${total} units` : "\r\x1b[K");
+  };
+}
+
 const asList = (v: unknown): string[] => (v === undefined ? [] : Array.isArray(v) ? v.map(String) : [String(v)]);
 
 const cli = yargs(hideBin(process.argv))
@@ -67,6 +82,7 @@ const cli = yargs(hideBin(process.argv))
           : commands.funcInfo({
               file: a.file!, output: a.output, base: asList(a.btf_base), format: a.format, locsecMax: a["locsec-max"],
               elf: a.elf || a.inline, sectionName: a.inline ? ".BTF.inline" : a["section-name"], json: a.json, quiet: a.quiet, jobs: a.jobs,
+              onProgress: progress(a.file!),
             }),
       ),
   )
