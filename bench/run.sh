@@ -8,7 +8,7 @@
 # best (lowest) peak RSS:
 #   btfgen          the main job: VMLINUX -> split BTF.func_info
 #   btfgen encode   base BTF from DWARF (like pahole -J)
-#   btfgen sites    the DWARF front end + lowering alone (output to /dev/null)
+#   btfgen sites    the DWARF front end + lowering alone (`sites --no-types`, output to /dev/null)
 #   pahole -J       pahole -J -jN --btf_encode_detached (dwarves 1.24)
 # then prints a table with ratios to pahole and the func_info size figures
 # (from `btfgen stats OUT --base VMLINUX --json`); --json prints JSON instead.
@@ -94,7 +94,7 @@ measure "btfgen" "$TMP/vmlinux.func_info.btf" -- \
 measure "btfgen encode" "$TMP/vmlinux.btf" -- \
   node "$CLI" encode "$VMLINUX" -o "$TMP/vmlinux.btf" -q -j "$JOBS"
 measure "btfgen sites" "-" -- \
-  bash -c 'exec node "$1" sites "$2" > /dev/null' _ "$CLI" "$VMLINUX"
+  bash -c 'exec node "$1" sites --no-types "$2" > /dev/null' _ "$CLI" "$VMLINUX"
 measure "pahole -J" "$TMP/pahole.btf" -- \
   pahole -J "-j$JOBS" --btf_encode_detached "$TMP/pahole.btf" "$VMLINUX"
 
