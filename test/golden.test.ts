@@ -1,0 +1,47 @@
+/**
+ * Golden dumps (STYLE.md 14): the func_info of a few fixtures, printed by
+ * `btfgen dump` (bpftool raw style, LOC kinds per FORMAT.md 7) and decoded
+ * back to `sites` lines, compared with testdata/golden/<object>.*.txt. A
+ * change in what btfgen writes shows up as a readable diff there;
+ * UPDATE_GOLDEN=1 rewrites the files.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, test } from "vitest";
+import { decodeFuncInfo, formatDecodedSite } from "../src/app/decode.js";
+import { buildFuncInfo } from "../src/app/funcinfo.js";
+import { Btf } from "../src/btf/btf.js";
+import { dumpBtf } from "../src/btf/dump.js";
+import { parseBtf } from "../src/btf/read.js";
+
+const ROOT = join(import.meta.dirname, "..");
+const GOLDEN = join(ROOT, "testdata/golden");
+const OBJECTS = [
+  "all-gcc12-O2-dwarf5-x86_64",
+  "all-clang19-O2-dwarf5-x86_64",
+  "all-gcc12-O2-dwarf4-aarch64",
+  "struct16-gcc12-O2-dwarf5-x86_64.o",
+];
+
+function check(name: string, text: string): void {
+  const file = join(GOLDEN, name);
+  if (process.env.UPDATE_GOLDEN) {
+    mkdirSync(GOLDEN, { recursive: true });
+    writeFileSync(file, text);
+    return;
+  }
+  expect(existsSync(file), `${file} missing: run UPDATE_GOLDEN=1 npx vitest run test/golden.test.ts`).toBe(true);
+  expect(text).toBe(readFileSync(file, "utf8"));
+}
+
+describe.each(OBJECTS)("%s", (obj) => {
+  test("func_info dump and decoded sites match the golden files", async () => {
+    const r = await buildFuncInfo(join(ROOT, "testdata/obj", obj));
+    // The base was encoded from DWARF: read it back from its own bytes, as a user would.
+    const base = parseBtf(r.encodedBase!);
+    const split = parseBtf(r.bytes, { base });
+    expect(base).toBeInstanceOf(Btf);
+    check(`${obj}.func_info.txt`, dumpBtf(split) + "\n");
+    check(`${obj}.sites.txt`, decodeFuncInfo(split).map((s) => formatDecodedSite(s)).join("\n") + "\n");
+  });
+});
