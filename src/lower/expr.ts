@@ -157,6 +157,75 @@ function regOffsetLoc(reg: number, off: bigint, deref: boolean, size: number): L
   };
 }
 
+const DW_OP_deref = 0x06;
+const DW_OP_and = 0x1a;
+const DW_OP_shl = 0x24;
+const DW_OP_shr = 0x25;
+const DW_OP_shra = 0x26;
+const DW_OP_deref_size = 0x94;
+
+/**
+ * After `bregN off`: operations that change only bits above the parameter's
+ * own width, then DW_OP_stack_value. Compilers write a narrow argument that
+ * lives in a wide register this way — `breg5 0; const4u 0xffffffff; and`
+ * (zero-extend an `unsigned int`), `breg5 0; const1u 32; shl; const1u 32;
+ * shra` (sign-extend an `int`) — and the value of a `size`-byte parameter is
+ * then just the low `size` bytes of the register (+ offset): the same as a
+ * plain register location of that size. With one leading DW_OP_deref /
+ * DW_OP_deref_size the low bytes of the loaded word are the bytes at the
+ * address only on little-endian targets, so that form is accepted there
+ * only. Returns whether the value is loaded (deref), or undefined when the
+ * operations could touch the parameter's bits.
+ */
+function lowBitsOnly(c: ExprCursor, ctx: LowerContext): { deref: boolean } | undefined {
+  try {
+    return lowBitsOnlyOps(c, ctx);
+  } catch (e) {
+    if (e instanceof ShortExpr) return undefined;
+    throw e;
+  }
+}
+
+function lowBitsOnlyOps(c: ExprCursor, ctx: LowerContext): { deref: boolean } | undefined {
+  const keep = BigInt(ctx.size * 8);
+  const width = BigInt(ctx.addrSize * 8);
+  if (ctx.size === 0 || keep > width) return undefined;
+  let deref = false;
+  let changed = false;
+  let op = c.u8();
+  if (op === DW_OP_deref || op === DW_OP_deref_size) {
+    if (!ctx.littleEndian) return undefined;
+    const n = op === DW_OP_deref_size ? c.u8() : ctx.addrSize;
+    if (BigInt(n * 8) < keep) return undefined;
+    deref = true;
+    op = c.u8();
+  }
+  for (;;) {
+    if (op === DW_OP_stack_value) return c.done && (changed || deref) ? { deref } : undefined;
+    const k = readConstOp(c, op);
+    if (k === undefined || c.done) return undefined;
+    const op2 = c.u8();
+    const mask = (1n << keep) - 1n;
+    if (op2 === DW_OP_and) {
+      // Masking keeps the parameter's bits when they are all set in the mask.
+      if ((BigInt.asUintN(64, k.v) & mask) !== mask) return undefined;
+    } else if (op2 === DW_OP_shl) {
+      // `shl n` must be undone by `shr n`/`shra n` right after, and leave the low bits alone.
+      const n = k.v;
+      if (n < 0n || n > width - keep || c.done) return undefined;
+      const k2 = readConstOp(c, c.u8());
+      if (k2 === undefined || k2.v !== n || c.done) return undefined;
+      const op3 = c.u8();
+      if (op3 !== DW_OP_shr && op3 !== DW_OP_shra) return undefined;
+    } else {
+      return undefined;
+    }
+    changed = true;
+    if (c.done) return undefined;
+    op = c.u8();
+  }
+}
+
 /** Reads one register-naming op (DW_OP_regN / regx) or returns undefined. */
 function readRegOp(c: ExprCursor, op: number): number | undefined {
   if (op >= DW_OP_reg0 && op <= DW_OP_reg31) return op - DW_OP_reg0;
@@ -191,6 +260,7 @@ function readConstOp(c: ExprCursor, op: number): { v: bigint; signed: boolean } 
  *  regN | regx N                         -> REG {N}
  *  bregN off ; stack_value               -> REG|OFFSET {N, off} (REG {N} when off = 0)
  *  bregN off                             -> REG|DEREF|OFFSET {N, off}
+ *  bregN off ; <high-bits-only ops> ; stack_value -> as bregN off ; stack_value (see lowBitsOnly)
  *  fbreg off                             -> REG|DEREF|OFFSET {frame base, off}
  *  fbreg off ; stack_value               -> REG|OFFSET {frame base, off}
  *  <const op> ; stack_value              -> CONST(+SIGNED)
@@ -230,9 +300,16 @@ export function lowerExpr(bytes: Uint8Array, ctx: LowerContext): Lowered {
       const name = op === DW_OP_fbreg ? "DW_OP_fbreg" : "DW_OP_breg";
       let deref = true;
       if (!c.done) {
+        const start = c.pos;
         const next = c.u8();
-        if (next !== DW_OP_stack_value || !c.done) return { cause: opName(next === DW_OP_stack_value ? c.b[c.pos] : next) };
-        deref = false;
+        if (next === DW_OP_stack_value && c.done) {
+          deref = false;
+        } else {
+          c.pos = start;
+          const low = lowBitsOnly(c, ctx);
+          if (low === undefined) return { cause: opName(next === DW_OP_stack_value ? c.b[start + 1] : next) };
+          deref = low.deref;
+        }
       }
       const loc = regOffsetLoc(breg, off, deref, size);
       return loc ? { loc } : { cause: name };
