@@ -15,33 +15,31 @@
  *     are added to the split in name order
  *  5. LOC_PARAM / LOC_PROTO / LOCSEC emission, write (raw or ELF), atomic
  */
+import { availableParallelism } from "node:os";
+import { Btf } from "../btf/btf.js";
 import { readBtfFromElf } from "../btf/elf.js";
-import { BTF_FUNC_GLOBAL, BTF_FUNC_STATIC, BTF_KIND_FUNC, BTF_KIND_FUNC_PROTO } from "../btf/kinds.js";
+import { BTF_KIND_FUNC, BTF_KIND_FUNC_PROTO } from "../btf/kinds.js";
 import type { TypeId } from "../btf/model.js";
 import { writeBtf } from "../btf/write.js";
 import { DwarfReader, readDwarf } from "../dwarf/load.js";
-import { FUNC_EXTERNAL, NONE, WALK_SITES, WALK_TYPES } from "../dwarf/index.js";
+import { WALK_SITES, WALK_TYPES } from "../dwarf/wasm.js";
 import type { DwarfRecords } from "../dwarf/records.js";
 import type { ElfFile } from "../elf/elf.js";
 import { writeElf } from "../elf/write.js";
+import { TargetIndex } from "../encode/dedup/index.js";
 import { encodeBtf } from "../encode/object.js";
-import { TypeEncoder } from "../encode/encoder.js";
 import type { EncodeStats } from "../encode/stats.js";
 import { BtfgenError, MalformedError } from "../errors.js";
 import { emitLocations, type EmitStats, type SiteFunc } from "../lower/emit.js";
-import type { LowerStats, LoweredSite, ParamTypeInfo } from "../lower/sites.js";
-import { btfParamInfo } from "../lower/typeinfo.js";
-import { formatLowerStats, lowerStatsJson } from "./report.js";
+import { compareSites, type ParamNames } from "../lower/print.js";
+import { addLowerStats, newLowerStats, type LowerStats, type LoweredSite } from "../lower/sites.js";
+import { integrateBatch, lowerUnitBatch, type BatchContext, type BatchOutput } from "./batch.js";
+import type { BatchRequest, BatchWorkerInit } from "./batch-worker.js";
 import { typeText } from "./ctype.js";
-import type { ParamNames } from "../lower/print.js";
 import { loadBtfChain, openElf, writeFileAtomic } from "./io.js";
-import { addressMapOf, functionSymbols, requireDwarf, siteSelection } from "./sites.js";
-import { compareSites } from "../lower/print.js";
-import { addLowerStats, keptFuncRows, lowerSites, newLowerStats } from "../lower/sites.js";
-import type { TargetIndex } from "../encode/dedup/state.js";
-import { Btf } from "../btf/btf.js";
-import { availableParallelism } from "node:os";
-import { WalkPool } from "../dwarf/pool.js";
+import { OrderedPool, workerScript } from "./pool.js";
+import { formatLowerStats, lowerStatsJson } from "./report.js";
+import { functionSymbols, requireDwarf } from "./sites.js";
 
 /** Options of the main command. */
 export interface FuncInfoOptions {
@@ -126,64 +124,6 @@ function resolveBase(elf: ElfFile, records: DwarfRecords | undefined, chain: Btf
  */
 export const UNITS_PER_BATCH = 64;
 
-/** Sites of one batch with the prototype and linkage of each site's function. */
-interface BatchSites {
-  sites: LoweredSite[];
-  protos: TypeId[];
-  linkage: number[];
-}
-
-/**
- * Walks units `[from, to)`, encodes the prototypes of the functions of the
- * sites func_info keeps (one dedup run), and lowers those sites with the
- * parameter sizes and signedness the prototypes give. Returns undefined when
- * a type DIE or a function lies outside the walked units (cross-unit
- * references: the caller redoes the work over all units at once).
- */
-function lowerBatch(
-  reader: DwarfReader, from: number, to: number, ctx: {
-    elf: ElfFile; base: Btf; split: Btf; index?: TargetIndex; funcSyms: Map<bigint, string[]>; addrSize: number; records?: DwarfRecords;
-  },
-): { batch: BatchSites; stats: LowerStats; index: TargetIndex } | undefined {
-  const records = ctx.records ?? reader.walk(from, to, WALK_SITES | WALK_TYPES);
-  const { funcs: F, params: P } = records;
-  const map = addressMapOf(ctx.elf);
-  const selection = siteSelection(records, ctx.funcSyms);
-  const rows = keptFuncRows(records, map, selection);
-  const enc = new TypeEncoder(records, ctx.base, { target: ctx.split, index: ctx.index });
-  const missingBefore = enc.stats.missingDies;
-  const protoIds = enc.funcProtosOf(rows.map((f) => F.die[f]));
-  enc.finish();
-  if (enc.stats.missingDies !== missingBefore || rows.some((f) => enc.dies.row(F.die[f]) === NONE)) return undefined;
-  const split = ctx.split;
-  const protoOf = new Map<number, TypeId>(rows.map((f, i) => [f, protoIds[i]]));
-
-  // Size and signedness of each parameter slot, from the prototypes.
-  const slotSize = new Uint8Array(P.count);
-  const slotSigned = new Int8Array(P.count).fill(-1);
-  for (const f of rows) {
-    const t = split.maybeType(protoOf.get(f)!);
-    if (!t || t.kind !== BTF_KIND_FUNC_PROTO) continue;
-    for (let i = 0; i < F.paramCount[f] && i < t.params.length; i++) {
-      const info = btfParamInfo(split, t.params[i].type, ctx.addrSize);
-      slotSize[F.paramStart[f] + i] = info.size;
-      if (info.signed !== undefined) slotSigned[F.paramStart[f] + i] = info.signed ? 1 : 0;
-    }
-  }
-  const paramInfo = (row: number): ParamTypeInfo =>
-    slotSigned[row] < 0 ? { size: slotSize[row] } : { size: slotSize[row], signed: slotSigned[row] === 1 };
-  const { sites, stats } = lowerSites(records, map, paramInfo, selection);
-  return {
-    batch: {
-      sites,
-      protos: sites.map((s) => protoOf.get(s.func) ?? 0),
-      linkage: sites.map((s) => (F.flags[s.func] & FUNC_EXTERNAL ? BTF_FUNC_GLOBAL : BTF_FUNC_STATIC)),
-    },
-    stats,
-    index: enc.index,
-  };
-}
-
 /** Worker threads to use for an object of `units` units: `-j` if given, else the machine's cores (at most 4) for big objects. */
 export function defaultJobs(units: number, jobs?: number): number {
   if (jobs !== undefined) return Math.max(1, Math.floor(jobs));
@@ -209,56 +149,57 @@ export async function buildFuncInfo(path: string, opts: Omit<FuncInfoOptions, "f
     const addrSize = elf.is64 ? 8 : 4;
     const funcSyms = functionSymbols(elf);
 
-    let split = new Btf({ base });
-    let batches: (BatchSites & { stats: LowerStats })[] = [];
-    let index: TargetIndex | undefined;
-    const run = (from: number, to: number, records?: DwarfRecords): boolean => {
-      const r = lowerBatch(reader, from, to, { elf, base, split, index, funcSyms, addrSize, records });
-      if (!r) return false;
-      index = r.index;
-      batches.push({ ...r.batch, stats: r.stats });
-      opts.onProgress?.(to, reader.unitCount);
-      return true;
-    };
-    let ok = true;
+    // Batches: lowered here or in workers, folded into the split in batch order.
+    const baseIndex = new TargetIndex(base);
+    const ctx: BatchContext = { elf, base, baseIndex, funcSyms, addrSize };
     const per = whole ? reader.unitCount : Math.max(1, opts.unitsPerBatch ?? UNITS_PER_BATCH);
-    const ranges: [number, number][] = [];
-    for (let u = 0; u < reader.unitCount; u += per) ranges.push([u, Math.min(u + per, reader.unitCount)]);
+    const ranges: BatchRequest[] = [];
+    for (let u = 0; u < reader.unitCount; u += per) ranges.push({ from: u, to: Math.min(u + per, reader.unitCount) });
     const jobs = whole ? 1 : defaultJobs(reader.unitCount, opts.jobs);
-    if (jobs > 1 && ranges.length > 1) {
-      const pool = new WalkPool({ path, layoutRelocatable: true }, jobs);
+    async function* outputs(list: BatchRequest[], parallel: boolean): AsyncGenerator<BatchOutput | undefined> {
+      if (!parallel) {
+        for (const r of list) yield lowerUnitBatch(whole ?? reader.walk(r.from, r.to, WALK_SITES | WALK_TYPES), ctx);
+        return;
+      }
+      const init: BatchWorkerInit = { path, chain: base.chain().map((b) => writeBtf(b, { profile: "v2", littleEndian: true, layout: false })) };
+      const pool = new OrderedPool<BatchRequest, BatchOutput | null>(workerScript("batch-worker.js"), init, jobs);
       try {
-        let k = 0;
-        for await (const rec of pool.walk(ranges, WALK_SITES | WALK_TYPES)) {
-          ok = run(ranges[k][0], ranges[k][1], rec);
-          k++;
-          if (!ok) break;
-        }
+        for await (const out of pool.map(list)) yield out ?? undefined;
       } finally {
         await pool.close();
       }
-    } else {
-      for (const [from, to] of ranges) if (!(ok = run(from, to, whole))) break;
-    }
-    if (!ok) {
-      // A reference crossed batch boundaries (e.g. LTO): redo over all units at once.
-      split = new Btf({ base });
-      batches = [];
-      index = undefined;
-      if (!run(0, reader.unitCount, whole)) throw new MalformedError("DWARF references a DIE outside every unit", { file: path, section: ".debug_info" });
     }
 
+    let split = new Btf({ base });
+    let index = new TargetIndex(split, baseIndex);
     const stats = newLowerStats();
     const sites: LoweredSite[] = [];
     const protoOfSite = new Map<LoweredSite, TypeId>();
     const linkageOfSite = new Map<LoweredSite, number>();
-    for (const b of batches) {
-      addLowerStats(stats, b.stats);
-      b.sites.forEach((s, i) => {
-        sites.push(s);
-        protoOfSite.set(s, b.protos[i]);
-        linkageOfSite.set(s, b.linkage[i]);
-      });
+    const fold = async (list: BatchRequest[], parallel: boolean): Promise<boolean> => {
+      let k = 0;
+      for await (const out of outputs(list, parallel)) {
+        if (!out) return false;
+        const protos = integrateBatch(split, index, out);
+        addLowerStats(stats, out.stats);
+        out.sites.forEach((s, i) => {
+          sites.push(s);
+          protoOfSite.set(s, protos[i]);
+          linkageOfSite.set(s, out.linkage[i]);
+        });
+        opts.onProgress?.(list[k++].to, reader.unitCount);
+      }
+      return true;
+    };
+    if (!(await fold(ranges, jobs > 1 && ranges.length > 1))) {
+      // A reference crossed batch boundaries (e.g. LTO): redo over all units at once.
+      split = new Btf({ base });
+      index = new TargetIndex(split, baseIndex);
+      Object.assign(stats, newLowerStats());
+      sites.length = 0;
+      if (!(await fold([{ from: 0, to: reader.unitCount }], false))) {
+        throw new MalformedError("DWARF references a DIE outside every unit", { file: path, section: ".debug_info" });
+      }
     }
 
     // FUNCs: a FUNC of the same name and prototype in the base (or already
@@ -289,7 +230,9 @@ export async function buildFuncInfo(path: string, opts: Omit<FuncInfoOptions, "f
       func ??= split.add({ kind: BTF_KIND_FUNC, nameOff: split.addStr(s.name), type: p, linkage: linkageOfSite.get(s)! });
       funcOfKey.set(key, { func, proto: p });
     }
-    const funcOf = (s: LoweredSite) => funcOfKey.get(keyOf(s));
+    // One lookup per site, remembered: the emitter and the result ask again.
+    const funcOfSite = new Map<LoweredSite, SiteFunc | undefined>(sites.map((s) => [s, funcOfKey.get(keyOf(s))]));
+    const funcOf = (s: LoweredSite) => funcOfSite.get(s);
     const noProto = sites.filter((s) => !funcOf(s)).length;
     const emit = emitLocations(split, sites, funcOf, { profile, locsecMax: opts.locsecMax });
     split.hasLayout = profile === "v2";

@@ -33,6 +33,8 @@ export interface TypeEncoderOptions {
    * re-index the base and the split for each range.
    */
   index?: TargetIndex;
+  /** An index of `base`, shared by many encoders (see {@link TargetIndex.parent}). */
+  baseIndex?: TargetIndex;
 }
 
 /**
@@ -66,7 +68,7 @@ export class TypeEncoder {
     this.btf = opts.target ?? new Btf({ base });
     this.stats = newStats();
     this.stats.dies = this.dies.dies.count;
-    this.builder = new TypeBuilder(this.dies, opts.index ?? new TargetIndex(this.btf), this.stats);
+    this.builder = new TypeBuilder(this.dies, opts.index ?? new TargetIndex(this.btf, opts.baseIndex), this.stats);
     this.builder.nestArrays = opts.nestArrays ?? false;
   }
 

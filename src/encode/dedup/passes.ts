@@ -137,7 +137,7 @@ function resolveStructFwds(run: DedupRun): void {
         if (k === want && count === 1) only = c;
       }
     };
-    consider(run.index.composites.get(t.nameOff));
+    consider(run.index.compositesNamed(t.nameOff));
     consider(run.localComposites.get(t.nameOff));
     if (count === 1 && only !== -1) run.mapTo(T + i, only);
   }

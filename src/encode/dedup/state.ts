@@ -46,15 +46,49 @@ export function bucketGet(b: Buckets, h: number): readonly TypeId[] {
 export class TargetIndex {
   /** The target indexed. */
   readonly target: Btf;
-  /** Signature hash → ids. */
+  /** Signature hash → ids (of this layer; see {@link parent}). */
   readonly buckets: Buckets = new Map();
-  /** name offset → struct/union ids with that name. */
+  /** name offset → struct/union ids with that name (of this layer). */
   readonly composites = new Map<number, TypeId[]>();
+  /**
+   * An index of the target's base chain, shared and never extended here:
+   * many short-lived splits on one big base (one per unit batch) then cost
+   * their own types only, not a re-hash of the whole base each time.
+   */
+  readonly parent?: TargetIndex;
   private indexedUpTo = 1;
 
-  /** Creates an empty index; {@link sync} fills it. */
-  constructor(target: Btf) {
+  /**
+   * Creates an empty index; {@link sync} fills it. With `parent` (an index of
+   * `target.base`), this layer indexes only the target's own types.
+   */
+  constructor(target: Btf, parent?: TargetIndex) {
     this.target = target;
+    if (parent) {
+      if (parent.target !== target.base) throw new RangeError("TargetIndex parent must index the target's base");
+      parent.sync();
+      this.parent = parent;
+      this.indexedUpTo = target.firstTypeId;
+    }
+  }
+
+  /** Candidates with signature `h`, the parent layer's first (lower ids). */
+  lookup(h: number): readonly TypeId[] {
+    if (!this.parent) return bucketGet(this.buckets, h);
+    // bucketGet's single-hit result is a shared scratch array: copy before the next lookup.
+    const inherited = this.parent.lookup(h);
+    const cur = this.buckets.get(h);
+    if (cur === undefined) return inherited;
+    const own = typeof cur === "number" ? [cur] : cur;
+    return inherited.length ? [...inherited, ...own] : own;
+  }
+
+  /** Structs/unions named `nameOff` in every layer, lower ids first. */
+  compositesNamed(nameOff: number): readonly TypeId[] | undefined {
+    const own = this.composites.get(nameOff);
+    const inherited = this.parent?.compositesNamed(nameOff);
+    if (!inherited) return own;
+    return own ? [...inherited, ...own] : inherited;
   }
 
   /** Indexes target-chain types added since the last call. */
@@ -150,7 +184,7 @@ export class DedupRun {
 
   /** Candidates with signature `h`: target ones first, then canonical batch ones. */
   candidates(h: number): TypeId[] {
-    const a = bucketGet(this.index.buckets, h);
+    const a = this.index.lookup(h);
     const out = a.length ? a.slice() : [];
     const b = bucketGet(this.local, h);
     for (const id of b) out.push(id);

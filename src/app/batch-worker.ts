@@ -1,0 +1,53 @@
+/**
+ * Worker side of the func_info batches: opens the object once (ELF, DWARF
+ * sections in its own wasm instance, the base BTF chain from bytes), then
+ * walks and lowers the unit ranges it is sent ({@link lowerUnitBatch}).
+ */
+import { parentPort, workerData } from "node:worker_threads";
+import type { Btf } from "../btf/btf.js";
+import { parseBtf } from "../btf/read.js";
+import { DwarfReader } from "../dwarf/load.js";
+import { WALK_SITES, WALK_TYPES } from "../dwarf/wasm.js";
+import { ElfFile } from "../elf/elf.js";
+import { TargetIndex } from "../encode/dedup/index.js";
+import { lowerUnitBatch, type BatchContext, type BatchOutput } from "./batch.js";
+import { toWorkerError, type WorkerReply } from "./pool.js";
+import { functionSymbols } from "./sites.js";
+
+/** What the main thread gives each worker at start. */
+export interface BatchWorkerInit {
+  path: string;
+  /** The base chain as raw BTF, root first (each split on the one before). */
+  chain: Uint8Array[];
+}
+
+/** A unit range to lower. */
+export interface BatchRequest {
+  from: number;
+  to: number;
+}
+
+const init = workerData as BatchWorkerInit;
+let state: { reader: DwarfReader; ctx: BatchContext } | undefined;
+
+function open(): { reader: DwarfReader; ctx: BatchContext } {
+  const elf = ElfFile.open(init.path, { layoutRelocatable: true });
+  let base: Btf | undefined;
+  for (const bytes of init.chain) base = parseBtf(bytes, { base, profile: "v2" });
+  return {
+    reader: DwarfReader.open(elf),
+    ctx: { elf, base: base!, baseIndex: new TargetIndex(base!), funcSyms: functionSymbols(elf), addrSize: elf.is64 ? 8 : 4 },
+  };
+}
+
+parentPort!.on("message", ({ id, req }: { id: number; req: BatchRequest }) => {
+  let reply: WorkerReply<BatchOutput | null>;
+  try {
+    state ??= open();
+    const records = state.reader.walk(req.from, req.to, WALK_SITES | WALK_TYPES);
+    reply = { id, ok: true, value: lowerUnitBatch(records, state.ctx) ?? null };
+  } catch (e) {
+    reply = { id, ok: false, error: toWorkerError(e) };
+  }
+  parentPort!.postMessage(reply);
+});

@@ -1,0 +1,107 @@
+/**
+ * One unit batch of the func_info pipeline, the part that can run in a
+ * worker thread: walk units `[from, to)`, encode the prototypes of the
+ * functions whose sites func_info keeps into a *batch split* of their own
+ * (a fresh split on the base, so the result depends on the batch alone),
+ * and lower the sites with the parameter sizes those prototypes give.
+ *
+ * The main thread then folds each batch split into the output split in
+ * batch order ({@link integrateBatch}: libbpf-style dedup against what is
+ * there), which makes the bytes independent of how many workers ran.
+ */
+import type { Btf } from "../btf/btf.js";
+import { BTF_FUNC_GLOBAL, BTF_FUNC_STATIC, BTF_KIND_FUNC_PROTO } from "../btf/kinds.js";
+import type { TypeId } from "../btf/model.js";
+import { parseBtf } from "../btf/read.js";
+import { cloneType, remapStrOffs, remapTypeIds } from "../btf/visit.js";
+import { writeBtf } from "../btf/write.js";
+import { FUNC_EXTERNAL, NONE } from "../dwarf/records.js";
+import type { DwarfRecords } from "../dwarf/records.js";
+import type { ElfFile } from "../elf/elf.js";
+import { dedupInto, TargetIndex } from "../encode/dedup/index.js";
+import { TypeEncoder } from "../encode/encoder.js";
+import { keptFuncRows, lowerSites, type LowerStats, type LoweredSite, type ParamTypeInfo } from "../lower/sites.js";
+import { btfParamInfo } from "../lower/typeinfo.js";
+import { addressMapOf, siteSelection } from "./sites.js";
+
+/** What a batch needs besides its records. */
+export interface BatchContext {
+  elf: ElfFile;
+  base: Btf;
+  /** Dedup index of `base`, built once and shared by every batch. */
+  baseIndex: TargetIndex;
+  funcSyms: Map<bigint, string[]>;
+  addrSize: number;
+}
+
+/** A lowered batch, as it crosses from a worker (plain data, structured-clone safe). */
+export interface BatchOutput {
+  /** The batch split (types the prototypes need beyond the base) as raw BTF on the base. */
+  types: Uint8Array;
+  sites: LoweredSite[];
+  /** Per site: its function's FUNC_PROTO id (a base id, or an id in the batch split). */
+  protos: number[];
+  /** Per site: BTF_FUNC_GLOBAL or BTF_FUNC_STATIC. */
+  linkage: number[];
+  stats: LowerStats;
+}
+
+/**
+ * Lowers one batch. Returns undefined when a type DIE or a function lies
+ * outside the walked units (cross-unit references, e.g. LTO): the caller
+ * must then redo the work over all units at once.
+ */
+export function lowerUnitBatch(records: DwarfRecords, ctx: BatchContext): BatchOutput | undefined {
+  const { funcs: F, params: P } = records;
+  const map = addressMapOf(ctx.elf);
+  const selection = siteSelection(records, ctx.funcSyms);
+  const rows = keptFuncRows(records, map, selection);
+  const enc = new TypeEncoder(records, ctx.base, { baseIndex: ctx.baseIndex });
+  const protoIds = enc.funcProtosOf(rows.map((f) => F.die[f]));
+  const split = enc.finish();
+  if (enc.stats.missingDies !== 0 || rows.some((f) => enc.dies.row(F.die[f]) === NONE)) return undefined;
+  const protoOf = new Map<number, TypeId>(rows.map((f, i) => [f, protoIds[i]]));
+
+  // Size and signedness of each parameter slot, from the prototypes.
+  const slotSize = new Uint8Array(P.count);
+  const slotSigned = new Int8Array(P.count).fill(-1);
+  for (const f of rows) {
+    const t = split.maybeType(protoOf.get(f)!);
+    if (!t || t.kind !== BTF_KIND_FUNC_PROTO) continue;
+    for (let i = 0; i < F.paramCount[f] && i < t.params.length; i++) {
+      const info = btfParamInfo(split, t.params[i].type, ctx.addrSize);
+      slotSize[F.paramStart[f] + i] = info.size;
+      if (info.signed !== undefined) slotSigned[F.paramStart[f] + i] = info.signed ? 1 : 0;
+    }
+  }
+  const paramInfo = (row: number): ParamTypeInfo =>
+    slotSigned[row] < 0 ? { size: slotSize[row] } : { size: slotSize[row], signed: slotSigned[row] === 1 };
+  const { sites, stats } = lowerSites(records, map, paramInfo, selection);
+  return {
+    types: writeBtf(split, { profile: "v2", littleEndian: true, layout: false }),
+    sites,
+    protos: sites.map((s) => protoOf.get(s.func) ?? 0),
+    linkage: sites.map((s) => (F.flags[s.func] & FUNC_EXTERNAL ? BTF_FUNC_GLOBAL : BTF_FUNC_STATIC)),
+    stats,
+  };
+}
+
+/**
+ * Folds a batch split into `split` (deduplicated against the base and the
+ * types earlier batches added) and returns the batch's prototype ids mapped
+ * to ids of `split`.
+ */
+export function integrateBatch(split: Btf, index: TargetIndex, out: BatchOutput): number[] {
+  const base = split.base!;
+  const mini = parseBtf(out.types, { base, profile: "v2" });
+  const B = mini.firstTypeId;
+  const T = split.nrTypes;
+  const batch = mini.types.map((t) => {
+    const c = cloneType(t);
+    remapTypeIds(c, (id) => (id >= B ? T + (id - B) : id));
+    remapStrOffs(c, (off) => (off >= mini.startStrOff ? split.addStr(mini.str(off)) : off));
+    return c;
+  });
+  const ids = batch.length ? dedupInto(index, batch) : new Uint32Array(0);
+  return out.protos.map((p) => (p >= B ? ids[p - B] : p));
+}

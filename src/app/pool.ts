@@ -1,0 +1,109 @@
+/**
+ * An ordered pool of worker threads: requests go out round-robin, at most
+ * two per worker in flight (which bounds memory), and the answers come back
+ * strictly in request order, so whatever the caller builds from them does
+ * not depend on the number of workers.
+ */
+import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Worker } from "node:worker_threads";
+import { BtfgenError, MalformedError, NotFoundError, TruncatedError, UnsupportedError } from "../errors.js";
+
+/** An error as it crosses from a worker. */
+export interface WorkerError {
+  name: string;
+  message: string;
+  file?: string;
+  section?: string;
+  offset?: number;
+}
+
+/** A worker's answer to request `id`. */
+export type WorkerReply<R> = { id: number; ok: true; value: R } | { id: number; ok: false; error: WorkerError };
+
+/** Turns any thrown value into a {@link WorkerError} (BtfgenError classes keep their name and place). */
+export function toWorkerError(e: unknown): WorkerError {
+  const b = e instanceof BtfgenError ? e : undefined;
+  return {
+    name: b ? b.constructor.name : "Error",
+    message: e instanceof Error ? e.message : String(e),
+    file: b?.file,
+    section: b?.section,
+    offset: b?.offset,
+  };
+}
+
+const ERRORS: Record<string, new (m: string, w: object) => BtfgenError> = {
+  BtfgenError, MalformedError, NotFoundError, TruncatedError, UnsupportedError,
+};
+
+function fromWorkerError(e: WorkerError): Error {
+  const Cls = ERRORS[e.name];
+  // Only btfgen's own errors stay input errors; anything else is a bug, reported as such.
+  return Cls ? new Cls(e.message, { file: e.file, section: e.section, offset: e.offset }) : new Error(e.message);
+}
+
+/**
+ * The compiled worker script `name` (a .js beside this file in dist/), also
+ * when this module runs from src/ under a test runner.
+ */
+export function workerScript(name: string): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  for (const p of [join(here, name), join(here, "../../dist/app", name)]) if (existsSync(p)) return p;
+  throw new NotFoundError(`worker script ${name} not built (run make)`, { file: join(here, name) });
+}
+
+/** Worker threads running one script over many requests. */
+export class OrderedPool<Q, R> {
+  private readonly workers: Worker[] = [];
+  private nextId = 0;
+
+  constructor(script: string, workerData: unknown, jobs: number) {
+    for (let i = 0; i < jobs; i++) this.workers.push(new Worker(script, { workerData }));
+  }
+
+  /** Sends every request and yields the answers in request order. */
+  async *map(requests: readonly Q[]): AsyncGenerator<R> {
+    const n = this.workers.length;
+    const pending: Promise<R>[] = [];
+    const issue = (k: number) => {
+      if (k < requests.length) pending[k] = this.request(this.workers[k % n], requests[k]);
+    };
+    for (let k = 0; k < Math.min(requests.length, 2 * n); k++) issue(k);
+    for (let k = 0; k < requests.length; k++) {
+      const value = await pending[k];
+      delete pending[k];
+      issue(k + 2 * n);
+      yield value;
+    }
+  }
+
+  private request(worker: Worker, req: Q): Promise<R> {
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      const onMessage = (m: WorkerReply<R>) => {
+        if (m.id !== id) return;
+        cleanup();
+        if (m.ok) resolve(m.value);
+        else reject(fromWorkerError(m.error));
+      };
+      const onError = (e: Error) => {
+        cleanup();
+        reject(e);
+      };
+      const cleanup = () => {
+        worker.off("message", onMessage);
+        worker.off("error", onError);
+      };
+      worker.on("message", onMessage);
+      worker.on("error", onError);
+      worker.postMessage({ id, req });
+    });
+  }
+
+  /** Stops the workers. */
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+}
