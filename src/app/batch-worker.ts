@@ -27,6 +27,11 @@ export interface BatchRequest {
   to: number;
 }
 
+/** What a worker is asked: a unit range, or the object's unit count. */
+export type BatchWorkRequest = BatchRequest | { count: true };
+/** Its answer: the lowered batch (null: cross-unit references, redo whole), or the unit count. */
+export type BatchWorkReply = BatchOutput | null | number;
+
 const init = workerData as BatchWorkerInit;
 let state: { reader: DwarfReader; ctx: BatchContext } | undefined;
 
@@ -40,12 +45,16 @@ function open(): { reader: DwarfReader; ctx: BatchContext } {
   };
 }
 
-parentPort!.on("message", ({ id, req }: { id: number; req: BatchRequest }) => {
-  let reply: WorkerReply<BatchOutput | null>;
+parentPort!.on("message", ({ id, req }: { id: number; req: BatchWorkRequest }) => {
+  let reply: WorkerReply<BatchWorkReply>;
   try {
     state ??= open();
-    const records = state.reader.walk(req.from, req.to, WALK_SITES | WALK_TYPES);
-    reply = { id, ok: true, value: lowerUnitBatch(records, state.ctx) ?? null };
+    if ("count" in req) {
+      reply = { id, ok: true, value: state.reader.unitCount };
+    } else {
+      const records = state.reader.walk(req.from, req.to, WALK_SITES | WALK_TYPES);
+      reply = { id, ok: true, value: lowerUnitBatch(records, state.ctx) ?? null };
+    }
   } catch (e) {
     reply = { id, ok: false, error: toWorkerError(e) };
   }

@@ -34,7 +34,7 @@ import { emitLocations, type EmitStats, type SiteFunc } from "../lower/emit.js";
 import { compareSites, type ParamNames } from "../lower/print.js";
 import { addLowerStats, newLowerStats, type LowerStats, type LoweredSite } from "../lower/sites.js";
 import { integrateBatch, lowerUnitBatch, type BatchContext, type BatchOutput } from "./batch.js";
-import type { BatchRequest, BatchWorkerInit } from "./batch-worker.js";
+import type { BatchRequest, BatchWorkerInit, BatchWorkReply, BatchWorkRequest } from "./batch-worker.js";
 import { typeText } from "./ctype.js";
 import { loadBtfChain, openElf, writeFileAtomic } from "./io.js";
 import { OrderedPool, workerScript } from "./pool.js";
@@ -124,10 +124,15 @@ function resolveBase(elf: ElfFile, records: DwarfRecords | undefined, chain: Btf
  */
 export const UNITS_PER_BATCH = 64;
 
-/** Worker threads to use for an object of `units` units: `-j` if given, else the machine's cores (at most 4) for big objects. */
-export function defaultJobs(units: number, jobs?: number): number {
+/**
+ * Worker threads for an object with `debugInfoBytes` of `.debug_info`: `-j`
+ * if given, else the machine's cores (at most 4) for big objects (a worker
+ * costs a copy of the debug sections and the base; small objects are done
+ * before workers would have started).
+ */
+export function defaultJobs(debugInfoBytes: number, jobs?: number): number {
   if (jobs !== undefined) return Math.max(1, Math.floor(jobs));
-  return units > 2 * UNITS_PER_BATCH ? Math.min(4, availableParallelism()) : 1;
+  return debugInfoBytes > 32 << 20 ? Math.min(4, availableParallelism()) : 1;
 }
 
 /**
@@ -140,11 +145,14 @@ export async function buildFuncInfo(path: string, opts: Omit<FuncInfoOptions, "f
   const elf = openElf(path);
   try {
     requireDwarf(elf);
-    const reader = DwarfReader.open(elf);
+    // The main thread loads the DWARF only when it walks it itself (no
+    // workers, a base encoded from DWARF, or the cross-unit fallback).
+    let reader: DwarfReader | undefined;
+    const mainReader = (): DwarfReader => (reader ??= DwarfReader.open(elf));
     const chain = loadBtfChain(opts.base ?? []);
     const hasOwnBtf = (elf.section(".BTF")?.size ?? 0) > 0;
     // Without a .BTF to split on, the base is encoded from all the DWARF types: one walk serves both.
-    const whole = hasOwnBtf ? undefined : reader.walk(0, reader.unitCount, WALK_SITES | WALK_TYPES);
+    const whole = hasOwnBtf ? undefined : mainReader().walk(0, mainReader().unitCount, WALK_SITES | WALK_TYPES);
     const { base, source, encode } = resolveBase(elf, whole, chain);
     const addrSize = elf.is64 ? 8 : 4;
     const funcSyms = functionSymbols(elf);
@@ -152,54 +160,65 @@ export async function buildFuncInfo(path: string, opts: Omit<FuncInfoOptions, "f
     // Batches: lowered here or in workers, folded into the split in batch order.
     const baseIndex = new TargetIndex(base);
     const ctx: BatchContext = { elf, base, baseIndex, funcSyms, addrSize };
-    const per = whole ? reader.unitCount : Math.max(1, opts.unitsPerBatch ?? UNITS_PER_BATCH);
-    const ranges: BatchRequest[] = [];
-    for (let u = 0; u < reader.unitCount; u += per) ranges.push({ from: u, to: Math.min(u + per, reader.unitCount) });
-    const jobs = whole ? 1 : defaultJobs(reader.unitCount, opts.jobs);
-    async function* outputs(list: BatchRequest[], parallel: boolean): AsyncGenerator<BatchOutput | undefined> {
-      if (!parallel) {
-        for (const r of list) yield lowerUnitBatch(whole ?? reader.walk(r.from, r.to, WALK_SITES | WALK_TYPES), ctx);
-        return;
-      }
-      const init: BatchWorkerInit = { path, chain: base.chain().map((b) => writeBtf(b, { profile: "v2", littleEndian: true, layout: false })) };
-      const pool = new OrderedPool<BatchRequest, BatchOutput | null>(workerScript("batch-worker.js"), init, jobs);
-      try {
-        for await (const out of pool.map(list)) yield out ?? undefined;
-      } finally {
-        await pool.close();
-      }
-    }
-
+    const jobs = whole ? 1 : defaultJobs(elf.sectionSize(elf.debugSection(".debug_info")!), opts.jobs);
+    const pool = jobs > 1
+      ? new OrderedPool<BatchWorkRequest, BatchWorkReply>(workerScript("batch-worker.js"), {
+        path, chain: base.chain().map((b) => writeBtf(b, { profile: "v2", littleEndian: true, layout: false })),
+      } satisfies BatchWorkerInit, jobs)
+      : undefined;
     let split = new Btf({ base });
-    let index = new TargetIndex(split, baseIndex);
-    const stats = newLowerStats();
-    const sites: LoweredSite[] = [];
+    let stats = newLowerStats();
+    let sites: LoweredSite[] = [];
     const protoOfSite = new Map<LoweredSite, TypeId>();
     const linkageOfSite = new Map<LoweredSite, number>();
-    const fold = async (list: BatchRequest[], parallel: boolean): Promise<boolean> => {
-      let k = 0;
-      for await (const out of outputs(list, parallel)) {
-        if (!out) return false;
-        const protos = integrateBatch(split, index, out);
-        addLowerStats(stats, out.stats);
-        out.sites.forEach((s, i) => {
-          sites.push(s);
-          protoOfSite.set(s, protos[i]);
-          linkageOfSite.set(s, out.linkage[i]);
-        });
-        opts.onProgress?.(list[k++].to, reader.unitCount);
+    try {
+      let unitCount: number;
+      if (pool) {
+        const first = await pool.map([{ count: true }]).next();
+        unitCount = first.value as number;
+      } else {
+        unitCount = mainReader().unitCount;
       }
-      return true;
-    };
-    if (!(await fold(ranges, jobs > 1 && ranges.length > 1))) {
-      // A reference crossed batch boundaries (e.g. LTO): redo over all units at once.
-      split = new Btf({ base });
-      index = new TargetIndex(split, baseIndex);
-      Object.assign(stats, newLowerStats());
-      sites.length = 0;
-      if (!(await fold([{ from: 0, to: reader.unitCount }], false))) {
-        throw new MalformedError("DWARF references a DIE outside every unit", { file: path, section: ".debug_info" });
+      const per = whole ? unitCount : Math.max(1, opts.unitsPerBatch ?? UNITS_PER_BATCH);
+      const ranges: BatchRequest[] = [];
+      for (let u = 0; u < unitCount; u += per) ranges.push({ from: u, to: Math.min(u + per, unitCount) });
+
+      async function* outputs(list: BatchRequest[], parallel: boolean): AsyncGenerator<BatchOutput | undefined> {
+        if (!parallel || !pool) {
+          for (const r of list) yield lowerUnitBatch(whole ?? mainReader().walk(r.from, r.to, WALK_SITES | WALK_TYPES), ctx);
+          return;
+        }
+        for await (const out of pool.map(list)) yield (out as BatchOutput | null) ?? undefined;
       }
+
+      let index = new TargetIndex(split, baseIndex);
+      const fold = async (list: BatchRequest[], parallel: boolean): Promise<boolean> => {
+        let k = 0;
+        for await (const out of outputs(list, parallel)) {
+          if (!out) return false;
+          const protos = integrateBatch(split, index, out);
+          addLowerStats(stats, out.stats);
+          out.sites.forEach((s, i) => {
+            sites.push(s);
+            protoOfSite.set(s, protos[i]);
+            linkageOfSite.set(s, out.linkage[i]);
+          });
+          opts.onProgress?.(list[k++].to, unitCount);
+        }
+        return true;
+      };
+      if (!(await fold(ranges, ranges.length > 1))) {
+        // A reference crossed batch boundaries (e.g. LTO): redo over all units at once.
+        split = new Btf({ base });
+        index = new TargetIndex(split, baseIndex);
+        stats = newLowerStats();
+        sites = [];
+        if (!(await fold([{ from: 0, to: unitCount }], false))) {
+          throw new MalformedError("DWARF references a DIE outside every unit", { file: path, section: ".debug_info" });
+        }
+      }
+    } finally {
+      await pool?.close();
     }
 
     // FUNCs: a FUNC of the same name and prototype in the base (or already
