@@ -7,7 +7,8 @@ import type { Btf } from "../btf/btf.js";
 import { BTF_KIND_FUNC, BTF_KIND_FUNC_PROTO, BTF_KIND_LOC_PARAM, BTF_KIND_LOC_PROTO, BTF_KIND_LOCSEC, BTF_LOC_V1_CONTINUE, BTF_LOC_V1_REG_DEREF } from "../btf/kinds.js";
 import type { BtfType, FuncProto, TypeId } from "../btf/model.js";
 import { MalformedError } from "../errors.js";
-import { LOC_CONST, LOC_DEREF, LOC_OFFSET, LOC_REG, LOC_SIGNED, locParamText, type LocParam } from "../lower/locparam.js";
+import { LOC_CONST, LOC_DEREF, LOC_OFFSET, LOC_REG, LOC_SIGNED, type LocParam } from "../lower/locparam.js";
+import { paramText } from "../lower/print.js";
 import { typeText } from "./ctype.js";
 
 /** One LOCSEC entry, decoded. */
@@ -96,8 +97,6 @@ export function decodeFuncInfo(btf: Btf): DecodedSite[] {
 /** One decoded site as a `sites` line; `sectionAddr` adds the absolute address when known. */
 export function formatDecodedSite(s: DecodedSite, sectionAddr?: bigint): string {
   const addr = sectionAddr !== undefined ? `0x${(sectionAddr + BigInt(s.offset)).toString(16)} ` : "";
-  const args = s.params.map((p) =>
-    p.name === "..." ? "..." : `${[p.type, p.name].filter((x) => x).join(" ") || "?"} [${p.loc ? locParamText(p.loc) : "unavailable"}]`,
-  );
+  const args = s.params.map((p) => (p.name === "..." ? "..." : paramText(p.type, p.name, p.loc)));
   return `${addr}[${s.section} +0x${s.offset.toString(16)}] ${s.name}(${args.join(", ")})`;
 }

@@ -23,7 +23,8 @@ export function compareSites(a: { name: string; addr: bigint }, b: { name: strin
   return a.addr < b.addr ? -1 : a.addr > b.addr ? 1 : 0;
 }
 
-function paramText(type: string, name: string, loc: LocParam | null): string {
+/** One parameter of a `sites` line: `int value [reg5]`. */
+export function paramText(type: string, name: string, loc: LocParam | null): string {
   const decl = [type, name].filter((s) => s !== "").join(" ") || "?";
   return `${decl} [${loc ? locParamText(loc) : "unavailable"}]`;
 }
