@@ -21,13 +21,13 @@ import { readBtfFromElf } from "../btf/elf.js";
 import { BTF_KIND_FUNC, BTF_KIND_FUNC_PROTO } from "../btf/kinds.js";
 import type { TypeId } from "../btf/model.js";
 import { writeBtf } from "../btf/write.js";
-import { DwarfReader, readDwarf } from "../dwarf/load.js";
+import { DwarfReader } from "../dwarf/load.js";
 import { WALK_SITES, WALK_TYPES } from "../dwarf/wasm.js";
 import type { DwarfRecords } from "../dwarf/records.js";
 import type { ElfFile } from "../elf/elf.js";
 import { writeElf } from "../elf/write.js";
 import { TargetIndex } from "../encode/dedup/index.js";
-import { encodeBtf } from "../encode/object.js";
+import { encodeBtf, encodeBtfByUnits } from "../encode/object.js";
 import type { EncodeStats } from "../encode/stats.js";
 import { BtfgenError, MalformedError } from "../errors.js";
 import { emitLocations, type EmitStats, type SiteFunc } from "../lower/emit.js";
@@ -351,9 +351,14 @@ export function encodeCommand(o: EncodeCommandOptions): string {
   let summary: object;
   try {
     requireDwarf(elf);
-    const records = readDwarf(elf, { sites: false, types: true });
     const chain = loadBtfChain(o.base ?? []);
-    const r = encodeBtf(records, { base: chain, elf });
+    const reader = DwarfReader.open(elf);
+    // Big objects are encoded unit batch by unit batch (memory follows the
+    // output); small ones, and any whose DIEs refer across batches, at once.
+    const big = elf.sectionSize(elf.debugSection(".debug_info")!) > 32 << 20;
+    const r = (big
+      ? encodeBtfByUnits((from, to) => reader.walk(from, to, WALK_TYPES, false), reader.unitCount, UNITS_PER_BATCH, { base: chain, elf })
+      : undefined) ?? encodeBtf(reader.walk(0, reader.unitCount, WALK_TYPES, false), { base: chain, elf });
     bytes = writeBtf(r.btf, { profile: "v2", littleEndian: elf.littleEndian, layout: false });
     summary = { ...r.stats, types: r.btf.types.length };
   } finally {

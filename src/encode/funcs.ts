@@ -94,10 +94,13 @@ export interface FuncChoice {
  * Picks the subprograms that get a FUNC, in DIE order, counting the others
  * in `stats.funcSkips`.
  */
-export function selectFuncs(ix: DieIndex, filter: FuncFilter, stats: EncodeStats): FuncChoice[] {
+export function selectFuncs(
+  ix: DieIndex, filter: FuncFilter, stats: EncodeStats,
+  /** Names chosen so far, kept across unit batches: the first prototype of a name wins everywhere. */
+  chosen: Map<string, { sig: string }> = new Map(),
+): FuncChoice[] {
   const d = ix.dies;
   const skips = stats.funcSkips;
-  const chosen = new Map<string, { choice: FuncChoice; sig: string }>();
   const out: FuncChoice[] = [];
   for (let r = 0; r < d.count; r++) {
     if (d.tag[r] !== DW_TAG_subprogram) continue;
@@ -150,7 +153,7 @@ export function selectFuncs(ix: DieIndex, filter: FuncFilter, stats: EncodeStats
     const ext = (d.flags[r] | d.flags[root]) & DIE_EXTERNAL;
     const linkage = filter.globalLinkage && ext ? BTF_FUNC_GLOBAL : BTF_FUNC_STATIC;
     const choice = { row: r, root, name, linkage };
-    chosen.set(name, { choice, sig });
+    chosen.set(name, { sig });
     out.push(choice);
   }
   return out;

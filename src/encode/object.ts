@@ -20,7 +20,8 @@ import { DieIndex } from "./dies.js";
 import { buildFuncs, funcFilterFromSymbols, selectFuncs, type FuncFilter } from "./funcs.js";
 import { countKinds, newStats, type EncodeStats } from "./stats.js";
 import { isTypeTag, TypeBuilder } from "./types.js";
-import { buildPercpuVars, PERCPU_SECTION, percpuFromSymbols, type PercpuInfo } from "./vars.js";
+import { buildPercpuVars, collectPercpuVars, PERCPU_SECTION, percpuDatasec, percpuFromSymbols, type PercpuInfo } from "./vars.js";
+import type { VarSecInfo } from "../btf/model.js";
 
 /** Options of {@link encodeBtf}. */
 export interface EncodeOptions {
@@ -88,10 +89,7 @@ export function encodeBtf(records: DwarfRecords, opts: EncodeOptions = {}): Enco
   // 2. FUNCs, then per-cpu variables.
   const symbols = opts.symbols ?? opts.elf?.symbols();
   if (opts.funcs ?? true) {
-    const filter: FuncFilter = symbols
-      ? funcFilterFromSymbols(symbols, (opts.ftraceFilter ?? false) && opts.elf ? readMcount(opts.elf) : undefined)
-      : {};
-    const choices = selectFuncs(ix, filter, stats);
+    const choices = selectFuncs(ix, funcFilterOf(opts, symbols), stats);
     buildFuncs(b, choices);
     stats.funcs = choices.length;
   }
@@ -112,6 +110,69 @@ export function encodeBtf(records: DwarfRecords, opts: EncodeOptions = {}): Enco
   stats.timeMs.dedup = dedupMs;
   stats.timeMs.build = stats.timeMs.total - dedupMs;
   return { btf, stats };
+}
+
+/**
+ * {@link encodeBtf} over unit ranges walked one after the other (`walk`
+ * returns the type DIEs of units `[from, to)`): each range's DIEs are built
+ * and deduplicated into the output, then dropped, so memory follows the
+ * output rather than the millions of DIEs of a vmlinux. FUNC choice (first
+ * prototype of a name wins) and per-cpu VARs carry over between ranges; the
+ * DATASEC is added at the end. Returns undefined when a DIE refers outside
+ * its range (cross-unit references, e.g. LTO): encode all units at once then.
+ */
+export function encodeBtfByUnits(
+  walk: (from: number, to: number) => DwarfRecords, unitCount: number, unitsPerBatch: number, opts: EncodeOptions = {},
+): EncodeResult | undefined {
+  const t0 = performance.now();
+  const stats = newStats();
+  const out = new Btf({ base: opts.base });
+  const index = new TargetIndex(out, opts.base ? new TargetIndex(opts.base) : undefined);
+  const symbols = opts.symbols ?? opts.elf?.symbols();
+  const filter = funcFilterOf(opts, symbols);
+  const percpu = (opts.vars ?? true) && opts.elf && symbols ? percpuInfo(opts.elf, symbols) : undefined;
+  const chosen = new Map<string, { sig: string }>();
+  const seenVars = new Set<number>();
+  const varEntries: VarSecInfo[] = [];
+  let dedupMs = 0;
+  for (let from = 0; from < unitCount; from += unitsPerBatch) {
+    const records = walk(from, Math.min(from + unitsPerBatch, unitCount));
+    const ix = new DieIndex(records);
+    stats.dies += ix.dies.count;
+    const b = new TypeBuilder(ix, index, stats);
+    const d = ix.dies;
+    for (let r = 0; r < d.count; r++) if (isTypeTag(d.tag[r])) b.ref(r);
+    b.drain();
+    if (opts.funcs ?? true) {
+      const choices = selectFuncs(ix, filter, stats, chosen);
+      buildFuncs(b, choices);
+      stats.funcs += choices.length;
+    }
+    const vars = percpu ? collectPercpuVars(b, records.exprs, percpu, stats, seenVars) : [];
+    const s = performance.now();
+    const { T, ids } = b.flush();
+    dedupMs += performance.now() - s;
+    for (const v of vars) varEntries.push({ ...v, type: v.type >= T ? ids[v.type - T] : v.type });
+    if (stats.missingDies) return undefined;
+  }
+  if (percpu && varEntries.length) out.add(percpuDatasec(out, percpu, varEntries));
+  stats.vars = varEntries.length;
+  // A FWD one range could not resolve (its STRUCT came later) is resolved by a last whole-output pass.
+  const s = performance.now();
+  const btf = dedupBtf(out).btf;
+  dedupMs += performance.now() - s;
+  stats.types = btf.types.length;
+  stats.perKind = countKinds(btf);
+  stats.timeMs.total = performance.now() - t0;
+  stats.timeMs.dedup = dedupMs;
+  stats.timeMs.build = stats.timeMs.total - dedupMs;
+  return { btf, stats };
+}
+
+/** Which subprograms may get a FUNC: those with a function symbol (and an mcount entry with `ftraceFilter`). */
+function funcFilterOf(opts: EncodeOptions, symbols: readonly ElfSymbol[] | undefined): FuncFilter {
+  if (!symbols) return {};
+  return funcFilterFromSymbols(symbols, (opts.ftraceFilter ?? false) && opts.elf ? readMcount(opts.elf) : undefined);
 }
 
 function percpuInfo(elf: ElfFile, symbols: readonly ElfSymbol[]): PercpuInfo | undefined {

@@ -7,7 +7,8 @@
  * (0 on x86_64), size = symbol size.
  */
 import { BTF_KIND_DATASEC, BTF_KIND_VAR } from "../btf/kinds.js";
-import type { TypeId, VarSecInfo } from "../btf/model.js";
+import type { Btf } from "../btf/btf.js";
+import type { Datasec, TypeId, VarSecInfo } from "../btf/model.js";
 import { DIE_DECLARATION, DIE_EXTERNAL, NONE } from "../dwarf/records.js";
 import type { ElfSymbol } from "../elf/symbols.js";
 import { DW_TAG_variable } from "./dies.js";
@@ -54,8 +55,25 @@ function locationAddr(b: TypeBuilder, exprs: Uint8Array, row: number): number | 
  * batch. Returns the number of VARs.
  */
 export function buildPercpuVars(b: TypeBuilder, exprs: Uint8Array, percpu: PercpuInfo, stats: EncodeStats): number {
+  const entries = collectPercpuVars(b, exprs, percpu, stats, new Set());
+  if (entries.length) b.alloc(percpuDatasec(b.target, percpu, entries));
+  stats.vars = entries.length;
+  return entries.length;
+}
+
+/** The DATASEC of the per-cpu section over `entries` (sorted here by offset). */
+export function percpuDatasec(target: Btf, percpu: PercpuInfo, entries: VarSecInfo[]): Datasec {
+  entries.sort((x, y) => (x.offset < y.offset ? -1 : x.offset > y.offset ? 1 : 0));
+  return { kind: BTF_KIND_DATASEC, nameOff: target.addStr(PERCPU_SECTION), size: percpu.size, vars: entries };
+}
+
+/**
+ * Adds a VAR to the builder's batch for each per-cpu variable of its DIEs
+ * not in `seen` (symbol values, shared across unit batches) and returns
+ * their DATASEC entries, whose `type` are batch ids until the next flush.
+ */
+export function collectPercpuVars(b: TypeBuilder, exprs: Uint8Array, percpu: PercpuInfo, stats: EncodeStats, seen: Set<number>): VarSecInfo[] {
   const d = b.ix.dies;
-  const seen = new Set<number>();
   const entries: VarSecInfo[] = [];
   for (let r = 0; r < d.count; r++) {
     if (d.tag[r] !== DW_TAG_variable) continue;
@@ -86,10 +104,5 @@ export function buildPercpuVars(b: TypeBuilder, exprs: Uint8Array, percpu: Percp
     b.declTags(root, id, -1);
     entries.push({ type: id, offset: sym.value - percpu.addr, size: sym.size });
   }
-  if (entries.length) {
-    entries.sort((x, y) => (x.offset < y.offset ? -1 : x.offset > y.offset ? 1 : 0));
-    b.alloc({ kind: BTF_KIND_DATASEC, nameOff: b.target.addStr(PERCPU_SECTION), size: percpu.size, vars: entries });
-  }
-  stats.vars = entries.length;
-  return entries.length;
+  return entries;
 }
