@@ -160,7 +160,7 @@ export function lowerSites(
   paramInfo: (paramRow: number) => ParamTypeInfo,
   opts: SiteSelection = {},
 ): { sites: LoweredSite[]; stats: LowerStats } {
-  const { sites: S, funcs: F, locs: L, units: U } = rec;
+  const { sites: S, funcs: F, units: U } = rec;
   const strings = new StringReader(rec.strings);
   const stats = newLowerStats();
   const miss = (cause: string) => stats.causes.set(cause, (stats.causes.get(cause) ?? 0) + 1);
