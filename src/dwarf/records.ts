@@ -35,12 +35,15 @@ export interface UnitTable {
 
 /** Flags of {@link FuncTable.flags}. */
 export const FUNC_EXTERNAL = 0x1;
+/** The root is a declaration (DW_AT_declaration). */
 export const FUNC_DECLARATION = 0x2;
 /** DW_AT_inline is DW_INL_declared_inlined or DW_INL_declared_not_inlined. */
 export const FUNC_DECLARED_INLINE = 0x4;
 /** The origin has DW_TAG_unspecified_parameters (`...`). */
 export const FUNC_VARIADIC = 0x8;
+/** DW_AT_prototyped. */
 export const FUNC_PROTOTYPED = 0x10;
+/** DW_AT_artificial (compiler-made). */
 export const FUNC_ARTIFICIAL = 0x20;
 /** Some concrete out-of-line instance (DW_AT_low_pc or ranges) exists for it in the walked units. */
 export const FUNC_HAS_OUT_OF_LINE = 0x40;
@@ -83,8 +86,11 @@ export const SITE_FUNC = 1;
 
 /** Values of {@link SiteTable.addrSource}. */
 export const ADDR_NONE = 0;
+/** The site address is DW_AT_entry_pc. */
 export const ADDR_ENTRY_PC = 1;
+/** The site address is DW_AT_low_pc. */
 export const ADDR_LOW_PC = 2;
+/** The site address is the lowest start of DW_AT_ranges. */
 export const ADDR_RANGES = 3;
 
 /**
@@ -134,14 +140,20 @@ export interface SiteTable {
  */
 export const SITE_OPTIMIZED = 0x1;
 
-/** Values of {@link LocTable.kind}. */
-export const LOC_ABSENT = 0;        // the instance has no formal parameter for this origin slot
-export const LOC_EXPR = 1;          // expression bytes at the site address (loclist entry already chosen)
-export const LOC_CONST_U = 2;       // DW_AT_const_value, unsigned data form
-export const LOC_CONST_S = 3;       // DW_AT_const_value, sdata form
-export const LOC_CONST_BLOCK = 4;   // DW_AT_const_value, block form (bytes in exprs)
-export const LOC_LIST_NO_ENTRY = 5; // location list with no entry covering the site address
-export const LOC_NO_ADDR = 6;       // the site has no address to evaluate a location list at
+/** Value of {@link LocTable.kind}: the instance has no formal parameter for this origin slot. */
+export const LOC_ABSENT = 0;
+/** Expression bytes at the site address (the location-list entry is already chosen). */
+export const LOC_EXPR = 1;
+/** DW_AT_const_value, unsigned data form. */
+export const LOC_CONST_U = 2;
+/** DW_AT_const_value, sdata form. */
+export const LOC_CONST_S = 3;
+/** DW_AT_const_value, block form (bytes in exprs). */
+export const LOC_CONST_BLOCK = 4;
+/** A location list with no entry in effect at the site address. */
+export const LOC_LIST_NO_ENTRY = 5;
+/** The site has no address to evaluate a location list at. */
+export const LOC_NO_ADDR = 6;
 /** Extension: the instance has the formal parameter but neither DW_AT_location nor DW_AT_const_value (optimised out). */
 export const LOC_NONE = 7;
 
@@ -179,10 +191,13 @@ export interface DwarfRecords {
 
 /** Flags of {@link DieTable.flags}. */
 export const DIE_DECLARATION = 0x1;
+/** DW_AT_external. */
 export const DIE_EXTERNAL = 0x2;
 /** Subprogram / variable has code or storage here (DW_AT_low_pc, DW_AT_ranges or DW_AT_location). */
 export const DIE_HAS_ADDR = 0x4;
+/** DW_AT_artificial. */
 export const DIE_ARTIFICIAL = 0x8;
+/** DW_AT_prototyped. */
 export const DIE_PROTOTYPED = 0x10;
 /** DW_AT_const_value / enumerator value came from a signed form (sdata) or the enum's base type is signed. */
 export const DIE_SIGNED_VALUE = 0x20;

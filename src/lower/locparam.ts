@@ -10,12 +10,17 @@ import {
   BTF_LOC_ADDR, BTF_LOC_CONST, BTF_LOC_DEREF, BTF_LOC_OFFSET, BTF_LOC_REG, BTF_LOC_REG_FRAME_BASE, BTF_LOC_SIGNED,
 } from "../btf/kinds.js";
 
-/** LOC_PARAM flag names used by the lowering (the BTF_LOC_* wire values). */
+/** The value is signed (LOC_PARAM flag names used by the lowering are the BTF_LOC_* wire values). */
 export const LOC_SIGNED = BTF_LOC_SIGNED;
+/** The value is a constant (values hold it, 64-bit as lo, hi). */
 export const LOC_CONST = BTF_LOC_CONST;
+/** With CONST: an address relative to the load base. */
 export const LOC_ADDR = BTF_LOC_ADDR;
+/** values[0] (and values[1] for a register pair) is a DWARF register number. */
 export const LOC_REG = BTF_LOC_REG;
+/** The value lives in memory at the computed address. */
 export const LOC_DEREF = BTF_LOC_DEREF;
+/** values[1] is an offset added to the register. */
 export const LOC_OFFSET = BTF_LOC_OFFSET;
 /** DWARF register number that stands for the frame base (DW_OP_fbreg). */
 export const REG_FRAME_BASE = BTF_LOC_REG_FRAME_BASE;
