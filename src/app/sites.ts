@@ -10,7 +10,7 @@ import { ET_REL, STT_FUNC } from "../elf/constants.js";
 import { FUNC_VARIADIC, LOC_ABSENT, SITE_OPTIMIZED } from "../dwarf/records.js";
 import { compareSites, type ParamNames } from "../lower/print.js";
 import {
-  lowerSites, StringReader, type AddressMap, type LowerStats, type LoweredSite, type ParamTypeInfo, type SiteSelection,
+  lowerSites, StringReader, type AddressMap, type LowerStats, type LoweredSite, type SiteSelection,
 } from "../lower/sites.js";
 
 /** The address facts of an ELF file the lowering needs. */
@@ -68,12 +68,6 @@ export interface ObjectSitesOptions {
   allFunctions?: boolean;
   /** Leave out-of-line functions out entirely. */
   inlineOnly?: boolean;
-  /** Size/signedness of a parameter type (by ParamTable row); default unknown. */
-  paramInfo?: (records: DwarfRecords) => (row: number) => ParamTypeInfo;
-  /** Records already read (with types), to avoid a second walk. */
-  records?: DwarfRecords;
-  /** {@link functionSymbols} of the ELF, when the caller has them. */
-  functionSymbols?: Map<bigint, string[]>;
 }
 
 /** Throws a one-line {@link NotFoundError} when `elf` carries no DWARF. */
@@ -109,14 +103,13 @@ export function siteSelection(records: DwarfRecords, funcSyms: Map<bigint, strin
 
 /** Reads and lowers the sites of `elf`, sorted by function name then address. */
 export function readObjectSites(elf: ElfFile, opts: ObjectSitesOptions = {}): ObjectSites {
-  if (!opts.records) requireDwarf(elf);
-  const records = opts.records ?? readDwarf(elf);
-  const info = opts.paramInfo?.(records) ?? (() => ({ size: 0 }));
-  const selection = siteSelection(records, opts.functionSymbols ?? functionSymbols(elf), opts.allFunctions);
-  const { sites, stats } = lowerSites(records, addressMapOf(elf), info, selection);
+  requireDwarf(elf);
+  const records = readDwarf(elf);
+  // DWARF only: parameter types are unknown, so locations that need a size stay unknown.
+  const { sites, stats } = lowerSites(records, addressMapOf(elf), () => ({ size: 0 }), siteSelection(records, functionSymbols(elf), opts.allFunctions));
   const kept = opts.inlineOnly ? sites.filter((s) => s.kind === 0) : sites;
   kept.sort(compareSites);
-  const strings = new StringReader(records.strings);
+  const strings = new StringReader(records);
   const { funcs, params } = records;
   const cache = new Map<number, ParamNames>();
   return {

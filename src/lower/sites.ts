@@ -9,6 +9,7 @@ import {
   ADDR_NONE, FUNC_VARIADIC, LOC_ABSENT, LOC_CONST_BLOCK, LOC_CONST_S, LOC_CONST_U,
   LOC_EXPR, LOC_LIST_NO_ENTRY, LOC_NO_ADDR, LOC_NONE, NONE, SITE_FUNC, SITE_OPTIMIZED, type DwarfRecords,
 } from "../dwarf/records.js";
+import { strAt } from "../dwarf/load.js";
 import { lowerConstBlock, lowerConstValue, lowerExpr, type Lowered, type LowerContext } from "./expr.js";
 import type { LocParam } from "./locparam.js";
 
@@ -85,19 +86,14 @@ export function newLowerStats(): LowerStats {
   return { inlineSites: 0, funcSites: 0, noAddress: 0, noSection: 0, full: 0, partial: 0, none: 0, noParams: 0, causes: new Map() };
 }
 
-const decoder = new TextDecoder();
-
-/** Reads interned strings of one record stream, caching decoded names. */
+/** {@link strAt} with a cache: the same function names are asked for once per site. */
 export class StringReader {
   private cache = new Map<number, string>();
-  constructor(private readonly blob: Uint8Array) {}
+  constructor(private readonly records: DwarfRecords) {}
   get(id: number): string {
-    if (id === 0 || id === NONE) return "";
     let s = this.cache.get(id);
     if (s === undefined) {
-      let end = id;
-      while (end < this.blob.length && this.blob[end] !== 0) end++;
-      s = decoder.decode(this.blob.subarray(id, end));
+      s = strAt(this.records, id);
       this.cache.set(id, s);
     }
     return s;
@@ -161,7 +157,7 @@ export function lowerSites(
   opts: SiteSelection = {},
 ): { sites: LoweredSite[]; stats: LowerStats } {
   const { sites: S, funcs: F, units: U } = rec;
-  const strings = new StringReader(rec.strings);
+  const strings = new StringReader(rec);
   const stats = newLowerStats();
   const miss = (cause: string) => stats.causes.set(cause, (stats.causes.get(cause) ?? 0) + 1);
   const out: LoweredSite[] = [];
