@@ -104,12 +104,7 @@ export function encodeBtf(records: DwarfRecords, opts: EncodeOptions = {}): Enco
     btf = dedupBtf(out).btf;
     dedupMs += performance.now() - s;
   }
-  stats.types = btf.types.length;
-  stats.perKind = countKinds(btf);
-  stats.timeMs.total = performance.now() - t0;
-  stats.timeMs.dedup = dedupMs;
-  stats.timeMs.build = stats.timeMs.total - dedupMs;
-  return { btf, stats };
+  return finish(btf, stats, t0, dedupMs);
 }
 
 /**
@@ -161,6 +156,11 @@ export function encodeBtfByUnits(
   const s = performance.now();
   const btf = dedupBtf(out).btf;
   dedupMs += performance.now() - s;
+  return finish(btf, stats, t0, dedupMs);
+}
+
+/** Fills the output counts and phase times of `stats` for the finished `btf`. */
+function finish(btf: Btf, stats: EncodeStats, t0: number, dedupMs: number): EncodeResult {
   stats.types = btf.types.length;
   stats.perKind = countKinds(btf);
   stats.timeMs.total = performance.now() - t0;
