@@ -23,10 +23,14 @@ export type { EncodeOptions, EncodeResult, EncodeStats } from "./encode/index.js
 export { buildFuncInfo, UNITS_PER_BATCH } from "./app/funcinfo.js";
 export type { FuncInfoOptions, FuncInfoResult } from "./app/funcinfo.js";
 export { emitLocations } from "./lower/emit.js";
+export { checkBtf } from "./btf/check.js";
+export type { CheckOptions, CheckProblem, CheckReport, LocsecOrder } from "./btf/check.js";
+export { checkFile } from "./app/check.js";
 export type { EmitOptions, EmitStats } from "./lower/emit.js";
 
 import { dumpCommand, sitesCommand, statsCommand } from "./app/commands.js";
 import { encodeCommand, funcInfoCommand } from "./app/funcinfo.js";
+import { checkCommand } from "./app/check.js";
 
 /** The CLI's commands, each returning the text to print. */
 export const commands = {
@@ -35,4 +39,5 @@ export const commands = {
   stats: statsCommand,
   funcInfo: funcInfoCommand,
   encode: encodeCommand,
+  check: checkCommand,
 };

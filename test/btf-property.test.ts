@@ -136,10 +136,14 @@ describe("write -> read round trip on random valid types", () => {
         const b = buildRandom(seeds, profile, split);
         const out = writeBtf(b, { littleEndian });
         const back = parseBtf(out, { base: b.base });
-        expect(back.profile).toBe(profile === "rfc-v1" && !b.types.some((t) => t.kind >= 20) ? "v2" : profile);
-        expect(back.types).toEqual(b.types);
-        expect(Buffer.from(writeBtf(back, { profile })).equals(Buffer.from(out))).toBe(true);
-        expect(dumpBtf(back)).toBe(dumpBtf(b));
+        // Without LOC kinds, or with only rfc-v1 LOC records whose bytes read the same in v2
+        // (LOC_PROTOs of type 0, empty LOCSECs), the section decodes exactly as v2.
+        const sameBytes = b.types.every((t) => t.kind < 20 || (t.kind === 21 && t.type === 0) || (t.kind === 22 && t.entries.length === 0));
+        const readAs = profile === "rfc-v1" && sameBytes ? "v2" : profile;
+        expect(back.profile).toBe(readAs);
+        if (readAs === profile) expect(back.types).toEqual(b.types);
+        expect(Buffer.from(writeBtf(back, { profile: readAs })).equals(Buffer.from(out))).toBe(true);
+        if (readAs === profile) expect(dumpBtf(back)).toBe(dumpBtf(b));
       }),
       { numRuns: 150 },
     );

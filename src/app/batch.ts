@@ -21,6 +21,7 @@ import type { ElfFile } from "../elf/elf.js";
 import { dedupInto, TargetIndex } from "../encode/dedup/index.js";
 import { TypeEncoder } from "../encode/encoder.js";
 import { keptFuncRows, lowerSites, type LowerStats, type LoweredSite, type ParamTypeInfo } from "../lower/sites.js";
+import { kernelRefusal } from "../lower/locparam.js";
 import { btfParamInfo } from "../lower/typeinfo.js";
 import { addressMapOf, siteSelection } from "./sites.js";
 
@@ -63,7 +64,7 @@ export function lowerUnitBatch(records: DwarfRecords, ctx: BatchContext): BatchO
   const protoOf = new Map<number, TypeId>(rows.map((f, i) => [f, protoIds[i]]));
 
   // Size and signedness of each parameter slot, from the prototypes.
-  const slotSize = new Uint8Array(P.count);
+  const slotSize = new Uint32Array(P.count);
   const slotSigned = new Int8Array(P.count).fill(-1);
   for (const f of rows) {
     const t = split.maybeType(protoOf.get(f)!);
@@ -76,7 +77,7 @@ export function lowerUnitBatch(records: DwarfRecords, ctx: BatchContext): BatchO
   }
   const paramInfo = (row: number): ParamTypeInfo =>
     slotSigned[row] < 0 ? { size: slotSize[row] } : { size: slotSize[row], signed: slotSigned[row] === 1 };
-  const { sites, stats } = lowerSites(records, map, paramInfo, selection);
+  const { sites, stats } = lowerSites(records, map, paramInfo, { ...selection, refuse: kernelRefusal });
   return {
     types: writeBtf(split, { profile: "v2", littleEndian: true, layout: false }),
     sites,

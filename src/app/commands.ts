@@ -11,7 +11,7 @@ import { recordSize } from "../btf/visit.js";
 import { NotFoundError } from "../errors.js";
 import { formatSite, siteJson } from "../lower/print.js";
 import { decodeFuncInfo, formatDecodedSite } from "./decode.js";
-import { isElfFile, loadBtf, loadBtfChain, openElf } from "./io.js";
+import { FUNC_INFO_SECTIONS, isElfFile, loadBtf, loadBtfChain, openElf } from "./io.js";
 import { readObjectSites } from "./sites.js";
 import { formatLowerStats, lowerStatsJson, pct } from "./report.js";
 import { buildFuncInfo } from "./funcinfo.js";
@@ -33,9 +33,6 @@ export interface SitesOptions {
   types?: boolean;
   jobs?: number;
 }
-
-/** Sections of an ELF that hold func_info BTF, in the order tried. */
-const FUNC_INFO_SECTIONS = [".BTF.func_info", ".BTF.inline"];
 
 /**
  * Loads a func_info BTF: a raw file, or an ELF holding `.BTF.func_info` /

@@ -35,6 +35,8 @@ import { compareSites, type ParamNames } from "../lower/print.js";
 import { addLowerStats, newLowerStats, type LowerStats, type LoweredSite } from "../lower/sites.js";
 import { integrateBatch, lowerUnitBatch, type BatchContext, type BatchOutput } from "./batch.js";
 import type { BatchRequest, BatchWorkerInit, BatchWorkReply, BatchWorkRequest } from "./batch-worker.js";
+import { btfIdentifier } from "../btf/names.js";
+import { assertAccepted } from "./check.js";
 import { typeText } from "./ctype.js";
 import { loadBtfChain, openElf, writeFileAtomic } from "./io.js";
 import { OrderedPool, workerScript } from "./pool.js";
@@ -221,6 +223,8 @@ export async function buildFuncInfo(path: string, opts: Omit<FuncInfoOptions, "f
       await pool?.close();
     }
 
+    // A site is named by its FUNC, whose name the kernel wants a C identifier.
+    for (const s of sites) s.name = btfIdentifier(s.name);
     // FUNCs: a FUNC of the same name and prototype in the base (or already
     // added) is reused; the others are added to the split in name order.
     const keyOf = (s: LoweredSite) => `${s.name}\0${protoOfSite.get(s)}`;
@@ -257,6 +261,9 @@ export async function buildFuncInfo(path: string, opts: Omit<FuncInfoOptions, "f
     split.hasLayout = profile === "v2";
     const bytes = writeBtf(split, { profile, littleEndian: elf.littleEndian, layout: profile === "v2" });
     const encodedBase = encode ? writeBtf(base, { profile: "v2", littleEndian: elf.littleEndian, layout: false }) : undefined;
+    // Never hand out a file the kernel would refuse (FORMAT.md 3.1.1).
+    if (encodedBase) assertAccepted(encodedBase, chain, `${path}: the base BTF encoded from DWARF`);
+    assertAccepted(bytes, base, `${path}: func_info`);
     return {
       btf: split, bytes, baseSource: source, lower: stats, emit,
       funcsReused: reused, funcsAdded: funcOfKey.size - reused, noProto, encode, encodedBase,
@@ -360,6 +367,7 @@ export function encodeCommand(o: EncodeCommandOptions): string {
       ? encodeBtfByUnits((from, to) => reader.walk(from, to, WALK_TYPES, false), reader.unitCount, UNITS_PER_BATCH, { base: chain, elf })
       : undefined) ?? encodeBtf(reader.walk(0, reader.unitCount, WALK_TYPES, false), { base: chain, elf });
     bytes = writeBtf(r.btf, { profile: "v2", littleEndian: elf.littleEndian, layout: false });
+    assertAccepted(bytes, chain, `${o.file}: encoded BTF`);
     summary = { ...r.stats, types: r.btf.types.length };
   } finally {
     elf.close();

@@ -2,12 +2,24 @@
  * File-level helpers of the commands: opening inputs with one-line errors,
  * loading a BTF base chain, and writing outputs atomically.
  */
-import { closeSync, openSync, readSync, renameSync, unlinkSync, writeFileSync } from "node:fs";
+import { closeSync, openSync, readFileSync, readSync, renameSync, unlinkSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { Btf } from "../btf/btf.js";
 import { loadBtfFile, readBtfFromElf } from "../btf/elf.js";
 import { ElfFile } from "../elf/elf.js";
 import { BtfgenError, NotFoundError } from "../errors.js";
+
+/** Sections of an ELF that hold func_info (inline) BTF, in the order tried. */
+export const FUNC_INFO_SECTIONS = [".BTF.func_info", ".BTF.inline"];
+
+/** Reads a whole (non-ELF) input file, with one-line errors naming it. */
+export function readInputFile(path: string): Uint8Array {
+  try {
+    return new Uint8Array(readFileSync(path));
+  } catch (e) {
+    throw fileError(path, e);
+  }
+}
 
 /** True if the file starts with the ELF magic. */
 export function isElfFile(path: string): boolean {

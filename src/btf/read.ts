@@ -17,10 +17,9 @@
  *  1. `options.profile` when given;
  *  2. a layout section (or, for a split without one, its immediate base having
  *     one, which libbpf would fall back to) means `v2`;
- *  3. otherwise the info word is read with the bit fields both profiles share
- *     (kind bits 24-28, vlen bits 0-15, reserved bits must be zero); if a LOC
- *     kind appears the BTF is `rfc-v1` (v2 func_info always carries a layout),
- *     else it is reported as `v2` — with no LOC kind the two are the same bytes.
+ *  3. otherwise by parsing: the profile under which the type section decodes
+ *     exactly ({@link detectProfile}); the kernel's own `.BTF.inline` is v2
+ *     with no layout section. Neither fitting is a MalformedError.
  *
  * Unknown kinds (above {@link BTF_KIND_MAX}, or above `maxKnownKind`) are
  * skipped with the layout's `info_sz + vlen * elem_sz` when
@@ -67,6 +66,7 @@ import {
   type Profile,
 } from "./kinds.js";
 import type { BtfType, Member, TypeId } from "./model.js";
+import { detectProfile, RESERVED_INFO_BITS } from "./records.js";
 import { StringTable } from "./strings.js";
 import { forEachStrRef, forEachTypeRef, recordSize } from "./visit.js";
 
@@ -242,18 +242,19 @@ export function parseBtf(bytes: Uint8Array, options: ParseOptions = {}): Btf {
 
   let profile: Profile | undefined = options.profile;
   if (!profile && (layout || base?.hasLayout)) profile = "v2";
-  const btf = new Btf({ base, strings, endian: le ? "little" : "big", profile: profile ?? "v2", hasLayout: !!layout });
+  if (!profile) {
+    profile = detectProfile(dv, h.hdrLen + h.typeOff, h.hdrLen + h.typeOff + h.typeLen, le).profile;
+  }
+  const btf = new Btf({ base, strings, endian: le ? "little" : "big", profile, hasLayout: !!layout });
   btf.layout = layout;
   btf.hdrLen = h.hdrLen;
 
   const maxKnown = Math.min(options.maxKnownKind ?? BTF_KIND_MAX, BTF_KIND_MAX);
   const skipUnknown = (options.unknownKinds ?? "skip") === "skip";
-  // Without a forced profile or layout, decode with the bits both profiles share.
   const wide = profile === "v2";
   const kindMask = wide ? 0x7f : 0x1f;
   const vlenMask = wide ? 0xffffff : 0xffff;
-  const reservedMask = profile === "rfc-v1" ? 0x60ff0000 : wide ? 0 : 0x60ff0000;
-  let sawLoc = false;
+  const reservedMask = RESERVED_INFO_BITS[profile];
 
   const tStart = h.hdrLen + h.typeOff;
   const tEnd = tStart + h.typeLen;
@@ -294,8 +295,7 @@ export function parseBtf(bytes: Uint8Array, options: ParseOptions = {}): Btf {
 
     const k = kind as Kind;
     const isLoc = k === BTF_KIND_LOC_PARAM || k === BTF_KIND_LOC_PROTO || k === BTF_KIND_LOCSEC;
-    if (isLoc) sawLoc = true;
-    const v1 = isLoc && (profile === "rfc-v1" || (!profile && !wide));
+    const v1 = isLoc && profile === "rfc-v1";
     const shape = kindShape(k, v1 ? "rfc-v1" : "v2");
     if (layout && !v1) {
       const le_ = layout[k];
@@ -467,7 +467,6 @@ export function parseBtf(bytes: Uint8Array, options: ParseOptions = {}): Btf {
     p = body + len;
   }
 
-  if (!profile) btf.profile = sawLoc ? "rfc-v1" : "v2";
   if (options.validate ?? true) validateBtf(btf, where, tStart);
   return btf;
 }

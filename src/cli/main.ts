@@ -130,6 +130,24 @@ const cli = yargs(hideBin(process.argv))
     (a) => run(() => commands.stats({ file: a.file!, base: asList(a.base), json: a.json, jobs: a.jobs })),
   )
   .command(
+    "check <file>",
+    "check BTF the way the kernel and libbpf do when they load it (raw BTF, or every BTF section of an ELF)",
+    (y) =>
+      y
+        .positional("file", { type: "string", demandOption: true })
+        .option("base", { alias: ["btf_base", "B"], type: "string", array: true, describe: "base BTF chain (vmlinux first)" })
+        .option("section", { type: "string", describe: "check only this ELF section" })
+        .option("format", { choices: ["v2", "rfc-v1"] as const, describe: "wire profile (default: layout section, else detected)" })
+        .option("locsec-order", { choices: ["any", "name", "id"] as const, default: "any" as const, describe: "LOCSEC entry order to require" })
+        .option("json", { type: "boolean", default: false }),
+    (a) =>
+      run(() => {
+        const r = commands.check({ file: a.file!, base: asList(a.base), section: a.section, format: a.format, locsecOrder: a["locsec-order"], json: a.json });
+        if (r.failed) process.exitCode = 1;
+        return r.text;
+      }),
+  )
+  .command(
     "encode <file>",
     "encode FILE's DWARF types as BTF (like pahole -J)",
     (y) =>

@@ -13,6 +13,7 @@
 import { Btf } from "../btf/btf.js";
 import { BTF_FUNC_STATIC, BTF_KIND_FUNC, BTF_KIND_FUNC_PROTO } from "../btf/kinds.js";
 import type { Param, TypeId } from "../btf/model.js";
+import { btfIdentifier } from "../btf/names.js";
 import { NONE, type DieOffset, type DwarfRecords } from "../dwarf/records.js";
 import { TargetIndex } from "./dedup/index.js";
 import { DieIndex } from "./dies.js";
@@ -108,7 +109,7 @@ export class TypeEncoder {
   funcProto(retDie: DieOffset, paramDies: readonly DieOffset[], paramNames: readonly string[], variadic: boolean): TypeId {
     const b = this.builder;
     const params: Param[] = paramDies.map((d, i) => ({
-      nameOff: paramNames[i] ? this.btf.addStr(paramNames[i]) : 0,
+      nameOff: paramNames[i] ? this.btf.addStr(btfIdentifier(paramNames[i])) : 0,
       type: d === NONE ? 0 : b.refOff(d),
     }));
     if (variadic) params.push({ nameOff: 0, type: 0 });
@@ -153,7 +154,7 @@ export class TypeEncoder {
   func(name: string, proto: TypeId, linkage: number = BTF_FUNC_STATIC): TypeId {
     const b = this.builder;
     b.flush();
-    const id = b.alloc({ kind: BTF_KIND_FUNC, nameOff: this.btf.addStr(name), type: proto, linkage });
+    const id = b.alloc({ kind: BTF_KIND_FUNC, nameOff: this.btf.addStr(btfIdentifier(name)), type: proto, linkage });
     const { T, ids } = b.flush();
     return ids[id - T];
   }

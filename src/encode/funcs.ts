@@ -18,6 +18,7 @@
  */
 import { BTF_FUNC_GLOBAL, BTF_FUNC_STATIC, BTF_KIND_FUNC } from "../btf/kinds.js";
 import type { TypeId } from "../btf/model.js";
+import { btfIdentifier } from "../btf/names.js";
 import { DIE_DECLARATION, DIE_EXTERNAL, DIE_HAS_ADDR, NONE } from "../dwarf/records.js";
 import type { ElfSymbol } from "../elf/symbols.js";
 import {
@@ -199,7 +200,7 @@ export function buildFuncs(b: TypeBuilder, choices: readonly FuncChoice[]): Type
   const out: TypeId[] = [];
   for (const c of choices) {
     const proto = b.protoOf(c.root, true);
-    const id = b.alloc({ kind: BTF_KIND_FUNC, nameOff: b.target.addStr(c.name), type: proto, linkage: c.linkage });
+    const id = b.alloc({ kind: BTF_KIND_FUNC, nameOff: b.target.addStr(btfIdentifier(c.name)), type: proto, linkage: c.linkage });
     b.declTags(c.root, id, -1);
     let i = 0;
     for (let p = b.ix.firstChild[c.root]; p !== NONE; p = b.ix.nextSibling[p]) {

@@ -11,6 +11,7 @@
  *    a batch could not resolve (its STRUCT came in a later batch) is
  *    resolved now, and the types that differed only by it merge.
  */
+import { MalformedError } from "../errors.js";
 import { Btf } from "../btf/btf.js";
 import type { ElfFile } from "../elf/index.js";
 import type { ElfSymbol } from "../elf/symbols.js";
@@ -97,6 +98,11 @@ export function encodeBtf(records: DwarfRecords, opts: EncodeOptions = {}): Enco
   if (percpu) buildPercpuVars(b, records.exprs, percpu, stats);
   flush();
 
+  // Every unit was walked: a reference to no DIE is corrupt DWARF (or a form
+  // btfgen does not follow yet), never silently `void`.
+  if (stats.missingDies) {
+    throw new MalformedError(`${stats.missingDies} DWARF type reference(s) point at no DIE`, { file: opts.elf?.path, section: ".debug_info" });
+  }
   // 3. Final pass over the output when batches could not see each other's FWDs.
   let btf = out;
   if (stats.batches > 2) {

@@ -31,6 +31,8 @@ import {
   BTF_KIND_VOLATILE,
 } from "../btf/kinds.js";
 import type { Array_, BtfType, FuncProto, Member, Param, StrOff, TypeId } from "../btf/model.js";
+import { btfIdentifier } from "../btf/names.js";
+import { MalformedError } from "../errors.js";
 import { DIE_DECLARATION, DIE_SIGNED_VALUE, NONE } from "../dwarf/records.js";
 import { dedupInto, type TargetIndex } from "./dedup/index.js";
 import {
@@ -118,6 +120,7 @@ export class TypeBuilder {
   private readonly touched: number[] = [];
   private readonly queue: number[] = [];
   private readonly strCache = new Map<number, StrOff>();
+  private readonly rawStrCache = new Map<number, StrOff>();
   private arraySizeType = -1;
   /** Multi-dimensional arrays as nested ARRAYs (clang BPF style) instead of pahole's flat one. */
   nestArrays = false;
@@ -147,13 +150,19 @@ export class TypeBuilder {
     }
   }
 
-  /** Offset in the target's strings of DWARF string `id`. */
-  name(id: number): StrOff {
+  /**
+   * Offset in the target's strings of DWARF string `id`, made a C identifier
+   * the kernel accepts ({@link btfIdentifier}) unless `asIs` (INT and FLOAT
+   * names such as `long unsigned int`, which the kernel does not check).
+   */
+  name(id: number, asIs = false): StrOff {
     if (id === 0 || id === NONE) return 0;
-    let off = this.strCache.get(id);
+    const cache = asIs ? this.rawStrCache : this.strCache;
+    let off = cache.get(id);
     if (off === undefined) {
-      off = this.target.addStr(this.ix.str(id));
-      this.strCache.set(id, off);
+      const s = this.ix.str(id);
+      off = this.target.addStr(asIs ? s : btfIdentifier(s));
+      cache.set(id, off);
     }
     return off;
   }
@@ -313,7 +322,13 @@ export class TypeBuilder {
     for (let c = this.ix.firstChild[protoRow]; c !== NONE; c = this.ix.nextSibling[c]) {
       const tag = d.tag[c];
       if (tag === DW_TAG_formal_parameter) {
-        params.push({ nameOff: named ? this.name(d.name[c]) : 0, type: this.refOff(d.type[c]) });
+        const type = this.refOff(d.type[c]);
+        // C has no void parameter: BTF would read it as `...` in the middle (the kernel refuses it).
+        // (A type DIE outside the walked units also gives 0 for now; the caller redoes those.)
+        if (type === 0 && (d.type[c] === NONE || this.ix.row(d.type[c]) !== NONE)) {
+          throw new MalformedError(`formal parameter DIE 0x${d.off[c].toString(16)} has no type`, { section: ".debug_info", offset: d.off[c] });
+        }
+        params.push({ nameOff: named ? this.name(d.name[c]) : 0, type });
       } else if (tag === DW_TAG_unspecified_parameters) {
         params.push({ nameOff: 0, type: 0 });
       }
@@ -375,7 +390,7 @@ export class TypeBuilder {
     const d = this.ix.dies;
     const size = d.byteSize[row] === NONE ? 0 : d.byteSize[row];
     const enc = d.encoding[row];
-    const nameOff = this.name(d.name[row]);
+    const nameOff = this.name(d.name[row], true);
     if (enc === DW_ATE_float || enc === DW_ATE_complex_float) {
       if (size === 2 || size === 4 || size === 8 || size === 12 || size === 16) {
         this.batch[id - this.T] = { kind: BTF_KIND_FLOAT, nameOff, size };

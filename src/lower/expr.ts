@@ -135,13 +135,17 @@ class ShortExpr extends Error {}
 const I32_MIN = -(2n ** 31n);
 const I32_MAX = 2n ** 31n - 1n;
 
-/** A constant as CONST(+SIGNED) with one word if it fits 32 bits, else {lo, hi}. */
+/**
+ * A constant as CONST(+SIGNED): one word when the value is at most 4 bytes
+ * and fits 32 bits, else {lo, hi} — always {lo, hi} for a value of more than
+ * 4 bytes, which is what the kernel requires (FORMAT.md 3.1.1).
+ */
 export function constLoc(v: bigint, size: number, signed: boolean): LocParam {
   const neg = signed && v < 0n;
   const u = BigInt.asUintN(64, v);
   const lo = Number(u & 0xffffffffn);
   const hi = Number(u >> 32n);
-  const fitsOne = neg ? v >= I32_MIN : hi === 0;
+  const fitsOne = (neg ? v >= I32_MIN : hi === 0) && size <= 4;
   const values = fitsOne ? [lo] : [lo, hi];
   return { size: size || (fitsOne ? 4 : 8), flags: LOC_CONST | (neg ? LOC_SIGNED : 0), values };
 }

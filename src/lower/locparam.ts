@@ -6,6 +6,7 @@
  * so it can be tested on its own.
  */
 
+import { LOC_MAX_CONST_SIZE, LOC_MAX_SIZE, locParamBreak } from "../btf/locrules.js";
 import {
   BTF_LOC_ADDR, BTF_LOC_CONST, BTF_LOC_DEREF, BTF_LOC_OFFSET, BTF_LOC_REG, BTF_LOC_REG_FRAME_BASE, BTF_LOC_SIGNED,
 } from "../btf/kinds.js";
@@ -32,6 +33,20 @@ export interface LocParam {
   flags: number;
   /** u32 words; offsets are stored as their two's-complement u32. */
   values: number[];
+}
+
+/**
+ * Why the kernel would refuse `p` as a v2 LOC_PARAM (FORMAT.md 3.1.1), as the
+ * stats cause under which the lowering counts it as "no location" instead;
+ * undefined when it is accepted. Values over 16 bytes (structs passed in
+ * memory) and constants over 8 bytes have no accepted form.
+ */
+export function kernelRefusal(p: LocParam): string | undefined {
+  if (p.size > LOC_MAX_SIZE) return `value over ${LOC_MAX_SIZE} bytes`;
+  if (p.size === 0) return "value of unknown size";
+  if (p.flags & LOC_CONST && p.size > LOC_MAX_CONST_SIZE) return `constant over ${LOC_MAX_CONST_SIZE} bytes`;
+  const b = locParamBreak(p.size, p.flags, p.values.length);
+  return b && `refused by the kernel (${b.rule})`;
 }
 
 /** Builds the canonical key under which equal LOC_PARAMs are deduplicated. */

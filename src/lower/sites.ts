@@ -11,7 +11,7 @@ import {
 } from "../dwarf/records.js";
 import { strAt } from "../dwarf/load.js";
 import { lowerConstBlock, lowerConstValue, lowerExpr, type Lowered, type LowerContext } from "./expr.js";
-import type { LocParam } from "./locparam.js";
+import type { kernelRefusal, LocParam } from "./locparam.js";
 
 /** How addresses of the object map to ELF sections (built from the ELF by the caller). */
 export interface AddressMap {
@@ -111,6 +111,12 @@ export interface SiteSelection {
   keepFunc?: (row: number, addr: bigint) => boolean;
   /** Name to show for an out-of-line function at `addr` (its ELF symbol, e.g. `foo.isra.0`). */
   symbolAt?: (addr: bigint) => string | undefined;
+  /**
+   * The wire's acceptance rule: a location it refuses becomes "no location"
+   * counted under the returned cause (the func_info pipeline passes
+   * {@link kernelRefusal}; the DWARF-only listing, without sizes, none).
+   */
+  refuse?: (loc: LocParam) => string | undefined;
 }
 
 /** What becomes of SiteTable row `i`: left out (and why), or kept at an address in a section. */
@@ -192,9 +198,11 @@ export function lowerSites(
       const row = S.locStart[i] + p;
       const paramRow = F.paramStart[f] + p;
       const variadic = p === nParams - 1 && (F.flags[f] & FUNC_VARIADIC) !== 0;
-      const r = variadic ? { cause: "variadic" } : lowerOne(rec, row, paramInfo(paramRow), {
+      let r: Lowered = variadic ? { cause: "variadic" } : lowerOne(rec, row, paramInfo(paramRow), {
         addrSize: U.addrSize[unit], littleEndian: map.littleEndian, size: 0, relocateAddr, atFunctionEntry,
       });
+      const refused = r.loc && opts.refuse?.(r.loc);
+      if (refused) r = { cause: refused };
       params[p] = r.loc ?? null;
       causes[p] = r.cause;
       if (r.loc) known++;

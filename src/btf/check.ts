@@ -1,0 +1,493 @@
+/**
+ * `btfgen check`: the checks the kernel (`kernel/bpf/btf.c`) and libbpf
+ * apply when they load a BTF blob, applied to raw bytes so that every
+ * problem is reported, not only the first one a parser would throw on.
+ *
+ * Order of the checks, as the kernel runs them:
+ *  1. the header and the section table (btf_parse_hdr, btf_check_sec_info):
+ *     magic, version, flags, hdr_len and its zero tail, sections laid
+ *     end to end with no gap, overlap or trailing bytes, strings last;
+ *  2. the string section (btf_parse_str_sec);
+ *  3. the layout section, if any (FORMAT.md 3.1): one entry per known kind
+ *     agreeing with its size;
+ *  4. each record's meta rules (btf_check_meta and the per-kind
+ *     `*_check_meta`), on the raw words;
+ *  5. the rules that need the referenced types (a cheap part of the
+ *     kernel's resolve pass): ids in range, FUNC -> FUNC_PROTO, ARRAY index
+ *     an INT, DATASEC entries VARs, and the LOC rules of FORMAT.md 3.1.1;
+ *  6. the order of LOCSEC entries (FORMAT.md 4): by function name then
+ *     offset, or by (func id, offset, loc_proto) as `resolve_btfids
+ *     --inline` sorts them.
+ * A structural failure in 1-3, or a record that cannot be sized, ends the
+ * check there (nothing after it can be located).
+ *
+ * Every problem names a rule (`<kind>.<what>`), so tests and scripts match
+ * rules, never message text.
+ */
+import type { Btf } from "./btf.js";
+import {
+  BTF_HDR_LEN, BTF_HDR_LEN_LAYOUT, BTF_INT_BOOL, BTF_INT_CHAR, BTF_INT_SIGNED, BTF_KIND_ARRAY, BTF_KIND_CONST, BTF_KIND_DATASEC,
+  BTF_KIND_DECL_TAG, BTF_KIND_ENUM, BTF_KIND_ENUM64, BTF_KIND_FLOAT, BTF_KIND_FUNC, BTF_KIND_FUNC_PROTO, BTF_KIND_FWD, BTF_KIND_INT,
+  BTF_KIND_LOC_PARAM, BTF_KIND_LOC_PROTO, BTF_KIND_LOCSEC, BTF_KIND_MAX, BTF_KIND_PTR, BTF_KIND_RESTRICT, BTF_KIND_STRUCT,
+  BTF_KIND_TYPE_TAG, BTF_KIND_TYPEDEF, BTF_KIND_UNION, BTF_KIND_UNKN, BTF_KIND_VAR, BTF_KIND_VOLATILE, BTF_LAYOUT_ENTRY_SIZE,
+  BTF_MAGIC, BTF_VERSION, MAX_VLEN, isKnownKind, kindName, kindShape, type Kind, type LayoutEntry, type Profile,
+} from "./kinds.js";
+import { locParamBreak } from "./locrules.js";
+import { isBtfIdentifier as isIdentifier, isBtfSectionName as isSectionName } from "./names.js";
+import { decodeInfo, detectProfile, walkTypeSection, type RawRecord } from "./records.js";
+
+/** One problem `check` found. */
+export interface CheckProblem {
+  /** Type id of the record, when the problem is in one. */
+  typeId?: number;
+  /** Kind name of that record. */
+  kind?: string;
+  /** Stable rule name, e.g. `header.magic`, `int.nr_bits`, `loc_param.const_lohi`. */
+  rule: string;
+  message: string;
+  /** Byte offset in the blob. */
+  offset?: number;
+}
+
+/** Which LOCSEC entry order `check` requires. */
+export type LocsecOrder = "name" | "id" | "any";
+
+/** Options of {@link checkBtf}. */
+export interface CheckOptions {
+  /** The base chain the blob is split on. */
+  base?: Btf;
+  /** Force the wire profile (default: layout section, else detected by parsing). */
+  profile?: Profile;
+  /** LOCSEC entry order to require (default `any`: name order or id order). */
+  locsecOrder?: LocsecOrder;
+}
+
+/** What {@link checkBtf} found. */
+export interface CheckReport {
+  profile: Profile;
+  /** Records checked (the blob's own types). */
+  types: number;
+  firstTypeId: number;
+  problems: CheckProblem[];
+}
+
+/** Largest type id the kernel takes (BTF_MAX_TYPE). */
+const MAX_TYPE_ID = 0xfffff;
+/** Largest string offset the kernel takes (BTF_MAX_NAME_OFFSET). */
+const MAX_NAME_OFFSET = 0xffffff;
+
+/** Kind of a type id anywhere in the chain, and the words a resolve-level rule needs. */
+interface TypeView {
+  kind: number;
+  /** FUNC: its type; FUNC_PROTO: its parameter count; LOC_PROTO: its slot count. */
+  ref: number;
+  name: string;
+}
+
+/**
+ * Checks the BTF blob `bytes` (split on `opts.base` when given) and returns
+ * every problem found. Never throws on bad bytes.
+ */
+export function checkBtf(bytes: Uint8Array, opts: CheckOptions = {}): CheckReport {
+  const problems: CheckProblem[] = [];
+  const base = opts.base;
+  const firstTypeId = base ? base.nrTypes : 1;
+  const report = (profile: Profile, types = 0): CheckReport => ({ profile, types, firstTypeId, problems });
+  const add = (rule: string, message: string, offset?: number, r?: { id: number; kind: number }) =>
+    problems.push({ rule, message, offset, ...(r ? { typeId: r.id, kind: kindName(r.kind) } : {}) });
+
+  // 1. Header.
+  if (bytes.length < BTF_HDR_LEN) {
+    add("header.short", `${bytes.length} bytes, a BTF header needs ${BTF_HDR_LEN}`, 0);
+    return report(opts.profile ?? "v2");
+  }
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const le = dv.getUint16(0, true) === BTF_MAGIC ? true : dv.getUint16(0, false) === BTF_MAGIC ? false : undefined;
+  if (le === undefined) {
+    add("header.magic", `Invalid magic 0x${dv.getUint16(0, true).toString(16)}`, 0);
+    return report(opts.profile ?? "v2");
+  }
+  if (bytes[2] !== BTF_VERSION) add("header.version", `Unsupported version ${bytes[2]}`, 2);
+  if (bytes[3] !== 0) add("header.flags", `Unsupported flags 0x${bytes[3].toString(16)}`, 3);
+  const u32 = (o: number) => dv.getUint32(o, le);
+  const hdrLen = u32(4);
+  if (hdrLen < BTF_HDR_LEN || hdrLen > bytes.length || hdrLen % 4 !== 0) {
+    add("header.hdr_len", `hdr_len ${hdrLen} (at least ${BTF_HDR_LEN}, a multiple of 4, within the ${bytes.length} bytes)`, 4);
+    return report(opts.profile ?? "v2");
+  }
+  const known = hdrLen >= BTF_HDR_LEN_LAYOUT ? BTF_HDR_LEN_LAYOUT : BTF_HDR_LEN;
+  if (hdrLen > BTF_HDR_LEN && hdrLen < BTF_HDR_LEN_LAYOUT) add("header.hdr_len", `hdr_len ${hdrLen} cuts the layout fields`, 4);
+  for (let i = known; i < hdrLen; i++) {
+    if (bytes[i] !== 0) {
+      add("header.tail", `Unsupported btf_header: byte ${i} beyond the known fields is not zero`, i);
+      break;
+    }
+  }
+  const sec = {
+    type: { off: u32(8), len: u32(12), field: 8 },
+    str: { off: u32(16), len: u32(20), field: 16 },
+    layout: { off: hdrLen >= BTF_HDR_LEN_LAYOUT ? u32(24) : 0, len: hdrLen >= BTF_HDR_LEN_LAYOUT ? u32(28) : 0, field: 24 },
+  };
+  const dataLen = bytes.length - hdrLen;
+  const present = (Object.entries(sec) as [string, { off: number; len: number; field: number }][])
+    .filter(([name, s]) => name !== "layout" || s.len > 0 || s.off > 0)
+    .sort((a, b) => a[1].off - b[1].off || a[1].len - b[1].len);
+  let total = 0;
+  let fatal = false;
+  for (const [name, s] of present) {
+    if (s.off > dataLen || s.len > dataLen - s.off) {
+      add("header.section_bounds", `${name} section [${s.off}, ${s.off + s.len}) beyond the data end ${dataLen}`, s.field);
+      fatal = true;
+    } else if (s.off > total) {
+      add("header.section_gap", `Unsupported section found: ${s.off - total} bytes before the ${name} section`, s.field);
+    } else if (s.off < total) {
+      add("header.section_overlap", `Section overlap found: ${name} section starts at ${s.off}, before ${total}`, s.field);
+    }
+    total = Math.max(total, s.off + s.len);
+  }
+  if (!fatal && total !== dataLen) add("header.trailing", `Unsupported section found: ${dataLen - total} bytes after the last section`, hdrLen + total);
+  if (sec.type.off % 4 !== 0) add("header.type_align", `Unaligned type_off ${sec.type.off}`, 8);
+  if (sec.type.len % 4 !== 0) add("header.type_len", `type_len ${sec.type.len} not a multiple of 4`, 12);
+  if (sec.layout.len > 0 && sec.layout.off % 4 !== 0) add("header.layout_align", `layout_off ${sec.layout.off} not 4-aligned`, 24);
+  if (sec.layout.len % BTF_LAYOUT_ENTRY_SIZE !== 0) add("header.layout_len", `layout_len ${sec.layout.len} not a multiple of ${BTF_LAYOUT_ENTRY_SIZE}`, 28);
+  if (!fatal && sec.str.off + sec.str.len !== dataLen) add("header.str_last", "String section is not at the end", 16);
+  if (!base && sec.type.len === 0) add("header.no_types", "No type found", 12);
+  if (fatal) return report(opts.profile ?? "v2");
+
+  // 2. Strings.
+  const strStart = hdrLen + sec.str.off;
+  const strBytes = bytes.subarray(strStart, strStart + sec.str.len);
+  const startStr = base ? base.strings.end : 0;
+  if (sec.str.len === 0) {
+    if (!base) add("str.empty", "Invalid string section: empty", strStart);
+  } else {
+    if (strBytes[sec.str.len - 1] !== 0) add("str.nul_end", "Invalid string section: not NUL-terminated", strStart + sec.str.len - 1);
+    if (!base && strBytes[0] !== 0) add("str.nul_start", "Invalid string section: does not start with NUL (split BTF without its base?)", strStart);
+    if (startStr + sec.str.len - 1 > MAX_NAME_OFFSET) add("str.too_long", `string section ends past offset ${MAX_NAME_OFFSET}`, 20);
+  }
+  const decoder = new TextDecoder("utf-8", { fatal: false });
+  const strAt = (off: number): string | undefined => {
+    if (off < startStr) return base && base.strings.has(off) ? base.strings.get(off) : undefined;
+    const local = off - startStr;
+    if (local >= strBytes.length) return undefined;
+    const nul = strBytes.indexOf(0, local);
+    return nul < 0 ? undefined : decoder.decode(strBytes.subarray(local, nul));
+  };
+
+  // 3. Layout.
+  let layout: LayoutEntry[] | undefined;
+  if (sec.layout.len > 0) {
+    layout = [];
+    for (let p = hdrLen + sec.layout.off; p < hdrLen + sec.layout.off + sec.layout.len; p += BTF_LAYOUT_ENTRY_SIZE) {
+      layout.push({ infoSize: bytes[p], elemSize: bytes[p + 1], flags: dv.getUint16(p + 2, le) });
+    }
+  }
+  let profile: Profile;
+  const tStart = hdrLen + sec.type.off;
+  const tEnd = tStart + sec.type.len;
+  if (opts.profile) profile = opts.profile;
+  else if (layout || base?.hasLayout) profile = "v2";
+  else profile = detectProfile(dv, tStart, tEnd, le).profile;
+  if (layout) {
+    if (profile === "rfc-v1") add("layout.profile", "rfc-v1 BTF carries no layout section", hdrLen + sec.layout.off);
+    for (let k = 1; k < layout.length && k <= BTF_KIND_MAX; k++) {
+      const shape = kindShape(k as Kind, profile);
+      const e = layout[k];
+      if (e.infoSize !== shape.infoSize || e.elemSize !== shape.elemSize) {
+        add("layout.entry", `layout of ${kindName(k)} says ${e.infoSize}/${e.elemSize}, the kind is ${shape.infoSize}/${shape.elemSize}`, hdrLen + sec.layout.off + 4 * k);
+      }
+    }
+  }
+
+  // 4. Records, walked under the profile.
+  const walk = walkTypeSection(dv, tStart, tEnd, profile, le, layout);
+  const recs = walk.records;
+  if (!walk.ok) {
+    const kind = walk.offset + 8 <= tEnd ? decodeInfo(u32(walk.offset + 4), profile).kind : BTF_KIND_UNKN;
+    add("type.walk", walk.reason, walk.offset, { id: firstTypeId + recs.length, kind });
+  }
+  if (firstTypeId + recs.length - 1 > MAX_TYPE_ID) add("type.too_many", `${firstTypeId + recs.length - 1} types, more than ${MAX_TYPE_ID}`);
+  const nTypes = firstTypeId + recs.length;
+  const view = (id: number): TypeView | undefined => {
+    if (id >= firstTypeId) {
+      const r = recs[id - firstTypeId];
+      if (!r) return undefined;
+      const ref = r.kind === BTF_KIND_FUNC ? r.sizeType : r.kind === BTF_KIND_FUNC_PROTO || r.kind === BTF_KIND_LOC_PROTO ? r.vlen : 0;
+      return { kind: r.kind, ref, name: strAt(r.nameOff) ?? "" };
+    }
+    const t = base?.maybeType(id);
+    if (!t) return undefined;
+    const ref = t.kind === BTF_KIND_FUNC ? t.type : t.kind === BTF_KIND_FUNC_PROTO || t.kind === BTF_KIND_LOC_PROTO ? t.params.length : 0;
+    return { kind: t.kind, ref, name: base!.str(t.nameOff) };
+  };
+  const ctx: RecordContext = { dv, le, profile, strAt, nTypes, view, add: () => undefined };
+  recs.forEach((r, i) => {
+    const id = firstTypeId + i;
+    ctx.add = (rule, message, offset) => add(rule, message, offset ?? r.off, { id, kind: r.kind });
+    checkRecord(r, ctx, opts.locsecOrder ?? "any");
+  });
+  return report(profile, recs.length);
+}
+
+interface RecordContext {
+  dv: DataView;
+  le: boolean;
+  profile: Profile;
+  strAt(off: number): string | undefined;
+  /** One past the last type id of the chain. */
+  nTypes: number;
+  view(id: number): TypeView | undefined;
+  add(rule: string, message: string, offset?: number): void;
+}
+
+/** Kinds whose `type` word must be 0 or a valid id (btf_ref_type_check_meta). */
+const REF_KINDS = new Set<number>([BTF_KIND_PTR, BTF_KIND_TYPEDEF, BTF_KIND_VOLATILE, BTF_KIND_CONST, BTF_KIND_RESTRICT, BTF_KIND_TYPE_TAG]);
+
+function checkRecord(r: RawRecord, c: RecordContext, order: LocsecOrder): void {
+  const { kind, vlen, kindFlag, sizeType } = r;
+  const u32 = (o: number) => c.dv.getUint32(o, c.le);
+  const name = c.strAt(r.nameOff);
+  if (name === undefined) c.add("type.name_off", `Invalid name_offset ${r.nameOff}`);
+  if (!isKnownKind(kind) || kind === BTF_KIND_UNKN) {
+    c.add("type.kind", `Invalid kind ${kind}`);
+    return;
+  }
+  if (vlen > MAX_VLEN[c.profile]) c.add("type.vlen", `vlen ${vlen} over ${MAX_VLEN[c.profile]}`);
+  const nm = name ?? "";
+  const id = (v: number, what: string, voidOk = true) => {
+    if ((v === 0 && !voidOk) || v >= c.nTypes) c.add(`${kindName(kind).toLowerCase()}.type_id`, `Invalid ${what} type_id ${v}`);
+  };
+  const noVlen = () => vlen !== 0 && c.add(`${kindName(kind).toLowerCase()}.vlen`, "vlen != 0");
+  const noFlag = () => kindFlag && c.add(`${kindName(kind).toLowerCase()}.kind_flag`, "Invalid btf_info kind_flag");
+  const noName = () => r.nameOff !== 0 && c.add(`${kindName(kind).toLowerCase()}.name`, "Invalid name: must be anonymous");
+  const ident = (required: boolean) => {
+    if (nm === "" ? required : !isIdentifier(nm)) c.add(`${kindName(kind).toLowerCase()}.name`, `Invalid name '${nm}'`);
+  };
+  const rule = kindName(kind).toLowerCase();
+
+  if (REF_KINDS.has(kind)) {
+    noVlen();
+    if (kind !== BTF_KIND_TYPE_TAG) noFlag();
+    if (kind === BTF_KIND_TYPEDEF) ident(true);
+    else if (kind === BTF_KIND_TYPE_TAG) {
+      if (nm === "") c.add(`${rule}.name`, "Invalid name: empty");
+    } else noName();
+    id(sizeType, "referenced");
+    return;
+  }
+  switch (kind) {
+    case BTF_KIND_INT: {
+      noVlen();
+      noFlag();
+      const v = u32(r.body);
+      if (v & 0xf000ff00) c.add("int.data", `Invalid int_data 0x${v.toString(16)}`, r.body);
+      const enc = (v >>> 24) & 0x0f, off = (v >>> 16) & 0xff, bits = v & 0xff;
+      if (bits > 128) c.add("int.nr_bits", `nr_bits ${bits} exceeds 128`, r.body);
+      if (Math.ceil(bits / 8) > sizeType) c.add("int.nr_bits", `nr_bits ${bits} exceeds type_size ${sizeType}`, r.body);
+      if (off + bits > 128) c.add("int.bits_offset", `bits_offset ${off} + nr_bits ${bits} exceeds 128`, r.body);
+      if (![1, 2, 4, 8, 16].includes(sizeType)) c.add("int.size", `Unsupported size ${sizeType}`);
+      if (enc !== 0 && enc !== BTF_INT_SIGNED && enc !== BTF_INT_CHAR && enc !== BTF_INT_BOOL) c.add("int.encoding", `Unsupported encoding 0x${enc.toString(16)}`, r.body);
+      return;
+    }
+    case BTF_KIND_ARRAY: {
+      noName();
+      noVlen();
+      noFlag();
+      if (sizeType !== 0) c.add("array.size", "size != 0");
+      const elem = u32(r.body), index = u32(r.body + 4);
+      id(elem, "element", false);
+      id(index, "index", false);
+      const iv = c.view(index);
+      if (iv && iv.kind !== BTF_KIND_INT && index < c.nTypes && index !== 0) {
+        // The kernel resolves modifiers first; an index type is an INT in practice.
+        if (!REF_KINDS.has(iv.kind)) c.add("array.index", `index type [${index}] is ${kindName(iv.kind)}, not an INT`);
+      }
+      return;
+    }
+    case BTF_KIND_STRUCT:
+    case BTF_KIND_UNION: {
+      ident(false);
+      const isUnion = kind === BTF_KIND_UNION;
+      for (let i = 0, q = r.body; i < vlen; i++, q += 12) {
+        const mName = u32(q), mType = u32(q + 4), mOff = u32(q + 8);
+        const s = c.strAt(mName);
+        if (s === undefined) c.add(`${rule}.member_name`, `member ${i}: Invalid name_offset ${mName}`, q);
+        else if (s !== "" && !isIdentifier(s)) c.add(`${rule}.member_name`, `member ${i}: Invalid name '${s}'`, q);
+        if (mType === 0 || mType >= c.nTypes) c.add(`${rule}.member_type`, `member ${i}: Invalid type_id ${mType}`, q + 4);
+        const bitOff = kindFlag ? mOff & 0xffffff : mOff;
+        if (isUnion && bitOff !== 0) c.add("union.member_offset", `member ${i}: Invalid member bits_offset ${bitOff}`, q + 8);
+        if (Math.ceil(bitOff / 8) > sizeType) c.add(`${rule}.member_offset`, `member ${i}: bits_offset ${bitOff} exceeds its size ${sizeType}`, q + 8);
+      }
+      return;
+    }
+    case BTF_KIND_ENUM:
+    case BTF_KIND_ENUM64: {
+      ident(false);
+      if (sizeType === 0 || sizeType > 8 || (sizeType & (sizeType - 1)) !== 0) c.add(`${rule}.size`, `Unexpected size ${sizeType}`);
+      const step = kind === BTF_KIND_ENUM ? 8 : 12;
+      for (let i = 0, q = r.body; i < vlen; i++, q += step) {
+        const s = c.strAt(u32(q));
+        if (s === undefined || !isIdentifier(s)) c.add(`${rule}.value_name`, `value ${i}: Invalid name${s === undefined ? "_offset" : ` '${s}'`}`, q);
+      }
+      return;
+    }
+    case BTF_KIND_FWD:
+      noVlen();
+      if (sizeType !== 0) c.add("fwd.type", "type != 0");
+      ident(true);
+      return;
+    case BTF_KIND_FUNC: {
+      ident(true);
+      noFlag();
+      if (vlen > 2) c.add("func.linkage", `Invalid func linkage ${vlen}`);
+      id(sizeType, "prototype", false);
+      const t = c.view(sizeType);
+      if (t && t.kind !== BTF_KIND_FUNC_PROTO) c.add("func.proto", `type [${sizeType}] is ${kindName(t.kind)}, not a FUNC_PROTO`);
+      return;
+    }
+    case BTF_KIND_FUNC_PROTO: {
+      noName();
+      noFlag();
+      id(sizeType, "return");
+      for (let i = 0, q = r.body; i < vlen; i++, q += 8) {
+        const pName = u32(q), pType = u32(q + 4);
+        const s = c.strAt(pName);
+        if (s === undefined) c.add("func_proto.arg_name", `arg#${i}: Invalid name_offset ${pName}`, q);
+        else if (s !== "" && !isIdentifier(s)) c.add("func_proto.arg_name", `arg#${i}: Invalid name '${s}'`, q);
+        if (pType >= c.nTypes) c.add("func_proto.arg_type", `arg#${i}: Invalid type_id ${pType}`, q + 4);
+        else if (pType === 0 && (i !== vlen - 1 || pName !== 0)) c.add("func_proto.arg_void", `arg#${i}: void argument (only a last, unnamed one means ...)`, q + 4);
+      }
+      return;
+    }
+    case BTF_KIND_VAR: {
+      noVlen();
+      noFlag();
+      ident(true);
+      id(sizeType, "variable", false);
+      const linkage = u32(r.body);
+      if (linkage > 2) c.add("var.linkage", `Linkage not supported: ${linkage}`, r.body);
+      return;
+    }
+    case BTF_KIND_DATASEC: {
+      noFlag();
+      if (vlen === 0) c.add("datasec.vlen", "vlen == 0");
+      if (sizeType === 0) c.add("datasec.size", "size == 0");
+      if (!isSectionName(nm)) c.add("datasec.name", `Invalid name '${nm}'`);
+      let end = 0;
+      for (let i = 0, q = r.body; i < vlen; i++, q += 12) {
+        const t = u32(q), off = u32(q + 4), size = u32(q + 8);
+        if (t === 0 || t >= c.nTypes) c.add("datasec.var_type", `entry ${i}: Invalid type_id ${t}`, q);
+        else {
+          const v = c.view(t);
+          if (v && v.kind !== BTF_KIND_VAR) c.add("datasec.var_kind", `entry ${i}: [${t}] is ${kindName(v.kind)}, not a VAR`, q);
+        }
+        if (off < end || off >= sizeType) c.add("datasec.var_offset", `entry ${i}: Invalid offset ${off}`, q + 4);
+        if (size === 0 || size > sizeType) c.add("datasec.var_size", `entry ${i}: Invalid size ${size}`, q + 8);
+        else if (off + size > sizeType) c.add("datasec.var_end", `entry ${i}: Invalid offset+size ${off}+${size}`, q + 4);
+        end = off + size;
+      }
+      return;
+    }
+    case BTF_KIND_FLOAT:
+      noVlen();
+      noFlag();
+      if (![2, 4, 8, 12, 16].includes(sizeType)) c.add("float.size", `Invalid type_size ${sizeType}`);
+      return;
+    case BTF_KIND_DECL_TAG: {
+      noVlen();
+      if (nm === "") c.add("decl_tag.name", "Invalid value: empty");
+      id(sizeType, "tagged", false);
+      const idx = c.dv.getInt32(r.body, c.le);
+      if (idx < -1) c.add("decl_tag.component_idx", `Invalid component_idx ${idx}`, r.body);
+      return;
+    }
+    case BTF_KIND_LOC_PARAM:
+      if (c.profile === "rfc-v1") {
+        const size = sizeType | 0;
+        if (r.nameOff !== 0) c.add("loc_param.name", "LOC_PARAM must have name_off 0");
+        if (size === 0 || Math.abs(size) > 8) c.add("loc_param.size", `rfc-v1 size ${size} outside -8..8 (not 0)`);
+        return;
+      }
+      {
+        const b = locParamBreak(sizeType, u32(r.body), vlen, r.nameOff, kindFlag);
+        if (b) c.add(b.rule, b.message);
+      }
+      return;
+    case BTF_KIND_LOC_PROTO: {
+      if (r.nameOff !== 0) c.add("loc_proto.name", "LOC_PROTO must have name_off 0");
+      noFlag();
+      if (c.profile === "v2" && sizeType !== 0) c.add("loc_proto.type", `type ${sizeType}, must be 0`);
+      if (c.profile === "rfc-v1") {
+        const p = c.view(sizeType);
+        if (!p || p.kind !== BTF_KIND_FUNC_PROTO) c.add("loc_proto.func_proto", `type [${sizeType}] is not a FUNC_PROTO`);
+        else if (p.ref !== vlen) c.add("loc_proto.slots", `${vlen} slots for a FUNC_PROTO of ${p.ref} parameters`);
+      }
+      for (let i = 0, q = r.body; i < vlen; i++, q += 4) {
+        const slot = u32(q);
+        if (slot === 0) continue;
+        const v = c.view(slot);
+        if (!v || v.kind !== BTF_KIND_LOC_PARAM) c.add("loc_proto.slot", `slot ${i}: [${slot}] is ${v ? kindName(v.kind) : "out of range"}, not a LOC_PARAM`, q);
+      }
+      return;
+    }
+    case BTF_KIND_LOCSEC:
+      checkLocsec(r, c, order, nm);
+      return;
+  }
+}
+
+function checkLocsec(r: RawRecord, c: RecordContext, order: LocsecOrder, nm: string): void {
+  const u32 = (o: number) => c.dv.getUint32(o, c.le);
+  if (r.kindFlag) c.add("locsec.kind_flag", "Invalid btf_info kind_flag");
+  if (r.sizeType !== 0) c.add("locsec.type", `type ${r.sizeType}, must be 0`);
+  if (!isSectionName(nm)) c.add("locsec.name", `Invalid name '${nm}': a non-empty printable name is required`);
+  const v1 = c.profile === "rfc-v1";
+  const step = v1 ? 16 : 12;
+  const keys: { name: string; func: number; offset: number; locProto: number }[] = [];
+  for (let i = 0, q = r.body; i < r.vlen; i++, q += step) {
+    let func: number, locProto: number, offset: number, fname: string, params: number | undefined;
+    if (v1) {
+      const nameOff = u32(q);
+      const proto = u32(q + 4);
+      locProto = u32(q + 8);
+      offset = u32(q + 12);
+      func = proto;
+      fname = c.strAt(nameOff) ?? "";
+      if (!isIdentifier(fname)) c.add("locsec.func_name", `entry ${i}: Invalid function name '${fname}'`, q);
+      const p = c.view(proto);
+      if (!p || p.kind !== BTF_KIND_FUNC_PROTO) c.add("locsec.func_proto", `entry ${i}: [${proto}] is not a FUNC_PROTO`, q + 4);
+      else params = p.ref;
+    } else {
+      func = u32(q);
+      locProto = u32(q + 4);
+      offset = u32(q + 8);
+      const f = c.view(func);
+      fname = f?.name ?? "";
+      if (!f || f.kind !== BTF_KIND_FUNC) c.add("locsec.func", `entry ${i}: func [${func}] is ${f ? kindName(f.kind) : "out of range"}, not a FUNC`, q);
+      else {
+        const p = c.view(f.ref);
+        if (!p || p.kind !== BTF_KIND_FUNC_PROTO) c.add("locsec.func_proto", `entry ${i}: FUNC [${func}] '${fname}' has no FUNC_PROTO`, q);
+        else params = p.ref;
+      }
+    }
+    const lp = c.view(locProto);
+    if (!lp || lp.kind !== BTF_KIND_LOC_PROTO) c.add("locsec.loc_proto", `entry ${i}: loc_proto [${locProto}] is ${lp ? kindName(lp.kind) : "out of range"}, not a LOC_PROTO`, q + (v1 ? 8 : 4));
+    else if (params !== undefined && lp.ref !== params) c.add("locsec.slots", `entry ${i}: LOC_PROTO [${locProto}] has ${lp.ref} slots, '${fname}' has ${params} parameters`, q + (v1 ? 8 : 4));
+    keys.push({ name: fname, func, offset, locProto });
+  }
+  // Order (FORMAT.md 4): name order, or resolve_btfids' id order.
+  const byName = (a: (typeof keys)[0], b: (typeof keys)[0]) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.offset - b.offset);
+  const byId = (a: (typeof keys)[0], b: (typeof keys)[0]) => a.func - b.func || a.offset - b.offset || a.locProto - b.locProto;
+  const firstUnsorted = (cmp: typeof byName) => {
+    for (let i = 1; i < keys.length; i++) if (cmp(keys[i - 1], keys[i]) > 0) return i;
+    return -1;
+  };
+  const n = order === "id" ? -1 : firstUnsorted(byName);
+  const d = order === "name" || v1 ? -1 : firstUnsorted(byId);
+  const bad = order === "name" ? n >= 0 : order === "id" ? d >= 0 : n >= 0 && (v1 || d >= 0);
+  if (bad) {
+    const at = order === "id" ? d : n;
+    const what = order === "any" && !v1 ? "by function name then offset, nor by (func id, offset, loc_proto)" : order === "id" ? "by (func id, offset, loc_proto)" : "by function name then offset";
+    c.add("locsec.order", `entries not sorted ${what}: entry ${at} ('${keys[at].name}' at ${keys[at].offset}) follows '${keys[at - 1].name}' at ${keys[at - 1].offset}`);
+  }
+}
