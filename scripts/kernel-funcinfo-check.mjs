@@ -40,6 +40,7 @@ async function moduleWorker() {
   const { decodeFuncInfo } = await import(join(DIST, "app/decode.js"));
   const { parseBtf } = await import(join(DIST, "btf/read.js"));
   const { funcInfoFileStats } = await import(join(DIST, "app/commands.js"));
+  const { checkBtf } = await import(join(DIST, "btf/check.js"));
   const { vmlinux, tmp } = workerData;
   const out = join(tmp, `x.${process.pid}.${workerData.id}.btf`);
   parentPort.on("message", async (msg) => {
@@ -66,6 +67,10 @@ async function moduleWorker() {
         loweredSites: r.sites.length,
         problems: [],
       });
+      // What the kernel would load: `btfgen check` on the module's chain.
+      const checked = checkBtf(r.bytes, { base: r.btf.base });
+      res.checkProblems = checked.problems.length;
+      for (const p of checked.problems.slice(0, 3)) res.problems.push(`check: [${p.typeId}] ${p.kind} ${p.rule}: ${p.message}`);
       // Sites the DWARF side found with an address must all be in the file.
       const expected = lw.inlineSites + lw.funcSites - lw.noAddress - lw.noSection - r.noProto;
       if (expected !== r.emit.entries) res.problems.push(`DWARF sites ${expected} (inline ${lw.inlineSites} + funcs ${lw.funcSites} - noAddress ${lw.noAddress} - noSection ${lw.noSection} - noProto ${r.noProto}) != LOCSEC entries ${r.emit.entries}`);
@@ -210,6 +215,12 @@ function checkVmlinux(vmlinux, tmp, fail, doDwarfdump) {
   if (run.notExpressibleInProfile) console.log(`note: ${run.notExpressibleInProfile} locations not expressible in the profile`);
 
   t0 = performance.now();
+  const ck = spawnSync(process.execPath, [CLI, "check", out, "--base", vmlinux, "--json"], { maxBuffer: 1 << 30, encoding: "utf8" });
+  const ckProblems = ck.status === 0 || ck.status === 1 ? JSON.parse(ck.stdout).problems : NaN;
+  console.log(`btfgen check OUT --base VMLINUX (${secs(t0)} s): ${ckProblems} problems`);
+  if (ckProblems !== 0) fail(`vmlinux: btfgen check OUT: ${ckProblems} problems (exit ${ck.status})`);
+
+  t0 = performance.now();
   const st = JSON.parse(node(["stats", out, "--base", vmlinux, "--json"], "btfgen stats OUT"));
   console.log(`stats OUT (${secs(t0)} s): ${st.sites} sites, ${st.functions} functions, ${st.locsecs} LOCSECs, ${st.bytes} bytes, ${st.bytesPerSite} bytes/site`);
   const wp = st.full + st.partial + st.none;
@@ -307,7 +318,7 @@ async function checkModules(mods, modDir, vmlinux, tmp, jobs, sampleCount, fail,
   const zero = ok.filter((r) => r.sites === 0).length;
   console.log(`modules: ${ok.length} OK, ${bad.length} failed, ${seconds} s (${(Number(seconds) / results.length * 1000).toFixed(0)} ms/module)`);
   console.log(`  sites ${sites} (DWARF: inline ${inline} + optimised functions ${funcs} - without address ${noAddr} - outside sections ${noSec} - without prototype ${noProto}); ${zero} modules with no site`);
-  console.log(`  bytes ${bytes} (${sites ? (bytes / sites).toFixed(2) : "-"} bytes/site)`);
+  console.log(`  bytes ${bytes} (${sites ? (bytes / sites).toFixed(2) : "-"} bytes/site); btfgen check: ${sum((r) => r.checkProblems ?? 0)} problems in ${ok.length} func_info splits`);
   console.log(`  full ${full} (${pct(full, wp)}), partial ${partial} (${pct(partial, wp)}), none ${none} (${pct(none, wp)}), no parameters ${noParams}`);
   const slow = [...ok].sort((a, b) => b.ms - a.ms).slice(0, 3);
   console.log(`  slowest: ${slow.map((r) => `${rel(r.path)} ${(r.ms / 1000).toFixed(1)} s (${r.sites} sites)`).join(", ")}`);

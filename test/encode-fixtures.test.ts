@@ -3,6 +3,7 @@
  * (dwarves 1.24), compared as multisets of "KIND 'name'" lines of
  * `bpftool btf dump file`. Skipped when pahole or bpftool is missing.
  */
+import { expectAccepted } from "./helpers/check.js";
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -33,7 +34,9 @@ describe.skipIf(!haveTools || objs.length === 0)("encode vs pahole -J on fixture
     const elf = ElfFile.open(path);
     const { btf } = encodeBtf(readDwarf(elf, { types: true, sites: false }), { elf });
     const mine = join(tmp, `${name}.btfgen.btf`);
-    writeFileSync(mine, writeBtf(btf));
+    const bytes = writeBtf(btf);
+    expectAccepted(bytes);
+    writeFileSync(mine, bytes);
     const theirs = join(tmp, `${name}.pahole.btf`);
     execFileSync("pahole", ["-J", "--btf_gen_floats", "--btf_encode_detached", theirs, path]);
     // Documented difference: none expected on these fixtures (FUNC linkage, flat arrays and

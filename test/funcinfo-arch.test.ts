@@ -3,6 +3,7 @@
  * clang-19 (`--target`): the site count is llvm-dwarfdump's, the BTF has the
  * object's byte order, and it decodes back to the lowered sites.
  */
+import { expectAccepted } from "./helpers/check.js";
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -42,6 +43,7 @@ describe.each([
       const obj = join(dir, `x-${target}${dwarf}.o`);
       execFileSync("clang-19", [`--target=${target}`, "-O2", "-g", dwarf, "-c", join(dir, "x.c"), "-o", obj]);
       const r = await buildFuncInfo(obj);
+      expectAccepted(r.bytes, r.btf.base);
       expect(readBtfHeader(r.bytes).littleEndian).toBe(little);
       expect(r.sites.filter((s) => s.kind === 0).length + r.lower.noAddress + r.lower.noSection + r.noProto).toBe(inlinedCount(obj));
       const back = parseBtf(r.bytes, { base: parseBtf(r.encodedBase!) });

@@ -6,6 +6,7 @@
  * not change between runs; the rfc-v1 profile, LOCSEC partitions, the ELF
  * container and a reader that does not know kinds 20-22 all work.
  */
+import { expectAccepted, expectFileAccepted } from "./helpers/check.js";
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -63,6 +64,7 @@ describe.each(objects)("%s", (obj) => {
   test("written, read back and decoded: the same sites, sorted, llvm-dwarfdump's count", async () => {
     const r = await buildFuncInfo(path);
     const base = r.btf.base!;
+    expectAccepted(r.bytes, base);
     const back = parseBtf(r.bytes, { base });
     expect(back.types.length).toBe(r.btf.types.length);
     const decoded = decodeFuncInfo(back);
@@ -114,6 +116,7 @@ describe("profiles, partitions, containers", () => {
   test("rfc-v1 decodes to the same sites, except what the RFC format cannot say", async () => {
     const v2 = await buildFuncInfo(SAMPLE);
     const v1 = await buildFuncInfo(SAMPLE, { format: "rfc-v1" });
+    expectAccepted(v1.bytes, v1.btf.base);
     const back = parseBtf(v1.bytes, { base: v1.btf.base, profile: "rfc-v1" });
     const a = decodeFuncInfo(parseBtf(v2.bytes, { base: v2.btf.base }));
     const b = decodeFuncInfo(back);
@@ -133,6 +136,7 @@ describe("profiles, partitions, containers", () => {
 
   test("--locsec-max partitions into name ranges, each named after its first function", async () => {
     const r = await buildFuncInfo(SAMPLE, { locsecMax: 3 });
+    expectAccepted(r.bytes, r.btf.base);
     const back = parseBtf(r.bytes, { base: r.btf.base });
     const secs = back.types.filter((t) => t.kind === BTF_KIND_LOCSEC);
     expect(secs.length).toBeGreaterThan(1);
@@ -153,6 +157,7 @@ describe("profiles, partitions, containers", () => {
     for (const [obj, cls] of [["all-gcc12-O2-dwarf5-x86_64", "ELF64"], ["all-gcc12-O2-dwarf5-aarch64", "ELF64"]]) {
       const out = join(dir, obj + ".o");
       await funcInfoCommand({ file: join(OBJ, obj), output: out, elf: true, quiet: true });
+      expectFileAccepted(out);
       const hdr = execFileSync("readelf", ["-hSW", out], { encoding: "utf8" });
       expect(hdr).toMatch(new RegExp(`Class:\\s+${cls}`));
       expect(hdr).toMatch(/\.BTF\.func_info/);

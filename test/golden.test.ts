@@ -5,6 +5,7 @@
  * change in what btfgen writes shows up as a readable diff there;
  * UPDATE_GOLDEN=1 rewrites the files.
  */
+import { expectAccepted } from "./helpers/check.js";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
@@ -37,6 +38,7 @@ function check(name: string, text: string): void {
 describe.each(OBJECTS)("%s", (obj) => {
   test("func_info dump and decoded sites match the golden files", async () => {
     const r = await buildFuncInfo(join(ROOT, "testdata/obj", obj));
+    expectAccepted(r.bytes, r.btf.base);
     // The base was encoded from DWARF: read it back from its own bytes, as a user would.
     const base = parseBtf(r.encodedBase!);
     const split = parseBtf(r.bytes, { base });

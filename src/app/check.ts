@@ -24,6 +24,8 @@ export interface CheckCommandOptions {
   format?: Profile;
   locsecOrder?: LocsecOrder;
   json?: boolean;
+  /** The base chain already loaded (instead of `base` paths), for many files on one base. */
+  chain?: Btf;
 }
 
 /** One checked blob of a file. */
@@ -41,7 +43,7 @@ export interface CheckFileResult {
 
 /** Checks every BTF blob of `o.file` (see the module comment for ELF inputs). */
 export function checkFile(o: CheckCommandOptions): CheckFileResult {
-  const chain = loadBtfChain(o.base ?? []);
+  const chain = o.chain ?? loadBtfChain(o.base ?? []);
   const parts: CheckedPart[] = [];
   const run = (bytes: Uint8Array, base: Btf | undefined, section?: string) => {
     parts.push({ section, ...checkBtf(bytes, { base, profile: o.format, locsecOrder: o.locsecOrder }) });

@@ -145,12 +145,13 @@ export function checkBtf(bytes: Uint8Array, opts: CheckOptions = {}): CheckRepor
     }
     total = Math.max(total, s.off + s.len);
   }
-  if (!fatal && total !== dataLen) add("header.trailing", `Unsupported section found: ${dataLen - total} bytes after the last section`, hdrLen + total);
+  const trailing = !fatal && total !== dataLen;
+  if (trailing) add("header.trailing", `Unsupported section found: ${dataLen - total} bytes after the last section`, hdrLen + total);
   if (sec.type.off % 4 !== 0) add("header.type_align", `Unaligned type_off ${sec.type.off}`, 8);
   if (sec.type.len % 4 !== 0) add("header.type_len", `type_len ${sec.type.len} not a multiple of 4`, 12);
   if (sec.layout.len > 0 && sec.layout.off % 4 !== 0) add("header.layout_align", `layout_off ${sec.layout.off} not 4-aligned`, 24);
   if (sec.layout.len % BTF_LAYOUT_ENTRY_SIZE !== 0) add("header.layout_len", `layout_len ${sec.layout.len} not a multiple of ${BTF_LAYOUT_ENTRY_SIZE}`, 28);
-  if (!fatal && sec.str.off + sec.str.len !== dataLen) add("header.str_last", "String section is not at the end", 16);
+  if (!fatal && !trailing && sec.str.off + sec.str.len !== dataLen) add("header.str_last", "String section is not at the end", 16);
   if (!base && sec.type.len === 0) add("header.no_types", "No type found", 12);
   if (fatal) return report(opts.profile ?? "v2");
 
