@@ -128,9 +128,9 @@ describe("LOC_PROTO and LOCSEC (FORMAT.md 3.1.1, 4)", () => {
   test("rejects by locsec.slots: 2 slots for bar(void)", () => {
     expect(rules(split(withProto((s) => [locsec(s, [{ func: 5, locProto: 7, offset: 0 }])])))).toEqual(["locsec.slots"]);
   });
-  test("rejects by locsec.name: empty, or with a blank", () => {
+  test("rejects by locsec.name: empty, or with a control character", () => {
     expect(rules(split(withProto((s) => [{ kind: 22, nameOff: 0, entries: [{ func: 3, locProto: 7, offset: 0 }] }])))).toEqual(["locsec.name"]);
-    expect(rules(split(withProto((s) => [locsec(s, [{ func: 3, locProto: 7, offset: 0 }], "inline text")])))).toEqual(["locsec.name"]);
+    expect(rules(split(withProto((s) => [locsec(s, [{ func: 3, locProto: 7, offset: 0 }], "inline\ttext")])))).toEqual(["locsec.name"]);
   });
   test("rejects by locsec.kind_flag", () => {
     expect(rules(split(withProto((s) => [locsec(s, [{ func: 3, locProto: 7, offset: 0 }])]), (b, dv) => setKindFlag(b, dv, 2)))).toEqual(["locsec.kind_flag"]);
@@ -177,10 +177,15 @@ describe("kinds 1-19 (the kernel's btf_*_check_meta)", () => {
     ["STRUCT member past its end", "struct.member_offset", (s) => [{ kind: 4, nameOff: 0, size: 4, kindFlag: false, members: [{ nameOff: s.addStr("m"), type: 1, bitsOffset: 64, bitfieldSize: 0 }] }]],
     ["STRUCT member of type void", "struct.member_type", (s) => [{ kind: 4, nameOff: 0, size: 4, kindFlag: false, members: [{ nameOff: s.addStr("m"), type: 0, bitsOffset: 0, bitfieldSize: 0 }] }]],
     ["FUNC of an INT", "func.proto", (s) => [{ kind: 12, nameOff: s.addStr("f"), type: 1, linkage: 0 }]],
-    ["FUNC of linkage 3", "func.linkage", (s) => [{ kind: 12, nameOff: s.addStr("f"), type: 2, linkage: 3 }]],
+    ["FUNC of extern linkage (2)", "func.linkage", (s) => [{ kind: 12, nameOff: s.addStr("f"), type: 2, linkage: 2 }]],
+    ["a FUNC named like a gcc clone", undefined, (s) => [{ kind: 12, nameOff: s.addStr("foo.isra.0"), type: 2, linkage: 0 }]],
+    ["STRUCT members out of order", "struct.member_order", (s) => [{ kind: 4, nameOff: 0, size: 8, kindFlag: false, members: [
+      { nameOff: s.addStr("m"), type: 1, bitsOffset: 32, bitfieldSize: 0 }, { nameOff: s.addStr("n"), type: 1, bitsOffset: 0, bitfieldSize: 0 }] }]],
+    ["a TYPE_TAG under a CONST", "type_tag.order", (s) => [{ kind: 18, nameOff: s.addStr("user"), type: 1, kindFlag: false }, { kind: 10, nameOff: 0, type: 6 }, { kind: 2, nameOff: 0, type: 7 }]],
+    ["a TYPE_TAG right under a PTR", undefined, (s) => [{ kind: 10, nameOff: 0, type: 1 }, { kind: 18, nameOff: s.addStr("user"), type: 6, kindFlag: false }, { kind: 2, nameOff: 0, type: 7 }]],
     ["FUNC_PROTO with a void argument before the last", "func_proto.arg_void", (s) => [{ kind: 13, nameOff: 0, ret: 0, params: [{ nameOff: 0, type: 0 }, { nameOff: s.addStr("a"), type: 1 }] }]],
     ["FUNC_PROTO with a trailing ... ", undefined, (s) => [{ kind: 13, nameOff: 0, ret: 0, params: [{ nameOff: s.addStr("a"), type: 1 }, { nameOff: 0, type: 0 }] }]],
-    ["VAR of linkage 3", "var.linkage", (s) => [{ kind: 14, nameOff: s.addStr("v"), type: 1, linkage: 3 }]],
+    ["VAR of extern linkage (2)", "var.linkage", (s) => [{ kind: 14, nameOff: s.addStr("v"), type: 1, linkage: 2 }]],
     ["DATASEC entry that is no VAR", "datasec.var_kind", (s) => [{ kind: 15, nameOff: s.addStr(".data"), size: 8, vars: [{ type: 1, offset: 0, size: 4 }] }]],
     ["DATASEC entries overlapping", "datasec.var_offset", (s) => [
       { kind: 14, nameOff: s.addStr("v"), type: 1, linkage: 1 },

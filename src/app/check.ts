@@ -13,7 +13,7 @@ import { checkBtf, type CheckProblem, type CheckReport, type LocsecOrder } from 
 import type { Profile } from "../btf/kinds.js";
 import { parseBtf } from "../btf/read.js";
 import { NotFoundError } from "../errors.js";
-import { FUNC_INFO_SECTIONS, isElfFile, loadBtfChain, openElf, readInputFile } from "./io.js";
+import { FUNC_INFO_SECTIONS, inlineSiblingBase, isElfFile, loadBtfChain, openElf, readInputFile } from "./io.js";
 
 /** Options of {@link checkCommand}. */
 export interface CheckCommandOptions {
@@ -43,12 +43,14 @@ export interface CheckFileResult {
 
 /** Checks every BTF blob of `o.file` (see the module comment for ELF inputs). */
 export function checkFile(o: CheckCommandOptions): CheckFileResult {
-  const chain = o.chain ?? loadBtfChain(o.base ?? []);
+  const elfInput = isElfFile(o.file);
+  // A kernel `.inline` file is read on the bases beside it when none is given.
+  const chain = o.chain ?? loadBtfChain(o.base?.length || elfInput ? o.base ?? [] : inlineSiblingBase(o.file));
   const parts: CheckedPart[] = [];
   const run = (bytes: Uint8Array, base: Btf | undefined, section?: string) => {
     parts.push({ section, ...checkBtf(bytes, { base, profile: o.format, locsecOrder: o.locsecOrder }) });
   };
-  if (!isElfFile(o.file)) {
+  if (!elfInput) {
     run(readInputFile(o.file), chain);
   } else {
     const elf = openElf(o.file);

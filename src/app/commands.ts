@@ -5,13 +5,11 @@
 import { statSync } from "node:fs";
 import type { Btf } from "../btf/btf.js";
 import { dumpBtf, dumpBtfJson } from "../btf/dump.js";
-import { readBtfFromElf } from "../btf/elf.js";
-import { BTF_KIND_FUNC, BTF_KIND_FUNC_PROTO, BTF_KIND_LOC_PARAM, BTF_KIND_LOC_PROTO, BTF_KIND_LOCSEC, kindName } from "../btf/kinds.js";
+import { BTF_KIND_FUNC, BTF_KIND_FUNC_PROTO, BTF_KIND_LOC_PARAM, BTF_KIND_LOC_PROTO, BTF_KIND_LOCSEC, kindName, type Profile } from "../btf/kinds.js";
 import { recordSize } from "../btf/visit.js";
-import { NotFoundError } from "../errors.js";
 import { formatSite, siteJson } from "../lower/print.js";
 import { decodeFuncInfo, formatDecodedSite } from "./decode.js";
-import { FUNC_INFO_SECTIONS, isElfFile, loadBtf, loadBtfChain, openElf } from "./io.js";
+import { FUNC_INFO_SECTIONS, hasSection, isDwarfInput, isElfFile, loadBtf, loadBtfChain, loadFuncInfo, openElf } from "./io.js";
 import { readObjectSites } from "./sites.js";
 import { formatLowerStats, lowerStatsJson, pct } from "./report.js";
 import { buildFuncInfo } from "./funcinfo.js";
@@ -20,6 +18,8 @@ import { buildFuncInfo } from "./funcinfo.js";
 export interface SitesOptions {
   file: string;
   base?: string[];
+  /** Wire profile of a func_info input (default: detected). */
+  format?: Profile;
   elf?: string;
   allFunctions?: boolean;
   inlineOnly?: boolean;
@@ -32,36 +32,6 @@ export interface SitesOptions {
    */
   types?: boolean;
   jobs?: number;
-}
-
-/**
- * Loads a func_info BTF: a raw file, or an ELF holding `.BTF.func_info` /
- * `.BTF.inline`, split on the `base` chain.
- */
-function loadFuncInfo(file: string, base: string[]): Btf {
-  const chain = loadBtfChain(base);
-  if (isElfFile(file)) {
-    const elf = openElf(file);
-    try {
-      const name = FUNC_INFO_SECTIONS.find((n) => elf.section(n));
-      if (!name) throw new NotFoundError(`no ${FUNC_INFO_SECTIONS.join(" or ")} section`, { file });
-      return readBtfFromElf(elf, { base: chain, section: name });
-    } finally {
-      elf.close();
-    }
-  }
-  return loadBtf(file, chain);
-}
-
-/** True when `file` should be read as DWARF (an ELF with debug info, no func_info section). */
-function isDwarfInput(file: string): boolean {
-  if (!isElfFile(file)) return false;
-  const elf = openElf(file);
-  try {
-    return !FUNC_INFO_SECTIONS.some((n) => elf.section(n));
-  } finally {
-    elf.close();
-  }
 }
 
 /** `btfgen sites`. */
@@ -82,7 +52,7 @@ export async function sitesCommand(o: SitesOptions): Promise<string> {
       elf.close();
     }
   }
-  const btf = loadFuncInfo(o.file, o.base ?? []);
+  const btf = loadFuncInfo(o.file, o.base ?? [], o.format);
   const sites = decodeFuncInfo(btf);
   let sectionAddr: ((name: string) => bigint | undefined) | undefined;
   if (o.elf) {
@@ -97,25 +67,23 @@ export async function sitesCommand(o: SitesOptions): Promise<string> {
 export interface DumpOptions {
   file: string;
   base?: string[];
+  /** Wire profile (default: detected). */
+  format?: Profile;
   section?: string;
   json?: boolean;
 }
 
-/** `btfgen dump`: bpftool's raw format. */
+/**
+ * `btfgen dump`: bpftool's raw format. An ELF's `.BTF` by default (else its
+ * func_info section); a func_info section or raw `.inline` file on its
+ * chain as {@link loadFuncInfo} finds it.
+ */
 export function dumpCommand(o: DumpOptions): string {
-  const chain = loadBtfChain(o.base ?? []);
   let btf: Btf;
-  if (o.section === undefined && isElfFile(o.file)) {
-    const elf = openElf(o.file);
-    try {
-      const name = elf.section(".BTF") ? ".BTF" : FUNC_INFO_SECTIONS.find((n) => elf.section(n)) ?? ".BTF";
-      btf = readBtfFromElf(elf, { base: chain, section: name });
-    } finally {
-      elf.close();
-    }
-  } else {
-    btf = loadBtf(o.file, chain, o.section);
-  }
+  const elf = isElfFile(o.file);
+  const section = o.section ?? (elf ? (hasSection(o.file, ".BTF") ? ".BTF" : FUNC_INFO_SECTIONS.find((n) => hasSection(o.file, n)) ?? ".BTF") : undefined);
+  if (!elf || (section && FUNC_INFO_SECTIONS.includes(section))) btf = loadFuncInfo(o.file, o.base ?? [], o.format);
+  else btf = loadBtf(o.file, loadBtfChain(o.base ?? []), section, o.format);
   return o.json ? dumpBtfJson(btf) : dumpBtf(btf);
 }
 
@@ -123,6 +91,8 @@ export function dumpCommand(o: DumpOptions): string {
 export interface StatsOptions {
   file: string;
   base?: string[];
+  /** Wire profile of a func_info input (default: detected). */
+  format?: Profile;
   json?: boolean;
   jobs?: number;
 }
@@ -191,7 +161,7 @@ export async function statsCommand(o: StatsOptions): Promise<string> {
     const r = await buildFuncInfo(o.file, { base: o.base, jobs: o.jobs });
     return o.json ? JSON.stringify(lowerStatsJson(r.lower), null, 1) : formatLowerStats(r.lower).join("\n");
   }
-  const btf = loadFuncInfo(o.file, o.base ?? []);
+  const btf = loadFuncInfo(o.file, o.base ?? [], o.format);
   const st = funcInfoFileStats(btf, statSync(o.file).size);
   if (o.json) return JSON.stringify(st, null, 1);
   const lines = [

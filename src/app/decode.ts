@@ -59,7 +59,11 @@ function v1Param(btf: Btf, id: TypeId): LocParam | null {
   };
 }
 
-/** Every LOCSEC entry of `btf`'s own types, in file order. */
+/**
+ * Every LOCSEC entry of `btf`'s own types, sorted by function name, section
+ * and offset — the same list whatever order the LOCSECs were written in
+ * (btfgen's name order, or `resolve_btfids --inline`'s id order).
+ */
 export function decodeFuncInfo(btf: Btf): DecodedSite[] {
   const out: DecodedSite[] = [];
   for (let id = btf.firstTypeId; id < btf.nrTypes; id++) {
@@ -91,7 +95,8 @@ export function decodeFuncInfo(btf: Btf): DecodedSite[] {
       out.push({ name, section, offset: e.offset, locsec, params });
     }
   }
-  return out;
+  // Stable sort on (name, section, offset); u32 offsets compared, never subtracted into an int.
+  return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.section < b.section ? -1 : a.section > b.section ? 1 : a.offset < b.offset ? -1 : a.offset > b.offset ? 1 : 0));
 }
 
 /** One decoded site as a `sites` line; `sectionAddr` adds the absolute address when known. */

@@ -30,7 +30,7 @@ import { TargetIndex } from "../encode/dedup/index.js";
 import { encodeBtf, encodeBtfByUnits } from "../encode/object.js";
 import type { EncodeStats } from "../encode/stats.js";
 import { BtfgenError, MalformedError } from "../errors.js";
-import { emitLocations, type EmitStats, type SiteFunc } from "../lower/emit.js";
+import { emitLocations, type EmitOptions, type EmitStats, type SiteFunc } from "../lower/emit.js";
 import { compareSites, type ParamNames } from "../lower/print.js";
 import { addLowerStats, newLowerStats, type LowerStats, type LoweredSite } from "../lower/sites.js";
 import { integrateBatch, lowerUnitBatch, type BatchContext, type BatchOutput } from "./batch.js";
@@ -51,6 +51,14 @@ export interface FuncInfoOptions {
   base?: string[];
   format?: "v2" | "rfc-v1";
   locsecMax?: number;
+  /** LOCSEC entry order (FORMAT.md 4; see {@link EmitOptions.locsecOrder}). */
+  locsecOrder?: "name" | "id";
+  /**
+   * v2: write the layout section (default true; older libbpf needs it to
+   * skip the LOC kinds). false writes what the kernel's `resolve_btfids
+   * --inline` writes: a 24-byte header and no layout.
+   */
+  layout?: boolean;
   /** Write an ELF object holding the BTF as `sectionName`. */
   elf?: boolean;
   sectionName?: string;
@@ -257,9 +265,9 @@ export async function buildFuncInfo(path: string, opts: Omit<FuncInfoOptions, "f
     const funcOfSite = new Map<LoweredSite, SiteFunc | undefined>(sites.map((s) => [s, funcOfKey.get(keyOf(s))]));
     const funcOf = (s: LoweredSite) => funcOfSite.get(s);
     const noProto = sites.filter((s) => !funcOf(s)).length;
-    const emit = emitLocations(split, sites, funcOf, { profile, locsecMax: opts.locsecMax });
-    split.hasLayout = profile === "v2";
-    const bytes = writeBtf(split, { profile, littleEndian: elf.littleEndian, layout: profile === "v2" });
+    const emit = emitLocations(split, sites, funcOf, { profile, locsecMax: opts.locsecMax, locsecOrder: opts.locsecOrder });
+    split.hasLayout = profile === "v2" && opts.layout !== false;
+    const bytes = writeBtf(split, { profile, littleEndian: elf.littleEndian, layout: split.hasLayout });
     const encodedBase = encode ? writeBtf(base, { profile: "v2", littleEndian: elf.littleEndian, layout: false }) : undefined;
     // Never hand out a file the kernel would refuse (FORMAT.md 3.1.1).
     if (encodedBase) assertAccepted(encodedBase, chain, `${path}: the base BTF encoded from DWARF`);

@@ -2,12 +2,13 @@
  * File-level helpers of the commands: opening inputs with one-line errors,
  * loading a BTF base chain, and writing outputs atomically.
  */
-import { closeSync, openSync, readFileSync, readSync, renameSync, unlinkSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, openSync, readFileSync, readSync, renameSync, unlinkSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { Btf } from "../btf/btf.js";
 import { loadBtfFile, readBtfFromElf } from "../btf/elf.js";
 import { ElfFile } from "../elf/elf.js";
 import { BtfgenError, NotFoundError } from "../errors.js";
+import type { Profile } from "../btf/kinds.js";
 
 /** Sections of an ELF that hold func_info (inline) BTF, in the order tried. */
 export const FUNC_INFO_SECTIONS = [".BTF.func_info", ".BTF.inline"];
@@ -60,16 +61,77 @@ function fileError(path: string, e: unknown): unknown {
  * Loads BTF from an ELF (its `.BTF`, or `section`) or raw file, split on
  * `base` when given. ELF files are read section by section, never whole.
  */
-export function loadBtf(path: string, base?: Btf, section?: string): Btf {
+export function loadBtf(path: string, base?: Btf, section?: string, profile?: Profile): Btf {
   if (isElfFile(path)) {
     const elf = openElf(path);
     try {
-      return readBtfFromElf(elf, { base, section });
+      return readBtfFromElf(elf, { base, section, profile });
     } finally {
       elf.close();
     }
   }
-  return loadBtfFile(path, { base, section });
+  return loadBtfFile(path, { base, section, profile });
+}
+
+/**
+ * The base chain of a raw `.inline` file named as the kernel exposes them
+ * when none is given: `/sys/kernel/btf/vmlinux.inline` splits on
+ * `vmlinux` beside it, `<module>.inline` on `vmlinux` and `<module>` beside
+ * it. Empty when `file` is not such a file or the bases are not there.
+ */
+export function inlineSiblingBase(file: string): string[] {
+  const name = basename(file);
+  if (!name.endsWith(".inline")) return [];
+  const dir = dirname(file);
+  const stem = name.slice(0, -".inline".length);
+  const chain = stem === "vmlinux" ? [join(dir, "vmlinux")] : [join(dir, "vmlinux"), join(dir, stem)];
+  return chain.every((p) => existsSync(p)) ? chain : [];
+}
+
+/**
+ * Loads a func_info (inline) BTF, the forms users point at:
+ *  - a raw file (btfgen's `.btf`, or the kernel's `/sys/kernel/btf/*.inline`,
+ *    whose bases are found beside it when `base` is empty);
+ *  - an ELF with `.BTF.func_info` or `.BTF.inline`: split on `base`, plus
+ *    the object's own `.BTF` when it has one (vmlinux after
+ *    `resolve_btfids --inline`, or btfgen's self-contained `--elf` output).
+ * `profile` forces the wire profile (default: detected).
+ */
+export function loadFuncInfo(file: string, base: string[], profile?: Profile): Btf {
+  if (isElfFile(file)) {
+    const chain = loadBtfChain(base);
+    const elf = openElf(file);
+    try {
+      const name = FUNC_INFO_SECTIONS.find((n) => elf.section(n));
+      if (!name) throw new NotFoundError(`no ${FUNC_INFO_SECTIONS.join(" or ")} section`, { file });
+      const own = (elf.section(".BTF")?.size ?? 0) > 0 ? readBtfFromElf(elf, { base: chain }) : chain;
+      return readBtfFromElf(elf, { base: own, section: name, profile });
+    } finally {
+      elf.close();
+    }
+  }
+  return loadBtf(file, loadBtfChain(base.length ? base : inlineSiblingBase(file)), undefined, profile);
+}
+
+/** True when the ELF `file` has a section `name`. */
+export function hasSection(file: string, name: string): boolean {
+  const elf = openElf(file);
+  try {
+    return elf.section(name) !== undefined;
+  } finally {
+    elf.close();
+  }
+}
+
+/** True when `file` should be read as DWARF (an ELF without a func_info section). */
+export function isDwarfInput(file: string): boolean {
+  if (!isElfFile(file)) return false;
+  const elf = openElf(file);
+  try {
+    return !FUNC_INFO_SECTIONS.some((n) => elf.section(n));
+  } finally {
+    elf.close();
+  }
 }
 
 /**

@@ -67,6 +67,8 @@ const cli = yargs(hideBin(process.argv))
         .option("btf_base", { alias: ["btf-base", "B"], type: "string", array: true, describe: "base BTF chain (vmlinux first, then a module's BTF); default FILE's own .BTF, else BTF encoded from its DWARF" })
         .option("format", { choices: ["v2", "rfc-v1"] as const, default: "v2" as const, describe: "wire profile" })
         .option("locsec-max", { type: "number", describe: "at most N entries per LOCSEC (name-range partitions)" })
+        .option("locsec-order", { choices: ["name", "id"] as const, default: "name" as const, describe: "LOCSEC entries by function name (binary search by name) or by (func id, offset) as resolve_btfids --inline sorts them" })
+        .option("layout", { type: "boolean", default: true, describe: "v2: write the layout section (--no-layout: as the kernel's resolve_btfids --inline writes, for readers that know kinds 20-22)" })
         .option("elf", { type: "boolean", default: false, describe: "write an ELF object holding the BTF as a section" })
         .option("section-name", { type: "string", default: ".BTF.func_info", describe: "section name with --elf (e.g. .BTF.inline)" })
         .option("inline", { type: "boolean", default: false, describe: "shorthand for --elf --section-name .BTF.inline" })
@@ -80,7 +82,7 @@ const cli = yargs(hideBin(process.argv))
         a["base-only"]
           ? commands.encode({ file: a.file!, output: a.btf_encode_detached ?? a.output, base: asList(a.btf_base), json: a.json, quiet: a.quiet, jobs: a.jobs })
           : commands.funcInfo({
-              file: a.file!, output: a.output, base: asList(a.btf_base), format: a.format, locsecMax: a["locsec-max"],
+              file: a.file!, output: a.output, base: asList(a.btf_base), format: a.format, locsecMax: a["locsec-max"], locsecOrder: a["locsec-order"], layout: a.layout,
               elf: a.elf || a.inline, sectionName: a.inline ? ".BTF.inline" : a["section-name"], json: a.json, quiet: a.quiet, jobs: a.jobs,
               onProgress: progress(a.file!),
             }),
@@ -96,6 +98,7 @@ const cli = yargs(hideBin(process.argv))
         .option("elf", { type: "string", describe: "ELF whose section addresses turn offsets into addresses (decode mode)" })
         .option("all-functions", { type: "boolean", default: false, describe: "list every out-of-line function, not only optimiser-changed ones" })
         .option("inline-only", { type: "boolean", default: false, describe: "list inline sites only" })
+        .option("format", { choices: ["v2", "rfc-v1"] as const, describe: "wire profile of a BTF input (default: layout section, else detected)" })
         .option("types", { type: "boolean", default: true, describe: "run the func_info pipeline for parameter types and sizes (--no-types: DWARF only, faster)" })
         .option("jobs", { alias: "j", type: "number" })
         .option("json", { type: "boolean", default: false }),
@@ -103,7 +106,7 @@ const cli = yargs(hideBin(process.argv))
       run(() =>
         commands.sites({
           file: a.file!, base: asList(a.base), elf: a.elf, allFunctions: a["all-functions"], inlineOnly: a["inline-only"],
-          json: a.json, types: a.types, jobs: a.jobs,
+          json: a.json, types: a.types, jobs: a.jobs, format: a.format,
         }),
       ),
   )
@@ -115,8 +118,9 @@ const cli = yargs(hideBin(process.argv))
         .positional("file", { type: "string", demandOption: true })
         .option("base", { alias: ["btf_base", "B"], type: "string", array: true, describe: "base BTF chain" })
         .option("section", { type: "string", describe: "ELF section to read (default .BTF, or .BTF.func_info/.BTF.inline if present)" })
+        .option("format", { choices: ["v2", "rfc-v1"] as const, describe: "wire profile of a BTF input (default: layout section, else detected)" })
         .option("json", { type: "boolean", default: false }),
-    (a) => run(() => commands.dump({ file: a.file!, base: asList(a.base), section: a.section, json: a.json })),
+    (a) => run(() => commands.dump({ file: a.file!, base: asList(a.base), section: a.section, json: a.json, format: a.format })),
   )
   .command(
     "stats <file>",
@@ -125,9 +129,10 @@ const cli = yargs(hideBin(process.argv))
       y
         .positional("file", { type: "string", demandOption: true })
         .option("base", { alias: ["btf_base", "B"], type: "string", array: true, describe: "base BTF chain (func_info input, or --btf_base of an ELF)" })
+        .option("format", { choices: ["v2", "rfc-v1"] as const, describe: "wire profile of a BTF input (default: layout section, else detected)" })
         .option("jobs", { alias: "j", type: "number" })
         .option("json", { type: "boolean", default: false }),
-    (a) => run(() => commands.stats({ file: a.file!, base: asList(a.base), json: a.json, jobs: a.jobs })),
+    (a) => run(() => commands.stats({ file: a.file!, base: asList(a.base), json: a.json, jobs: a.jobs, format: a.format })),
   )
   .command(
     "check <file>",

@@ -9,7 +9,8 @@
  *   2. LOC_PARAMs, each distinct location once, in first-use order
  *   3. LOC_PROTOs, each distinct parameter-id sequence once
  *   4. LOCSECs, one per ELF section (`inline.<section>`, in section-name
- *      order), entries sorted by function name, then offset; with
+ *      order), entries sorted by function name, then offset (or by
+ *      (func id, offset, loc_proto) with `locsecOrder: "id"`); with
  *      `locsecMax` (or rfc-v1 past 65535 entries) consecutive name ranges,
  *      each LOCSEC named `inline.<section>:<first function>`.
  * Every ordering key is a pure function of the input, so the bytes are too.
@@ -37,6 +38,12 @@ export interface EmitOptions {
   profile: "v2" | "rfc-v1";
   /** At most this many entries per LOCSEC (0/undefined: no limit in v2). */
   locsecMax?: number;
+  /**
+   * Entry order inside each LOCSEC: `name` (default; function name, then
+   * offset, FORMAT.md 4) or `id` ((func id, offset, loc_proto), as
+   * `resolve_btfids --inline` sorts them). Partitions stay name ranges.
+   */
+  locsecOrder?: "name" | "id";
 }
 
 /** What the emitter counted. */
@@ -126,6 +133,7 @@ export function emitLocations(
         split.add({ kind: BTF_KIND_LOCSEC, profile: "rfc-v1", nameOff, entries });
       } else {
         const entries: LocsecEntry[] = part.map((i) => ({ func: siteFuncs[i]!.func, locProto: siteProtos[i], offset: u32Offset(sorted[i]) }));
+        if (opts.locsecOrder === "id") entries.sort((a, b) => a.func - b.func || a.offset - b.offset || a.locProto - b.locProto);
         split.add({ kind: BTF_KIND_LOCSEC, nameOff, entries });
       }
       stats.locsecs++;
