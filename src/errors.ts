@@ -59,3 +59,7 @@ export class MalformedError extends BtfgenError {}
 export class UnsupportedError extends BtfgenError {}
 /** A file, section, type or symbol that was asked for does not exist. */
 export class NotFoundError extends BtfgenError {}
+/** Reading or writing a file failed for a reason of the system's (full disk, permissions, a missing directory). */
+export class IoError extends BtfgenError {}
+/** What the user asked for would destroy or misuse one of their files (an output that is an input). */
+export class UsageError extends BtfgenError {}

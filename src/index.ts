@@ -1,7 +1,8 @@
 /**
  * btfgen's one public door: every export is named here (no `export *`).
  */
-export { BtfgenError, TruncatedError, MalformedError, UnsupportedError, NotFoundError } from "./errors.js";
+export { BtfgenError, TruncatedError, MalformedError, UnsupportedError, NotFoundError, IoError, UsageError } from "./errors.js";
+export { removeTemporaries } from "./app/io.js";
 export type { ErrorLocation } from "./errors.js";
 export { ElfFile } from "./elf/elf.js";
 export { readDwarf, DwarfReader } from "./dwarf/load.js";

@@ -38,7 +38,7 @@ import type { BatchRequest, BatchWorkerInit, BatchWorkReply, BatchWorkRequest } 
 import { btfIdentifier } from "../btf/names.js";
 import { assertAccepted } from "./check.js";
 import { typeText } from "./ctype.js";
-import { loadBtfChain, openElf, writeFileAtomic } from "./io.js";
+import { checkOutputs, loadBtfChain, openElf, sectionSizeOf, writeFileAtomic, writeFilesAtomic } from "./io.js";
 import { OrderedPool, workerScript } from "./pool.js";
 import { formatLowerStats, lowerStatsJson } from "./report.js";
 import { functionSymbols, requireDwarf } from "./sites.js";
@@ -317,12 +317,14 @@ export function baseFileFor(out: string): string {
 
 /** `btfgen FILE`: writes the func_info and returns the summary to print. */
 export async function funcInfoCommand(o: FuncInfoOptions): Promise<string> {
-  const r = await buildFuncInfo(o.file, o);
   const out = o.output ?? `${o.file}.func_info.${o.elf ? "o" : "btf"}`;
+  // Before any work: no output may be an input, and every output directory must exist.
+  const willEncodeBase = !o.elf && !((sectionSizeOf(o.file, ".BTF") ?? 0) > 0);
+  checkOutputs([{ path: out, what: "output" }, ...(willEncodeBase ? [{ path: baseFileFor(out), what: "base BTF output" }] : [])], [o.file, ...(o.base ?? [])]);
+  const r = await buildFuncInfo(o.file, o);
   const data = outputBytes(o.file, r, o.elf ?? false, o.sectionName ?? ".BTF.func_info");
   const baseOut = r.encodedBase && !o.elf ? baseFileFor(out) : undefined;
-  if (baseOut) writeFileAtomic(baseOut, r.encodedBase!);
-  writeFileAtomic(out, data);
+  writeFilesAtomic([...(baseOut ? [{ path: baseOut, data: r.encodedBase! }] : []), { path: out, data }]);
   const summary = {
     output: out,
     baseOutput: baseOut ?? null,
@@ -361,6 +363,8 @@ export interface EncodeCommandOptions {
 
 /** `btfgen encode FILE`: base (or split) BTF from DWARF, like `pahole -J --btf_encode_detached`. */
 export function encodeCommand(o: EncodeCommandOptions): string {
+  const out = o.output ?? `${o.file}.btf`;
+  checkOutputs([{ path: out, what: "output" }], [o.file, ...(o.base ?? [])]);
   const elf = openElf(o.file);
   let bytes: Uint8Array;
   let summary: object;
@@ -380,7 +384,6 @@ export function encodeCommand(o: EncodeCommandOptions): string {
   } finally {
     elf.close();
   }
-  const out = o.output ?? `${o.file}.btf`;
   writeFileAtomic(out, bytes);
   if (o.json) return JSON.stringify({ output: out, bytes: bytes.length, ...summary }, null, 1);
   if (o.quiet) return "";

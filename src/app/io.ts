@@ -2,12 +2,12 @@
  * File-level helpers of the commands: opening inputs with one-line errors,
  * loading a BTF base chain, and writing outputs atomically.
  */
-import { closeSync, existsSync, openSync, readFileSync, readSync, renameSync, unlinkSync, writeFileSync } from "node:fs";
-import { basename, dirname, join } from "node:path";
+import { closeSync, existsSync, openSync, readFileSync, readSync, renameSync, statSync, unlinkSync, writeFileSync } from "node:fs";
+import { basename, dirname, join, resolve } from "node:path";
 import { Btf } from "../btf/btf.js";
 import { loadBtfFile, readBtfFromElf } from "../btf/elf.js";
 import { ElfFile } from "../elf/elf.js";
-import { BtfgenError, NotFoundError } from "../errors.js";
+import { BtfgenError, IoError, NotFoundError, UsageError } from "../errors.js";
 import type { Profile } from "../btf/kinds.js";
 
 /** Sections of an ELF that hold func_info (inline) BTF, in the order tried. */
@@ -115,9 +115,16 @@ export function loadFuncInfo(file: string, base: string[], profile?: Profile): B
 
 /** True when the ELF `file` has a section `name`. */
 export function hasSection(file: string, name: string): boolean {
+  return sectionSizeOf(file, name) !== undefined;
+}
+
+/** Size of section `name` of the ELF `file`; undefined when it has none (or is no ELF). */
+export function sectionSizeOf(file: string, name: string): number | undefined {
+  if (!isElfFile(file)) return undefined;
   const elf = openElf(file);
   try {
-    return elf.section(name) !== undefined;
+    const sec = elf.section(name);
+    return sec ? Number(sec.size) : undefined;
   } finally {
     elf.close();
   }
@@ -144,21 +151,158 @@ export function loadBtfChain(paths: string[]): Btf | undefined {
   return base;
 }
 
-/**
- * Writes `data` to `path` through a temporary file in the same directory and
- * a rename, so a failed run never leaves a partial output behind.
- */
-export function writeFileAtomic(path: string, data: Uint8Array | string): void {
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
-  try {
-    writeFileSync(tmp, data);
-    renameSync(tmp, path);
-  } catch (e) {
+/** Words for the system errors a user can meet writing an output. */
+const IO_WORDS: Record<string, string> = {
+  ENOSPC: "no space left on the device",
+  EDQUOT: "disk quota exceeded",
+  EACCES: "permission denied",
+  EPERM: "operation not permitted",
+  EROFS: "read-only file system",
+  EISDIR: "is a directory",
+  ENOTDIR: "a part of the path is not a directory",
+  ENOENT: "its directory does not exist",
+  EFBIG: "file too large",
+  EIO: "input/output error",
+  ENAMETOOLONG: "file name too long",
+  EMFILE: "too many open files",
+};
+
+/** An OS error met writing `path` as a one-line {@link IoError}; anything else unchanged. */
+function writeError(path: string, e: unknown): unknown {
+  const code = (e as NodeJS.ErrnoException)?.code;
+  if (code && IO_WORDS[code]) return new IoError(`cannot write: ${IO_WORDS[code]}`, { file: path }, { cause: e });
+  return e;
+}
+
+/** Temporaries being written now; removed on a signal ({@link removeTemporaries}). */
+const liveTemps = new Set<string>();
+let tempCounter = 0;
+
+/** A temporary name beside `path`, unique across processes and within this one. */
+function tempNameFor(path: string): string {
+  tempCounter++;
+  const rnd = Math.floor(Math.random() * 0x100000000).toString(16).padStart(8, "0");
+  return join(dirname(path), `.${basename(path)}.${process.pid}.${tempCounter}.${rnd}.tmp`);
+}
+
+/** Removes every temporary still being written (for signal handlers; synchronous). */
+export function removeTemporaries(): void {
+  for (const t of liveTemps) {
     try {
-      unlinkSync(tmp);
+      unlinkSync(t);
     } catch {
-      // the temporary file may not exist
+      // already renamed or never created
     }
-    throw fileError(path, e);
+  }
+  liveTemps.clear();
+}
+
+let signalsHooked = false;
+/**
+ * From the first write on, SIGINT/SIGTERM/SIGHUP remove the temporaries
+ * before the process ends (128 + signal number). Not earlier: a handler
+ * defers the signal until JavaScript yields, and before any write there is
+ * nothing to clean, so Ctrl-C should end the run at once. A signal during
+ * the (synchronous) writes is handled right after them, when every output
+ * is either complete or removed. (Node already ignores SIGPIPE: a closed
+ * pipe is an EPIPE on the next write.)
+ */
+function hookSignals(): void {
+  if (signalsHooked) return;
+  signalsHooked = true;
+  for (const [sig, num] of [["SIGINT", 2], ["SIGTERM", 15], ["SIGHUP", 1]] as const) {
+    process.on(sig, () => {
+      removeTemporaries();
+      process.exit(128 + num);
+    });
+  }
+}
+
+/**
+ * Writes each `{ path, data }` through a temporary file beside it, and only
+ * when all are written renames them into place (in the order given), so a
+ * failure or a signal leaves no partial output and no temporary. Two runs
+ * writing the same path leave one complete file: the last rename wins.
+ */
+export function writeFilesAtomic(files: { path: string; data: Uint8Array | string }[]): void {
+  const temps: string[] = [];
+  hookSignals();
+  try {
+    for (const f of files) {
+      const tmp = tempNameFor(f.path);
+      liveTemps.add(tmp);
+      temps.push(tmp);
+      try {
+        writeFileSync(tmp, f.data, { flag: "wx" });
+      } catch (e) {
+        throw writeError(f.path, e);
+      }
+    }
+    files.forEach((f, i) => {
+      try {
+        renameSync(temps[i], f.path);
+      } catch (e) {
+        throw writeError(f.path, e);
+      }
+      liveTemps.delete(temps[i]);
+    });
+  } finally {
+    for (const t of temps) {
+      if (!liveTemps.has(t)) continue;
+      liveTemps.delete(t);
+      try {
+        unlinkSync(t);
+      } catch {
+        // the temporary may not exist
+      }
+    }
+  }
+}
+
+/** {@link writeFilesAtomic} of one file. */
+export function writeFileAtomic(path: string, data: Uint8Array | string): void {
+  writeFilesAtomic([{ path, data }]);
+}
+
+/** Device and inode of `path` after following links, or undefined if it does not exist. */
+function identity(path: string): string | undefined {
+  try {
+    const st = statSync(path);
+    return `${st.dev}:${st.ino}`;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Checks, before any work, that no output is one of the inputs (same path,
+ * or the same file through a link) and that each output's directory exists
+ * and is a directory. Throws a one-line {@link UsageError} / {@link IoError}
+ * naming the output.
+ */
+export function checkOutputs(outputs: { path: string; what: string }[], inputs: string[]): void {
+  const ins = inputs.map((p) => ({ p, abs: resolve(p), id: identity(p) }));
+  const seen = new Map<string, string>();
+  for (const o of outputs) {
+    const abs = resolve(o.path);
+    const id = identity(o.path);
+    for (const i of ins) {
+      if (abs === i.abs || (id !== undefined && id === i.id)) {
+        throw new UsageError(`refusing to write the ${o.what} over the input ${i.p}${abs === i.abs ? "" : " (the same file)"}; choose another output name`, { file: o.path });
+      }
+    }
+    const twice = seen.get(abs) ?? (id !== undefined ? seen.get(id) : undefined);
+    if (twice) throw new UsageError(`the ${o.what} and the ${twice} would be the same file`, { file: o.path });
+    seen.set(abs, o.what);
+    if (id !== undefined) seen.set(id, o.what);
+    const dir = dirname(abs);
+    let st;
+    try {
+      st = statSync(dir);
+    } catch {
+      throw new IoError(`cannot write: directory ${dirname(o.path)} does not exist`, { file: o.path });
+    }
+    if (!st.isDirectory()) throw new IoError(`cannot write: ${dirname(o.path)} is not a directory`, { file: o.path });
+    if (id !== undefined && statSync(o.path).isDirectory()) throw new IoError("cannot write: is a directory", { file: o.path });
   }
 }

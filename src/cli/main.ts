@@ -7,7 +7,10 @@
  */
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
-import { BtfgenError, commands } from "../index.js";
+import { BtfgenError, commands, removeTemporaries } from "../index.js";
+
+const debug = () => process.env.BTFGEN_DEBUG !== undefined || process.argv.includes("--debug");
+
 
 // A reader that stops early (`btfgen sites vmlinux | head`) is not an error.
 process.stdout.on("error", (e: NodeJS.ErrnoException) => {
@@ -21,9 +24,11 @@ function fail(e: unknown): never {
     process.exit(1);
   }
   const msg = e instanceof Error ? e.message : String(e);
-  if (process.env.BTFGEN_DEBUG && e instanceof Error) process.stderr.write(`${e.stack}\n`);
+  if (debug() && e instanceof Error) process.stderr.write(`${e.stack}\n`);
   const oom = e instanceof RangeError && /memory|allocation|Array buffer/i.test(msg);
-  process.stderr.write(`btfgen: ${oom ? "out of memory: " : "internal error: "}${msg.split("\n")[0]}\n`);
+  const hint = debug() ? "" : " (a bug in btfgen: rerun with --debug for the stack)";
+  process.stderr.write(`btfgen: ${oom ? "out of memory: " : "internal error: "}${msg.split("\n")[0]}${oom ? "" : hint}\n`);
+  removeTemporaries();
   process.exit(2);
 }
 
@@ -73,13 +78,14 @@ const cli = yargs(hideBin(process.argv))
         .option("section-name", { type: "string", default: ".BTF.func_info", describe: "section name with --elf (e.g. .BTF.inline)" })
         .option("inline", { type: "boolean", default: false, describe: "shorthand for --elf --section-name .BTF.inline" })
         .option("base-only", { type: "boolean", default: false, describe: "write the base BTF encoded from DWARF instead (like pahole -J)" })
-        .option("btf_encode_detached", { type: "string", describe: "with --base-only: output file (pahole spelling)" })
+        .option("btf_encode_detached", { type: "string", describe: "write the base BTF encoded from DWARF to this file, as pahole -J --btf_encode_detached does (implies --base-only)" })
         .option("jobs", { alias: "j", type: "number", describe: "worker threads (output does not depend on it)" })
         .option("json", { type: "boolean", default: false, describe: "print the run's stats as JSON" })
         .option("quiet", { alias: "q", type: "boolean", default: false, describe: "print nothing on success" }),
     (a) =>
       run(() =>
-        a["base-only"]
+        // pahole's `--btf_encode_detached FILE` means base BTF to FILE, as --base-only does.
+        a["base-only"] || a.btf_encode_detached !== undefined
           ? commands.encode({ file: a.file!, output: a.btf_encode_detached ?? a.output, base: asList(a.btf_base), json: a.json, quiet: a.quiet, jobs: a.jobs })
           : commands.funcInfo({
               file: a.file!, output: a.output, base: asList(a.btf_base), format: a.format, locsecMax: a["locsec-max"], locsecOrder: a["locsec-order"], layout: a.layout,
@@ -165,6 +171,7 @@ const cli = yargs(hideBin(process.argv))
         .option("quiet", { alias: "q", type: "boolean", default: false }),
     (a) => run(() => commands.encode({ file: a.file!, output: a.output, base: asList(a.btf_base), json: a.json, quiet: a.quiet, jobs: a.jobs })),
   )
+  .option("debug", { type: "boolean", global: true, describe: "on an internal error, print the stack" })
   .strict()
   .help()
   .version()
