@@ -27,11 +27,14 @@ export { emitLocations } from "./lower/emit.js";
 export { checkBtf } from "./btf/check.js";
 export type { CheckOptions, CheckProblem, CheckReport, LocsecOrder } from "./btf/check.js";
 export { checkFile } from "./app/check.js";
+export { funcInfoMany } from "./app/many.js";
+export type { ManyOptions, ManyResult, ManyItem } from "./app/many.js";
 export type { EmitOptions, EmitStats } from "./lower/emit.js";
 
 import { dumpCommand, sitesCommand, statsCommand } from "./app/commands.js";
 import { encodeCommand, funcInfoCommand } from "./app/funcinfo.js";
 import { checkCommand } from "./app/check.js";
+import { funcInfoMany } from "./app/many.js";
 
 /** The CLI's commands, each returning the text to print. */
 export const commands = {
@@ -41,4 +44,5 @@ export const commands = {
   funcInfo: funcInfoCommand,
   encode: encodeCommand,
   check: checkCommand,
+  funcInfoMany,
 };

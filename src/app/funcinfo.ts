@@ -70,6 +70,26 @@ export interface FuncInfoOptions {
   unitsPerBatch?: number;
   /** Called after each unit batch (the CLI draws progress on a TTY with it). */
   onProgress?: (done: number, total: number) => void;
+  /**
+   * The `base` chain already parsed and indexed, shared by many inputs of
+   * one run (batch mode): each input then costs its own types only.
+   */
+  shared?: SharedBase;
+}
+
+/** A parsed base chain and its dedup index, for many inputs on one base. */
+export interface SharedBase {
+  chain: Btf;
+  index: TargetIndex;
+}
+
+/** Parses and indexes the chain `paths` once ({@link FuncInfoOptions.shared}); undefined for an empty chain. */
+export function loadSharedBase(paths: string[]): SharedBase | undefined {
+  const chain = loadBtfChain(paths);
+  if (!chain) return undefined;
+  const index = new TargetIndex(chain);
+  index.sync();
+  return { chain, index };
 }
 
 /** Where the func_info's base came from. */
@@ -159,7 +179,7 @@ export async function buildFuncInfo(path: string, opts: Omit<FuncInfoOptions, "f
     // workers, a base encoded from DWARF, or the cross-unit fallback).
     let reader: DwarfReader | undefined;
     const mainReader = (): DwarfReader => (reader ??= DwarfReader.open(elf));
-    const chain = loadBtfChain(opts.base ?? []);
+    const chain = opts.shared?.chain ?? loadBtfChain(opts.base ?? []);
     const hasOwnBtf = (elf.section(".BTF")?.size ?? 0) > 0;
     // Without a .BTF to split on, the base is encoded from all the DWARF types: one walk serves both.
     const whole = hasOwnBtf ? undefined : mainReader().walk(0, mainReader().unitCount, WALK_SITES | WALK_TYPES);
@@ -168,7 +188,7 @@ export async function buildFuncInfo(path: string, opts: Omit<FuncInfoOptions, "f
     const funcSyms = functionSymbols(elf);
 
     // Batches: lowered here or in workers, folded into the split in batch order.
-    const baseIndex = new TargetIndex(base);
+    const baseIndex = opts.shared && base.base === opts.shared.chain ? new TargetIndex(base, opts.shared.index) : new TargetIndex(base);
     const ctx: BatchContext = { elf, base, baseIndex, funcSyms, addrSize };
     const jobs = whole ? 1 : defaultJobs(elf.sectionSize(elf.debugSection(".debug_info")!), opts.jobs);
     const pool = jobs > 1
@@ -296,7 +316,7 @@ export async function buildFuncInfo(path: string, opts: Omit<FuncInfoOptions, "f
  * order and machine holding it as `sectionName` — plus `.BTF` with the base
  * when the base was encoded here, so the object is self-contained.
  */
-function outputBytes(path: string, r: FuncInfoResult, asElf: boolean, sectionName: string): Uint8Array {
+export function outputBytes(path: string, r: FuncInfoResult, asElf: boolean, sectionName: string): Uint8Array {
   if (!asElf) return r.bytes;
   const elf = openElf(path);
   try {

@@ -5,9 +5,12 @@
  * status. Bad input ends in one line on stderr and exit status 1; a bug in
  * btfgen in one line and status 2 (BTFGEN_DEBUG=1 shows the stack).
  */
+import { readFileSync } from "node:fs";
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
-import { BtfgenError, commands, removeTemporaries } from "../index.js";
+import { BtfgenError, UsageError, commands, removeTemporaries } from "../index.js";
+
+const VERSION = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")).version as string;
 
 const debug = () => process.env.BTFGEN_DEBUG !== undefined || process.argv.includes("--debug");
 
@@ -57,17 +60,31 @@ function progress(file: string): ((done: number, total: number) => void) | undef
   };
 }
 
+/** Progress of a batch on a TTY: `btfgen: 12/1121 inputs`. */
+function progressOf(what: string): ((done: number, total: number) => void) | undefined {
+  if (!process.stderr.isTTY) return undefined;
+  let last = 0;
+  return (done, total) => {
+    const now = Date.now();
+    if (done < total && now - last < 200) return;
+    last = now;
+    process.stderr.write(done < total ? `\rbtfgen: ${done}/${total} ${what}` : "\r\x1b[K");
+  };
+}
+
 const asList = (v: unknown): string[] => (v === undefined ? [] : Array.isArray(v) ? v.map(String) : [String(v)]);
 
 const cli = yargs(hideBin(process.argv))
   .scriptName("btfgen")
   .usage("$0 FILE -o OUT     write FILE's BTF.func_info (inline sites and argument locations)")
   .command(
-    "$0 <file>",
-    "encode BTF.func_info for FILE (vmlinux, a module, any ELF with DWARF)",
+    "$0 [files..]",
+    "encode BTF.func_info for FILE (vmlinux, a module, any ELF with DWARF); several FILEs (or --from) with --out-dir",
     (y) =>
       y
-        .positional("file", { type: "string", demandOption: true, describe: "ELF object with DWARF" })
+        .positional("files", { type: "string", array: true, describe: "ELF objects with DWARF" })
+        .option("out-dir", { type: "string", describe: "batch mode: write DIR/<FILE basename>.func_info.btf for each input, the base parsed once" })
+        .option("from", { type: "string", describe: "batch mode: read input paths from this file, one per line (e.g. modules.order)" })
         .option("output", { alias: "o", type: "string", describe: "output file (default FILE.func_info.btf)" })
         .option("btf_base", { alias: ["btf-base", "B"], type: "string", array: true, describe: "base BTF chain (vmlinux first, then a module's BTF); default FILE's own .BTF, else BTF encoded from its DWARF" })
         .option("format", { choices: ["v2", "rfc-v1"] as const, default: "v2" as const, describe: "wire profile" })
@@ -83,16 +100,37 @@ const cli = yargs(hideBin(process.argv))
         .option("json", { type: "boolean", default: false, describe: "print the run's stats as JSON" })
         .option("quiet", { alias: "q", type: "boolean", default: false, describe: "print nothing on success" }),
     (a) =>
-      run(() =>
+      run(async () => {
+        const files = asList(a.files);
+        const baseOnly = a["base-only"] || a.btf_encode_detached !== undefined;
+        const batch = a["out-dir"] !== undefined || a.from !== undefined || files.length > 1;
+        const common = {
+          base: asList(a.btf_base), format: a.format, locsecMax: a["locsec-max"], locsecOrder: a["locsec-order"], layout: a.layout,
+          elf: a.elf || a.inline, sectionName: a.inline ? ".BTF.inline" : a["section-name"], jobs: a.jobs,
+        };
+        if (batch) {
+          if (a["out-dir"] === undefined) throw new UsageError("several inputs need --out-dir DIR (one output per input)");
+          if (a.output !== undefined) throw new UsageError("-o names one output; with several inputs use --out-dir");
+          if (baseOnly) throw new UsageError("--base-only / --btf_encode_detached take one input");
+          const r = await commands.funcInfoMany({
+            ...common, files, from: a.from, outDir: a["out-dir"],
+            onProgress: progressOf("inputs"), onError: (_f, msg) => process.stderr.write(`btfgen: ${msg}\n`),
+          });
+          if (r.failed) process.exitCode = 1;
+          if (a.json) return JSON.stringify(r, null, 1);
+          if (a.quiet) return "";
+          const sites = r.items.reduce((n, i) => n + (i.sites ?? 0), 0);
+          return `wrote ${r.items.length - r.failed} of ${r.items.length} outputs to ${a["out-dir"]} (${sites} sites)${r.failed ? `; ${r.failed} failed` : ""}`;
+        }
+        if (files.length === 0) throw new UsageError("no input file (see btfgen --help)");
+        const file = files[0];
         // pahole's `--btf_encode_detached FILE` means base BTF to FILE, as --base-only does.
-        a["base-only"] || a.btf_encode_detached !== undefined
-          ? commands.encode({ file: a.file!, output: a.btf_encode_detached ?? a.output, base: asList(a.btf_base), json: a.json, quiet: a.quiet, jobs: a.jobs })
-          : commands.funcInfo({
-              file: a.file!, output: a.output, base: asList(a.btf_base), format: a.format, locsecMax: a["locsec-max"], locsecOrder: a["locsec-order"], layout: a.layout,
-              elf: a.elf || a.inline, sectionName: a.inline ? ".BTF.inline" : a["section-name"], json: a.json, quiet: a.quiet, jobs: a.jobs,
-              onProgress: progress(a.file!),
-            }),
-      ),
+        if (baseOnly) {
+          if (a.output !== undefined && a.btf_encode_detached !== undefined) throw new UsageError("give -o or --btf_encode_detached, not both");
+          return commands.encode({ file, output: a.btf_encode_detached ?? a.output, base: asList(a.btf_base), json: a.json, quiet: a.quiet, jobs: a.jobs });
+        }
+        return commands.funcInfo({ ...common, file, output: a.output, json: a.json, quiet: a.quiet, onProgress: progress(file) });
+      }),
   )
   .command(
     "sites <file>",
@@ -174,7 +212,7 @@ const cli = yargs(hideBin(process.argv))
   .option("debug", { type: "boolean", global: true, describe: "on an internal error, print the stack" })
   .strict()
   .help()
-  .version()
+  .version(`btfgen ${VERSION} (BTF.func_info wire profiles: v2 (default, with the layout section), rfc-v1)`)
   .wrap(Math.min(110, process.stdout.columns || 110))
   .fail((msg, err) => {
     if (err) fail(err);

@@ -1,0 +1,119 @@
+/**
+ * Batch mode (`--out-dir`, several inputs, `--from`) and the misuses of the
+ * main command's options (issue 10): each output equals a single run of its
+ * input and passes check; a bad input is named and the rest go on; an
+ * option that does not apply is an error, never ignored. Runs the built CLI.
+ */
+import { execFileSync, spawnSync } from "node:child_process";
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { beforeAll, describe, expect, test } from "vitest";
+import { expectFileAccepted } from "./helpers/check.js";
+
+const ROOT = join(import.meta.dirname, "..");
+const CLI = join(ROOT, "dist/cli/main.js");
+const OBJ = join(ROOT, "testdata/obj");
+const INPUTS = ["inline-gcc12-O2-dwarf5-x86_64.o", "all-clang19-O2-dwarf5-x86_64", "all-gcc12-O2-dwarf4-aarch64"].map((f) => join(OBJ, f));
+let dir = "";
+
+function btfgen(args: string[]) {
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: "utf8", timeout: 120_000 });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+beforeAll(() => {
+  if (!existsSync(CLI)) execFileSync("npx", ["tsc", "-p", ROOT], { cwd: ROOT });
+  dir = mkdtempSync(join(tmpdir(), "btfgen-many-"));
+  writeFileSync(join(dir, "bad.ko"), "not an ELF\n");
+});
+
+describe("batch mode", () => {
+  test.each([1, 2])("-j%i: one output per input, each equal to its single run and accepted by check", (jobs) => {
+    const out = mkdtempSync(join(dir, "out-"));
+    const r = btfgen(["--out-dir", out, "-j", String(jobs), ...INPUTS]);
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^wrote 3 of 3 outputs to /);
+    for (const f of INPUTS) {
+      const name = f.split("/").pop()!;
+      const single = join(dir, `${name}.single-${jobs}.btf`);
+      expect(btfgen([f, "-o", single, "-q"]).status).toBe(0);
+      const batch = join(out, `${name}.func_info.btf`);
+      expect(readFileSync(batch).equals(readFileSync(single))).toBe(true);
+      expectFileAccepted(batch, [join(out, `${name}.func_info.base.btf`)]);
+    }
+  });
+
+  test("a bad input is named on stderr, the others are written, exit status 1", () => {
+    const out = mkdtempSync(join(dir, "bad-"));
+    const list = join(dir, "list.txt");
+    writeFileSync(list, `# inputs\n${INPUTS[0]}\n\n${join(dir, "bad.ko")}\n${INPUTS[1]}\n`);
+    const r = btfgen(["--out-dir", out, "--from", list]);
+    expect(r.status).toBe(1);
+    expect(r.stderr.trimEnd().split("\n")).toEqual([expect.stringMatching(/^btfgen: .*bad\.ko:.*not an ELF/)]);
+    expect(r.stdout).toMatch(/wrote 2 of 3 outputs .*; 1 failed/);
+    expect(readdirSync(out).filter((f) => f.endsWith(".func_info.btf")).sort()).toEqual(
+      [INPUTS[0], INPUTS[1]].map((f) => `${f.split("/").pop()}.func_info.btf`).sort(),
+    );
+  });
+
+  test("two inputs of the same basename are refused before any work", () => {
+    const other = mkdtempSync(join(dir, "dup-"));
+    copyFileSync(INPUTS[0], join(other, INPUTS[0].split("/").pop()!));
+    const out = mkdtempSync(join(dir, "dupout-"));
+    const r = btfgen(["--out-dir", out, INPUTS[0], join(other, INPUTS[0].split("/").pop()!)]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/would both be written to/);
+    expect(readdirSync(out)).toEqual([]);
+  });
+});
+
+describe("options that do not apply are errors", () => {
+  const cases: [string, string[], RegExp][] = [
+    ["several inputs without --out-dir", [INPUTS[0], INPUTS[1]], /several inputs need --out-dir/],
+    ["-o with several inputs", ["-o", "x.btf", "--out-dir", "d", INPUTS[0], INPUTS[1]], /-o names one output/],
+    ["--btf_encode_detached in batch mode", ["--btf_encode_detached", "x", "--out-dir", "d", INPUTS[0]], /take one input/],
+    ["-o and --btf_encode_detached together", [INPUTS[0], "-o", "x", "--btf_encode_detached", "y"], /not both/],
+    ["no input", ["-q"], /no input file/],
+    ["a missing base", [INPUTS[0], "--btf_base", "/nonexistent/vmlinux", "-o", "z.btf"], /\/nonexistent\/vmlinux: no such file/],
+  ];
+  test.each(cases)("%s: one line, exit 1, nothing written", (_n, args, re) => {
+    const cwd = mkdtempSync(join(dir, "misuse-"));
+    const r = spawnSync(process.execPath, [CLI, ...args], { encoding: "utf8", cwd });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(re);
+    expect(r.stderr.trimEnd().split("\n").length).toBeLessThanOrEqual(2);
+    expect(readdirSync(cwd)).toEqual([]);
+  });
+
+  test.each([["--btf_encode_detached=FILE", (f: string) => [`--btf_encode_detached=${f}`]], ["--btf_encode_detached FILE", (f: string) => ["--btf_encode_detached", f]]] as const)(
+    "%s writes the base BTF to FILE, as pahole does",
+    (_n, spell) => {
+      const f = join(dir, `detached-${_n.includes("=") ? "eq" : "sp"}.btf`);
+      const r = btfgen([INPUTS[1], ...spell(f), "-q"]);
+      expect(r.status).toBe(0);
+      expectFileAccepted(f);
+      expect(existsSync(`${INPUTS[1]}.func_info.btf`)).toBe(false);
+    },
+  );
+
+  test("a base from another build: one line saying what to do, exit 1, no file left", () => {
+    // A split .BTF (module-like) read on the wrong base.
+    const mod = join(dir, "mod.o");
+    copyFileSync(INPUTS[0], mod);
+    const base = join(dir, "base.o");
+    copyFileSync(INPUTS[1], base);
+    execFileSync("pahole", ["-J", base]);
+    execFileSync("pahole", ["-J", "--btf_base", base, mod]);
+    const wrong = join(dir, "wrong.o");
+    copyFileSync(join(OBJ, "all-gcc12-O2-dwarf4-aarch64"), wrong);
+    execFileSync("pahole", ["-J", wrong]);
+    const out = mkdtempSync(join(dir, "wrongbase-"));
+    const r = btfgen([mod, "--btf_base", wrong, "-o", join(out, "x.btf")]);
+    expect(r.status).toBe(1);
+    expect(r.stderr.trimEnd().split("\n")).toHaveLength(1);
+    expect(r.stderr).toMatch(/mod\.o.*\.BTF/);
+    expect(readdirSync(out)).toEqual([]);
+  });
+});
