@@ -6,7 +6,7 @@
  * btfgen in one line and status 2 (BTFGEN_DEBUG=1 shows the stack).
  */
 import { readFileSync } from "node:fs";
-import yargs from "yargs";
+import yargs, { type Argv } from "yargs";
 import { hideBin } from "yargs/helpers";
 import { BtfgenError, UsageError, commands, removeTemporaries } from "../index.js";
 
@@ -48,28 +48,32 @@ async function run(body: () => string | void | Promise<string | void>): Promise<
 /**
  * Progress on stderr for long runs, only when it is a terminal (quiet when
  * piped or redirected); the line is cleared when the command ends.
+ * `label(done, total)` is the text, e.g. `vmlinux: 12/2900 units`.
  */
-function progress(file: string): ((done: number, total: number) => void) | undefined {
+function progressLine(label: (done: number, total: number) => string): ((done: number, total: number) => void) | undefined {
   if (!process.stderr.isTTY) return undefined;
   let last = 0;
   return (done, total) => {
     const now = Date.now();
     if (done < total && now - last < 200) return;
     last = now;
-    process.stderr.write(done < total ? `\rbtfgen: ${file}: ${done}/${total} units` : "\r\x1b[K");
+    process.stderr.write(done < total ? `\rbtfgen: ${label(done, total)}` : "\r\x1b[K");
   };
 }
+const progress = (file: string) => progressLine((d, t) => `${file}: ${d}/${t} units`);
+const progressOf = (what: string) => progressLine((d, t) => `${d}/${t} ${what}`);
 
-/** Progress of a batch on a TTY: `btfgen: 12/1121 inputs`. */
-function progressOf(what: string): ((done: number, total: number) => void) | undefined {
-  if (!process.stderr.isTTY) return undefined;
-  let last = 0;
-  return (done, total) => {
-    const now = Date.now();
-    if (done < total && now - last < 200) return;
-    last = now;
-    process.stderr.write(done < total ? `\rbtfgen: ${done}/${total} ${what}` : "\r\x1b[K");
-  };
+/**
+ * The options every command that reads BTF shares, declared once: the input,
+ * its base chain (`--base`, also spelled `--btf_base`/`-B` as on the main
+ * command), the wire profile, `--json`.
+ */
+function btfReader<T>(y: Argv<T>, baseWhat: string) {
+  return y
+    .positional("file", { type: "string", demandOption: true })
+    .option("base", { alias: ["btf_base", "B"], type: "string", array: true, describe: baseWhat })
+    .option("format", { choices: ["v2", "rfc-v1"] as const, describe: "wire profile of a BTF input (default: layout section, else detected)" })
+    .option("json", { type: "boolean", default: false });
 }
 
 const asList = (v: unknown): string[] => (v === undefined ? [] : Array.isArray(v) ? v.map(String) : [String(v)]);
@@ -136,16 +140,12 @@ const cli = yargs(hideBin(process.argv))
     "sites <file>",
     "list inline sites: from an ELF's DWARF, or decoded from a func_info BTF (with --base)",
     (y) =>
-      y
-        .positional("file", { type: "string", demandOption: true })
-        .option("base", { alias: ["btf_base", "B"], type: "string", array: true, describe: "base BTF chain of a func_info file" })
+      btfReader(y, "base BTF chain of a func_info file")
         .option("elf", { type: "string", describe: "ELF whose section addresses turn offsets into addresses (decode mode)" })
         .option("all-functions", { type: "boolean", default: false, describe: "list every out-of-line function, not only optimiser-changed ones" })
         .option("inline-only", { type: "boolean", default: false, describe: "list inline sites only" })
-        .option("format", { choices: ["v2", "rfc-v1"] as const, describe: "wire profile of a BTF input (default: layout section, else detected)" })
         .option("types", { type: "boolean", default: true, describe: "run the func_info pipeline for parameter types and sizes (--no-types: DWARF only, faster)" })
-        .option("jobs", { alias: "j", type: "number" })
-        .option("json", { type: "boolean", default: false }),
+        .option("jobs", { alias: "j", type: "number" }),
     (a) =>
       run(() =>
         commands.sites({
@@ -158,37 +158,25 @@ const cli = yargs(hideBin(process.argv))
     "dump <file>",
     "print BTF like `bpftool btf dump file` (raw BTF or an ELF's .BTF)",
     (y) =>
-      y
-        .positional("file", { type: "string", demandOption: true })
-        .option("base", { alias: ["btf_base", "B"], type: "string", array: true, describe: "base BTF chain" })
-        .option("section", { type: "string", describe: "ELF section to read (default .BTF, or .BTF.func_info/.BTF.inline if present)" })
-        .option("format", { choices: ["v2", "rfc-v1"] as const, describe: "wire profile of a BTF input (default: layout section, else detected)" })
-        .option("json", { type: "boolean", default: false }),
+      btfReader(y, "base BTF chain")
+        .option("section", { type: "string", describe: "ELF section to read (default .BTF, or .BTF.func_info/.BTF.inline if present)" }),
     (a) => run(() => commands.dump({ file: a.file!, base: asList(a.base), section: a.section, json: a.json, format: a.format })),
   )
   .command(
     "stats <file>",
     "site, function and location counts of an ELF's DWARF or of a func_info BTF",
     (y) =>
-      y
-        .positional("file", { type: "string", demandOption: true })
-        .option("base", { alias: ["btf_base", "B"], type: "string", array: true, describe: "base BTF chain (func_info input, or --btf_base of an ELF)" })
-        .option("format", { choices: ["v2", "rfc-v1"] as const, describe: "wire profile of a BTF input (default: layout section, else detected)" })
-        .option("jobs", { alias: "j", type: "number" })
-        .option("json", { type: "boolean", default: false }),
+      btfReader(y, "base BTF chain (func_info input, or --btf_base of an ELF)")
+        .option("jobs", { alias: "j", type: "number" }),
     (a) => run(() => commands.stats({ file: a.file!, base: asList(a.base), json: a.json, jobs: a.jobs, format: a.format })),
   )
   .command(
     "check <file>",
     "check BTF the way the kernel and libbpf do when they load it (raw BTF, or every BTF section of an ELF)",
     (y) =>
-      y
-        .positional("file", { type: "string", demandOption: true })
-        .option("base", { alias: ["btf_base", "B"], type: "string", array: true, describe: "base BTF chain (vmlinux first)" })
+      btfReader(y, "base BTF chain (vmlinux first)")
         .option("section", { type: "string", describe: "check only this ELF section" })
-        .option("format", { choices: ["v2", "rfc-v1"] as const, describe: "wire profile (default: layout section, else detected)" })
-        .option("locsec-order", { choices: ["any", "name", "id"] as const, default: "any" as const, describe: "LOCSEC entry order to require" })
-        .option("json", { type: "boolean", default: false }),
+        .option("locsec-order", { choices: ["any", "name", "id"] as const, default: "any" as const, describe: "LOCSEC entry order to require" }),
     (a) =>
       run(() => {
         const r = commands.check({ file: a.file!, base: asList(a.base), section: a.section, format: a.format, locsecOrder: a["locsec-order"], json: a.json });
