@@ -3,6 +3,7 @@
  */
 export { BtfgenError, TruncatedError, MalformedError, UnsupportedError, NotFoundError, IoError, UsageError } from "./errors.js";
 export { removeTemporaries } from "./app/io.js";
+export { checkBtfFeatures, PAHOLE_FEATURES } from "./app/features.js";
 export type { ErrorLocation } from "./errors.js";
 export { ElfFile } from "./elf/elf.js";
 export { readDwarf, DwarfReader } from "./dwarf/load.js";

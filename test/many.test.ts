@@ -77,6 +77,9 @@ describe("options that do not apply are errors", () => {
     ["-o and --btf_encode_detached together", [INPUTS[0], "-o", "x", "--btf_encode_detached", "y"], /not both/],
     ["no input", ["-q"], /no input file/],
     ["a missing base", [INPUTS[0], "--btf_base", "/nonexistent/vmlinux", "-o", "z.btf"], /\/nonexistent\/vmlinux: no such file/],
+    ["pahole's -J without a detached file (it would write into the input)", ["-J", INPUTS[0]], /btfgen never changes an input/],
+    ["an unknown --btf_features name", [INPUTS[0], "--btf_features=var,bogus", "-o", "z.btf"], /unknown feature\(s\) bogus/],
+    ["a --btf_features name btfgen does not encode", [INPUTS[0], "--btf_features=distilled_base", "-o", "z.btf"], /does not encode distilled_base/],
   ];
   test.each(cases)("%s: one line, exit 1, nothing written", (_n, args, re) => {
     const cwd = mkdtempSync(join(dir, "misuse-"));
@@ -97,6 +100,14 @@ describe("options that do not apply are errors", () => {
       expect(existsSync(`${INPUTS[1]}.func_info.btf`)).toBe(false);
     },
   );
+
+  test("pahole's spelling: -J --btf_encode_detached=F --btf_features=LIST -j (bare) writes the base BTF", () => {
+    const f = join(dir, "pahole-spelling.btf");
+    const r = btfgen(["-J", `--btf_encode_detached=${f}`, "--btf_features=var,float,decl_tag,type_tag,enum64,reproducible_build", "-j", INPUTS[1], "-q"]);
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    expectFileAccepted(f);
+  });
 
   test("a base from another build: one line saying what to do, exit 1, no file left", () => {
     // A split .BTF (module-like) read on the wrong base.

@@ -156,12 +156,12 @@ export const UNITS_PER_BATCH = 64;
 
 /**
  * Worker threads for an object with `debugInfoBytes` of `.debug_info`: `-j`
- * if given, else the machine's cores (at most 4) for big objects (a worker
+ * if given (0, pahole's bare `-j`, means the default), else the machine's cores (at most 4) for big objects (a worker
  * costs a copy of the debug sections and the base; small objects are done
  * before workers would have started).
  */
 export function defaultJobs(debugInfoBytes: number, jobs?: number): number {
-  if (jobs !== undefined) return Math.max(1, Math.floor(jobs));
+  if (jobs !== undefined && jobs > 0) return Math.floor(jobs);
   return debugInfoBytes > 32 << 20 ? Math.min(4, availableParallelism()) : 1;
 }
 

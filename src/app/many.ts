@@ -13,6 +13,7 @@
  * single run of that input.
  */
 import { readFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { basename, join, resolve } from "node:path";
 import { Worker } from "node:worker_threads";
 import { BtfgenError, IoError, UsageError } from "../errors.js";
@@ -122,7 +123,8 @@ export async function funcInfoMany(o: ManyOptions): Promise<ManyResult> {
     o.onProgress?.(++done, inputs.length);
   };
 
-  const jobs = Math.max(1, Math.min(o.jobs ?? 1, inputs.length));
+  // -j 0 (pahole's bare -j): as many workers as cores.
+  const jobs = Math.max(1, Math.min(o.jobs === 0 ? availableParallelism() : o.jobs ?? 1, inputs.length));
   const opts = { ...o, files: undefined, from: undefined, onProgress: undefined, onError: undefined, jobs: 1 };
   if (jobs === 1) {
     const shared = loadSharedBase(o.base ?? []);

@@ -8,7 +8,7 @@
 import { readFileSync } from "node:fs";
 import yargs, { type Argv } from "yargs";
 import { hideBin } from "yargs/helpers";
-import { BtfgenError, UsageError, commands, removeTemporaries } from "../index.js";
+import { BtfgenError, UsageError, checkBtfFeatures, commands, removeTemporaries } from "../index.js";
 
 const VERSION = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")).version as string;
 
@@ -78,7 +78,17 @@ function btfReader<T>(y: Argv<T>, baseWhat: string) {
 
 const asList = (v: unknown): string[] => (v === undefined ? [] : Array.isArray(v) ? v.map(String) : [String(v)]);
 
-const cli = yargs(hideBin(process.argv))
+/** pahole's bare `-j` (as many threads as CPUs): `-j 0`, which btfgen reads as its default. */
+function paholeArgv(argv: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    out.push(argv[i]);
+    if ((argv[i] === "-j" || argv[i] === "--jobs") && !/^\d+$/.test(argv[i + 1] ?? "")) out.push("0");
+  }
+  return out;
+}
+
+const cli = yargs(paholeArgv(hideBin(process.argv)))
   .scriptName("btfgen")
   .usage("$0 FILE -o OUT     write FILE's BTF.func_info (inline sites and argument locations)")
   .command(
@@ -100,12 +110,17 @@ const cli = yargs(hideBin(process.argv))
         .option("inline", { type: "boolean", default: false, describe: "shorthand for --elf --section-name .BTF.inline" })
         .option("base-only", { type: "boolean", default: false, describe: "write the base BTF encoded from DWARF instead (like pahole -J)" })
         .option("btf_encode_detached", { type: "string", describe: "write the base BTF encoded from DWARF to this file, as pahole -J --btf_encode_detached does (implies --base-only)" })
+        .option("J", { type: "boolean", describe: "pahole's -J: with --btf_encode_detached FILE, base BTF to FILE (btfgen never writes into its input)" })
+        .option("btf_features", { type: "string", describe: "pahole's feature list: names btfgen always encodes are accepted, others refused" })
         .option("jobs", { alias: "j", type: "number", describe: "worker threads (output does not depend on it)" })
         .option("json", { type: "boolean", default: false, describe: "print the run's stats as JSON" })
         .option("quiet", { alias: "q", type: "boolean", default: false, describe: "print nothing on success" }),
     (a) =>
       run(async () => {
         const files = asList(a.files);
+        if (a.btf_features !== undefined) checkBtfFeatures(a.btf_features);
+        // pahole -J without a detached file writes .BTF into the object; btfgen never changes an input.
+        if (a.J && a.btf_encode_detached === undefined) throw new UsageError("-J writes BTF into the input in pahole; btfgen never changes an input: add --btf_encode_detached FILE");
         const baseOnly = a["base-only"] || a.btf_encode_detached !== undefined;
         const batch = a["out-dir"] !== undefined || a.from !== undefined || files.length > 1;
         const common = {
