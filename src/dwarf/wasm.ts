@@ -111,7 +111,8 @@ export class DwarfWasm {
     const m = this.u32();
     const [mp, ml, sp, sl, lo, hi] = [m[d], m[d + 1], m[d + 2], m[d + 3], m[d + 4], m[d + 5]];
     const bytes = this.u8();
-    const msg = utf8.decode(bytes.subarray(mp, mp + ml));
+    // gimli's messages may be wrapped over several lines: the CLI prints one.
+    const msg = utf8.decode(bytes.subarray(mp, mp + ml)).replace(/\s+/g, " ").trim();
     const section = utf8.decode(bytes.subarray(sp, sp + sl));
     throw new MalformedError(`${what}: ${msg}`, {
       file: this.file,
