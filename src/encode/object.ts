@@ -11,7 +11,7 @@
  *    a batch could not resolve (its STRUCT came in a later batch) is
  *    resolved now, and the types that differed only by it merge.
  */
-import { MalformedError } from "../errors.js";
+import { MalformedError, NotFoundError } from "../errors.js";
 import { Btf } from "../btf/btf.js";
 import type { ElfFile } from "../elf/index.js";
 import type { ElfSymbol } from "../elf/symbols.js";
@@ -110,7 +110,7 @@ export function encodeBtf(records: DwarfRecords, opts: EncodeOptions = {}): Enco
     btf = dedupBtf(out).btf;
     dedupMs += performance.now() - s;
   }
-  return finish(btf, stats, t0, dedupMs);
+  return finish(btf, stats, t0, dedupMs, opts);
 }
 
 /**
@@ -162,11 +162,17 @@ export function encodeBtfByUnits(
   const s = performance.now();
   const btf = dedupBtf(out).btf;
   dedupMs += performance.now() - s;
-  return finish(btf, stats, t0, dedupMs);
+  return finish(btf, stats, t0, dedupMs, opts);
 }
 
-/** Fills the output counts and phase times of `stats` for the finished `btf`. */
-function finish(btf: Btf, stats: EncodeStats, t0: number, dedupMs: number): EncodeResult {
+/**
+ * Fills the output counts and phase times of `stats` for the finished `btf`.
+ * @throws NotFoundError when a base BTF (no `base`) has no type: the kernel refuses an empty one
+ */
+function finish(btf: Btf, stats: EncodeStats, t0: number, dedupMs: number, opts: EncodeOptions): EncodeResult {
+  if (!opts.base && btf.types.length === 0) {
+    throw new NotFoundError("no type in the DWARF to encode (BTF needs one)", { file: opts.elf?.path, section: ".debug_info" });
+  }
   stats.types = btf.types.length;
   stats.perKind = countKinds(btf);
   stats.timeMs.total = performance.now() - t0;

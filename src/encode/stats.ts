@@ -58,6 +58,14 @@ export interface EncodeStats {
    * ranges separately must treat any as "redo with all units".
    */
   missingDies: number;
+  /** Reference loops among typedefs, qualifiers, pointers and arrays (corrupt DWARF), each cut once. */
+  typeLoops: number;
+  /**
+   * Typedefs, declarations and enumerators without the name BTF requires
+   * (corrupt DWARF): such a typedef is encoded as its type, a declaration as
+   * an empty anonymous struct/union, an enumerator left out.
+   */
+  unnamed: number;
   /** Dedup batches run. */
   batches: number;
   /** Wall time of the phases, ms. */
@@ -89,6 +97,8 @@ export function newStats(): EncodeStats {
     unsupported: 0,
     badBaseType: 0,
     missingDies: 0,
+    typeLoops: 0,
+    unnamed: 0,
     batches: 0,
     timeMs: { build: 0, dedup: 0, total: 0 },
   };

@@ -71,6 +71,11 @@ import type { EncodeStats } from "./stats.js";
 /** Name pahole gives the index type of every array. */
 export const ARRAY_SIZE_TYPE_NAME = "__ARRAY_SIZE_TYPE__";
 
+/** Kinds whose one `type` reference a reader follows when it resolves a type (as btf/read.ts checks them for loops). */
+const LOOP_KINDS: ReadonlySet<number> = new Set([
+  BTF_KIND_PTR, BTF_KIND_TYPEDEF, BTF_KIND_VOLATILE, BTF_KIND_CONST, BTF_KIND_RESTRICT, BTF_KIND_TYPE_TAG, BTF_KIND_ARRAY,
+]);
+
 /** True for the tags {@link TypeBuilder.ref} turns into a type of their own. */
 export function isTypeTag(tag: number): boolean {
   switch (tag) {
@@ -181,24 +186,52 @@ export class TypeBuilder {
 
   /** Id (final, or in the current batch) of the type of DIE `row`; NONE is void. */
   ref(row: number): TypeId {
-    if (row === NONE) return 0;
-    const f = this.finalId[row];
-    if (f >= 0) return f;
-    const b = this.batchId[row];
-    if (b >= 0) return b;
     const d = this.ix.dies;
-    const tag = d.tag[row];
-    if (!isTypeTag(tag)) {
-      // Aliases: _Atomic is dropped, unspecified types are void.
-      let id: TypeId = 0;
-      if (tag === DW_TAG_atomic_type) id = this.refOff(d.type[row]);
-      else if (tag !== DW_TAG_unspecified_type) this.stats.unsupported++;
+    // Aliases stand for the type they name: _Atomic is dropped, and so is a
+    // typedef without a name (BTF requires one). Followed in a loop, not by
+    // recursion (chains may be long); each is marked void on the way, so an
+    // alias cycle ends in void.
+    const aliases: number[] = [];
+    let id: TypeId;
+    for (;;) {
+      if (row === NONE) {
+        id = 0;
+        break;
+      }
+      const f = this.finalId[row];
+      if (f >= 0) {
+        id = f;
+        break;
+      }
+      const b = this.batchId[row];
+      if (b >= 0) {
+        id = b;
+        break;
+      }
+      const tag = d.tag[row];
+      const alias = tag === DW_TAG_atomic_type || (tag === DW_TAG_typedef && this.ix.str(d.name[row]) === "");
+      if (alias) {
+        if (tag === DW_TAG_typedef) this.stats.unnamed++;
+        this.setBatchId(row, 0);
+        aliases.push(row);
+        const next = d.type[row] === NONE ? NONE : this.ix.row(d.type[row]);
+        if (next === NONE && d.type[row] !== NONE) this.stats.missingDies++;
+        row = next;
+        continue;
+      }
+      if (!isTypeTag(tag)) {
+        // Unspecified types are void; other tags BTF cannot express too.
+        if (tag !== DW_TAG_unspecified_type) this.stats.unsupported++;
+        this.setBatchId(row, 0);
+        id = 0;
+        break;
+      }
+      id = this.alloc(placeholder(tag));
       this.setBatchId(row, id);
-      return id;
+      this.queue.push(row);
+      break;
     }
-    const id = this.alloc(placeholder(tag));
-    this.setBatchId(row, id);
-    this.queue.push(row);
+    for (const a of aliases) this.batchId[a] = id;
     return id;
   }
 
@@ -229,6 +262,7 @@ export class TypeBuilder {
    */
   flush(): { T: number; ids: Uint32Array } {
     this.drain();
+    this.cutLoops();
     const T = this.T;
     this.stats.rawTypes += this.batch.length;
     this.stats.batches++;
@@ -244,6 +278,50 @@ export class TypeBuilder {
     this.arraySizeType = -1;
     this.arrayIntType = -1;
     return { T, ids };
+  }
+
+  /**
+   * Cuts every reference loop among the batch's chain kinds (DWARF whose
+   * typedef, qualifier, pointer or array chain comes back to itself, which
+   * only corrupt DWARF has): the kernel and btfgen's reader refuse such BTF.
+   * The loop's last edge not out of an ARRAY goes to void; a loop of ARRAYs
+   * only gets its last element type set to its index type. Earlier batches
+   * never point into this one, so a loop lies inside the batch.
+   */
+  private cutLoops(): void {
+    const batch = this.batch;
+    const T = this.T;
+    const state = new Int32Array(batch.length); // 0 new, -1 done, w > 0 on walk w
+    const path: number[] = [];
+    let walk = 0;
+    for (let i = 0; i < batch.length; i++) {
+      if (state[i] !== 0) continue;
+      walk++;
+      path.length = 0;
+      for (let j = i; ; ) {
+        const t = batch[j];
+        if (!LOOP_KINDS.has(t.kind)) break;
+        state[j] = walk;
+        path.push(j);
+        const next = (t as { type: TypeId }).type - T;
+        if (next < 0 || next >= batch.length) break;
+        if (state[next] === walk) {
+          const loop = path.slice(path.indexOf(next));
+          let cut = loop.length - 1;
+          while (cut >= 0 && batch[loop[cut]].kind === BTF_KIND_ARRAY) cut--;
+          if (cut >= 0) (batch[loop[cut]] as { type: TypeId }).type = 0;
+          else {
+            const a = batch[loop[loop.length - 1]] as Array_;
+            a.type = a.indexType;
+          }
+          this.stats.typeLoops++;
+          break;
+        }
+        if (state[next] !== 0) break;
+        j = next;
+      }
+      for (const q of path) state[q] = -1;
+    }
   }
 
   /**
@@ -401,6 +479,12 @@ export class TypeBuilder {
     // pahole sets BOOL or SIGNED, never CHAR.
     const encoding = enc === DW_ATE_boolean ? BTF_INT_BOOL : enc === DW_ATE_signed || enc === DW_ATE_signed_char ? BTF_INT_SIGNED : 0;
     const nrBits = d.bitSize[row] ? d.bitSize[row] : size * 8;
+    if (nrBits > 128 || Math.ceil(nrBits / 8) > size) {
+      // No INT has more than 128 bits or more bits than bytes: an opaque anonymous struct of its size.
+      this.stats.badBaseType++;
+      this.batch[id - this.T] = { kind: BTF_KIND_STRUCT, nameOff: 0, size, members: [], kindFlag: false };
+      return;
+    }
     this.batch[id - this.T] = { kind: BTF_KIND_INT, nameOff, size, encoding, bitsOffset: 0, nrBits };
   }
 
@@ -409,6 +493,12 @@ export class TypeBuilder {
     const isUnion = d.tag[row] === DW_TAG_union_type;
     const nameOff = this.name(d.name[row]);
     if (d.flags[row] & DIE_DECLARATION || d.byteSize[row] === NONE) {
+      if (nameOff === 0) {
+        // A FWD needs a name: an anonymous declaration is an empty anonymous struct/union.
+        this.stats.unnamed++;
+        this.batch[id - this.T] = { kind: isUnion ? BTF_KIND_UNION : BTF_KIND_STRUCT, nameOff: 0, size: 0, members: [], kindFlag: false };
+        return;
+      }
       this.batch[id - this.T] = { kind: BTF_KIND_FWD, nameOff, union: isUnion };
       return;
     }
@@ -442,6 +532,11 @@ export class TypeBuilder {
     const rows: number[] = [];
     for (let c = this.ix.firstChild[row]; c !== NONE; c = this.ix.nextSibling[c]) {
       if (d.tag[c] !== DW_TAG_enumerator) continue;
+      if (this.name(d.name[c]) === 0) {
+        // BTF enumerators need a name.
+        this.stats.unnamed++;
+        continue;
+      }
       rows.push(c);
       if (d.flags[c] & DIE_SIGNED_VALUE && (d.valHi[c] & 0x80000000) !== 0) signed = true;
     }
@@ -477,6 +572,11 @@ export class TypeBuilder {
     if (dims.length === 0) dims.push(0);
     const index = this.arrayIndexType(d.unit[row]);
     let inner = this.refOff(d.type[row]);
+    if (inner === 0) {
+      // An array of void (no element type, or one BTF cannot express) has no BTF form: elements of an empty anonymous struct.
+      this.stats.unsupported++;
+      inner = this.alloc({ kind: BTF_KIND_STRUCT, nameOff: 0, size: 0, members: [], kindFlag: false });
+    }
     if (!this.nestArrays) {
       // pahole 1.24 flattens int a[2][3] into one ARRAY of 6 ints; base BTF built by it
       // (every kernel .BTF) only dedups with the same shape.
