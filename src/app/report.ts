@@ -14,6 +14,7 @@ export function formatLowerStats(st: LowerStats): string[] {
     `optimised functions: ${st.funcSites}`,
     `without address:     ${st.noAddress} (left out)`,
     `outside sections:    ${st.noSection} (left out)`,
+    ...(st.noName ? [`without name:        ${st.noName} (left out)`] : []),
     `full:                ${st.full} (${pct(st.full, withParams)})`,
     `partial:             ${st.partial} (${pct(st.partial, withParams)})`,
     `none:                ${st.none} (${pct(st.none, withParams)})`,

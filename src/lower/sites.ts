@@ -57,6 +57,7 @@ export function addLowerStats(a: LowerStats, b: LowerStats): void {
   a.funcSites += b.funcSites;
   a.noAddress += b.noAddress;
   a.noSection += b.noSection;
+  a.noName += b.noName;
   a.full += b.full;
   a.partial += b.partial;
   a.none += b.none;
@@ -72,6 +73,8 @@ export interface LowerStats {
   noAddress: number;
   /** Sites whose address lies in no ELF section (dropped). */
   noSection: number;
+  /** Sites of a function without a name (corrupt DWARF; a BTF FUNC needs one: dropped). */
+  noName: number;
   full: number;
   partial: number;
   none: number;
@@ -83,7 +86,7 @@ export interface LowerStats {
 
 /** Zeroed {@link LowerStats}. */
 export function newLowerStats(): LowerStats {
-  return { inlineSites: 0, funcSites: 0, noAddress: 0, noSection: 0, full: 0, partial: 0, none: 0, noParams: 0, causes: new Map() };
+  return { inlineSites: 0, funcSites: 0, noAddress: 0, noSection: 0, noName: 0, full: 0, partial: 0, none: 0, noParams: 0, causes: new Map() };
 }
 
 /** {@link strAt} with a cache: the same function names are asked for once per site. */
@@ -186,6 +189,11 @@ export function lowerSites(
       else stats.noSection++;
       continue;
     }
+    const name = strings.get(F.name[f]);
+    if (name === "") {
+      stats.noName++;
+      continue;
+    }
     const { addr, sec } = d;
     const callerAddr = S.caller[i] === NONE ? undefined : toAddr(S.callerLo[i], S.callerHi[i]);
     const atFunctionEntry = kind === SITE_FUNC || callerAddr === addr;
@@ -214,7 +222,7 @@ export function lowerSites(
     else if (known === 0) stats.none++;
     else stats.partial++;
     out.push({
-      kind, func: f, name: strings.get(F.name[f]), addr, section: sec.name, offset: addr - sec.addr,
+      kind, func: f, name, addr, section: sec.name, offset: addr - sec.addr,
       caller: (kind === SITE_FUNC ? opts.symbolAt?.(addr) : undefined) ?? (S.caller[i] === NONE ? "" : strings.get(F.name[S.caller[i]])),
       callerOffset: callerAddr === undefined ? 0n : addr - callerAddr,
       params, causes,
