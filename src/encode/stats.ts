@@ -50,7 +50,7 @@ export interface EncodeStats {
   varSkips: { notPercpu: number; noSymbol: number; declaration: number; duplicate: number };
   /** DIEs of tags BTF cannot express, encoded as void (ptr_to_member, unknown tags). */
   unsupported: number;
-  /** Base types of an encoding or size BTF cannot express, encoded as void. */
+  /** Base types (and enums) of an encoding or size BTF cannot express, encoded as void, an empty struct of their size, or (enums) the next size BTF has. */
   badBaseType: number;
   /**
    * References to DIEs outside the walked units (cross-unit DW_FORM_ref_addr
@@ -66,6 +66,12 @@ export interface EncodeStats {
    * an empty anonymous struct/union, an enumerator left out.
    */
   unnamed: number;
+  /**
+   * Struct/union members the kernel would refuse (corrupt DWARF: no type,
+   * out of order, past the end, not at 0 in a union, too wide a bitfield),
+   * left out.
+   */
+  badMembers: number;
   /** Dedup batches run. */
   batches: number;
   /** Wall time of the phases, ms. */
@@ -99,6 +105,7 @@ export function newStats(): EncodeStats {
     missingDies: 0,
     typeLoops: 0,
     unnamed: 0,
+    badMembers: 0,
     batches: 0,
     timeMs: { build: 0, dedup: 0, total: 0 },
   };

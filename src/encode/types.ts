@@ -502,16 +502,34 @@ export class TypeBuilder {
       this.batch[id - this.T] = { kind: BTF_KIND_FWD, nameOff, union: isUnion };
       return;
     }
-    const members: Member[] = [];
+    let members: Member[] = [];
     let kindFlag = false;
-    const memberRows: number[] = [];
+    let memberRows: number[] = [];
+    let last = 0;
     for (let c = this.ix.firstChild[row]; c !== NONE; c = this.ix.nextSibling[c]) {
       if (d.tag[c] !== DW_TAG_member || d.flags[c] & DIE_DECLARATION) continue;
       const bitfieldSize = d.bitSize[c];
-      if (bitfieldSize) kindFlag = true;
       const off = d.bitOffset[c];
-      members.push({ nameOff: this.name(d.name[c]), type: this.refOff(d.type[c]), bitsOffset: off === NONE ? 0 : off, bitfieldSize });
+      const bitsOffset = off === NONE ? 0 : off;
+      const type = this.refOff(d.type[c]);
+      // Members the kernel refuses (only corrupt DWARF has them) are left
+      // out: of no type, before the previous one, past the end, not at 0 in
+      // a union, a bitfield wider than the 8 bits BTF gives its size.
+      if (type === 0 || (isUnion ? bitsOffset !== 0 : bitsOffset < last) || Math.ceil(bitsOffset / 8) > d.byteSize[row] || bitfieldSize > 255) {
+        this.stats.badMembers++;
+        continue;
+      }
+      last = bitsOffset;
+      if (bitfieldSize) kindFlag = true;
+      members.push({ nameOff: this.name(d.name[c]), type, bitsOffset, bitfieldSize });
       memberRows.push(c);
+    }
+    if (kindFlag && members.some((m) => m.bitsOffset > 0xffffff)) {
+      // With bitfields the offset has 24 bits.
+      const keep = members.map((m) => m.bitsOffset <= 0xffffff);
+      this.stats.badMembers += keep.filter((k) => !k).length;
+      members = members.filter((_m, i) => keep[i]);
+      memberRows = memberRows.filter((_r, i) => keep[i]);
     }
     this.batch[id - this.T] = {
       kind: isUnion ? BTF_KIND_UNION : BTF_KIND_STRUCT,
@@ -527,7 +545,12 @@ export class TypeBuilder {
   private fillEnum(row: number, id: TypeId): void {
     const d = this.ix.dies;
     const nameOff = this.name(d.name[row]);
-    const size = d.byteSize[row] === NONE ? 4 : d.byteSize[row];
+    let size = d.byteSize[row] === NONE ? 4 : d.byteSize[row];
+    if (size !== 1 && size !== 2 && size !== 4 && size !== 8) {
+      // An enum is 1, 2, 4 or 8 bytes: the next of those (8 at most).
+      this.stats.badBaseType++;
+      size = size < 4 ? (size <= 1 ? 1 : size <= 2 ? 2 : 4) : 8;
+    }
     let signed = (d.flags[row] & DIE_SIGNED_VALUE) !== 0;
     const rows: number[] = [];
     for (let c = this.ix.firstChild[row]; c !== NONE; c = this.ix.nextSibling[c]) {
