@@ -19,6 +19,7 @@ import { FUNC_EXTERNAL, NONE } from "../dwarf/records.js";
 import type { DwarfRecords } from "../dwarf/records.js";
 import type { ElfFile } from "../elf/elf.js";
 import { dedupInto, TargetIndex } from "../encode/dedup/index.js";
+import { presetFromBase } from "../encode/baseshape.js";
 import { TypeEncoder } from "../encode/encoder.js";
 import { keptFuncRows, lowerSites, type LowerStats, type LoweredSite, type ParamTypeInfo } from "../lower/sites.js";
 import { kernelRefusal } from "../lower/locparam.js";
@@ -58,6 +59,8 @@ export function lowerUnitBatch(records: DwarfRecords, ctx: BatchContext): BatchO
   const selection = siteSelection(records, ctx.funcSyms);
   const rows = keptFuncRows(records, map, selection);
   const enc = new TypeEncoder(records, ctx.base, { baseIndex: ctx.baseIndex });
+  // Named aggregates the base already holds are taken from it, not re-encoded with all they reach.
+  presetFromBase(enc.dies, ctx.base, rows.map((f) => enc.dies.row(F.die[f])), (row, id) => enc.typeBuilder.preset(row, id));
   const protoIds = enc.funcProtosOf(rows.map((f) => F.die[f]));
   const split = enc.finish();
   if (enc.stats.missingDies !== 0 || rows.some((f) => enc.dies.row(F.die[f]) === NONE)) return undefined;

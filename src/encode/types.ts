@@ -156,6 +156,14 @@ export class TypeBuilder {
   }
 
   /**
+   * Makes DIE `row` stand for the existing type `id` of the target chain
+   * (encoded no further), as {@link presetFromBase} finds them.
+   */
+  preset(row: number, id: TypeId): void {
+    this.finalId[row] = id;
+  }
+
+  /**
    * Offset in the target's strings of DWARF string `id`, made a C identifier
    * the kernel accepts ({@link btfIdentifier}) unless `asIs` (INT and FLOAT
    * names such as `long unsigned int`, which the kernel does not check).

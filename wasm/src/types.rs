@@ -154,19 +154,6 @@ fn type_facts(ctx: &mut Ctx, mut off: u32) -> Res<(Option<u64>, bool)> {
     Ok((None, false))
 }
 
-/// Sign-extends the raw bits of a data form.
-fn sign_extend(v: &AttributeValue<R>) -> Option<i64> {
-    Some(match *v {
-        AttributeValue::Data1(x) => x as i8 as i64,
-        AttributeValue::Data2(x) => x as i16 as i64,
-        AttributeValue::Data4(x) => x as i32 as i64,
-        AttributeValue::Data8(x) => x as i64,
-        AttributeValue::Sdata(x) => x,
-        AttributeValue::Udata(x) => x as i64,
-        _ => return None,
-    })
-}
-
 /// An array bound (DW_AT_lower_bound / upper_bound / count). The DW_FORM_dataN
 /// forms carry no sign: gcc writes `char buf[144]`'s upper bound 143 as
 /// `data1 0x8f`, which must not become -113, and 255 of `char e[256]` as
@@ -399,12 +386,13 @@ pub fn walk_types(ctx: &mut Ctx, out: &mut Out, ui: usize, urow: u32) -> Res<()>
                     | AttributeValue::Data2(_)
                     | AttributeValue::Data4(_)
                     | AttributeValue::Data8(_) => {
-                        let signed = tag == constants::DW_TAG_enumerator && parent.signed_enum;
-                        if signed {
-                            r.val = sign_extend(&c).unwrap_or(0) as u64;
+                        // gcc writes a negative enumerator as sdata and a non-negative one
+                        // in the smallest dataN (0x80 in data1 is 128, as pahole and
+                        // llvm-dwarfdump read it); clang uses sdata/udata. So dataN is
+                        // zero-extended; a signed enum stays marked signed.
+                        r.val = c.udata_value().unwrap_or(0);
+                        if tag == constants::DW_TAG_enumerator && parent.signed_enum {
                             r.flags |= DIE_SIGNED_VALUE;
-                        } else {
-                            r.val = c.udata_value().unwrap_or(0);
                         }
                     }
                     AttributeValue::Block(b) => {
