@@ -3,9 +3,9 @@
 #
 #   bash bench/run.sh [-j N] [-r RUNS] [--json] [--keep] [VMLINUX]
 #
-# Measures with /usr/bin/time -f '%e %M' (wall seconds, peak RSS KB), each
-# command RUNS times (default 2), keeping the best (lowest) wall time and the
-# best (lowest) peak RSS:
+# Measures with /usr/bin/time -f '%e %M' (wall seconds, peak RSS KB), RUNS
+# rounds (default 3), each round running every command once (alternating),
+# and reports the median wall time and the median peak RSS of each:
 #   btfgen          the main job: VMLINUX -> split BTF.func_info
 #   btfgen encode   base BTF from DWARF (like pahole -J)
 #   btfgen sites    the DWARF front end + lowering alone (`sites --no-types`, output to /dev/null)
@@ -19,7 +19,7 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
 KERNEL_DIR=${KERNEL_DIR:-$HOME/.cache/btfgen/kernel}
 JOBS=2
-RUNS=2
+RUNS=3
 JSON=0
 KEEP=0
 VMLINUX=""
@@ -59,44 +59,46 @@ if [ "$KEEP" = 1 ]; then trap 'echo "bench: outputs kept in $TMP" >&2' EXIT; els
 log() { [ "$JSON" = 1 ] || echo "$@" >&2; }
 
 PAHOLE_VERSION=$(pahole --version 2>/dev/null || echo "?")
-log "bench: $VMLINUX ($(( $(stat -c %s "$VMLINUX") / 1048576 )) MB), pahole $PAHOLE_VERSION, -j $JOBS, best of $RUNS, $(nproc) cores"
+log "bench: $VMLINUX ($(( $(stat -c %s "$VMLINUX") / 1048576 )) MB), pahole $PAHOLE_VERSION, -j $JOBS, median of $RUNS alternating, $(nproc) cores"
 
 RESULTS="$TMP/results.tsv"
 : > "$RESULTS"
 
-# measure NAME OUTFILE -- CMD...: runs CMD $RUNS times, records best wall/RSS.
+# measure NAME OUTFILE -- CMD...: runs CMD once, appends its wall/RSS/bytes.
 measure() {
   local name=$1 out=$2; shift 3
-  local best_e="" best_m="" i e m
-  for ((i = 1; i <= RUNS; i++)); do
-    rm -f "$TMP/time" "$TMP/stderr"
-    if ! /usr/bin/time -o "$TMP/time" -f '%e %M' "$@" > "$TMP/stdout.$name" 2> "$TMP/stderr"; then
-      echo "bench: $name failed (run $i): $*" >&2
-      head -n 20 "$TMP/stderr" >&2 || true
-      tail -n 1 "$TMP/time" >&2 2>/dev/null || true
-      exit 1
-    fi
-    read -r e m < <(tail -n 1 "$TMP/time")
-    log "  $name run $i: ${e} s, $(( m / 1024 )) MB"
-    if [ -z "$best_e" ] || awk -v a="$e" -v b="$best_e" 'BEGIN{exit !(a<b)}'; then best_e=$e; fi
-    if [ -z "$best_m" ] || [ "$m" -lt "$best_m" ]; then best_m=$m; fi
-  done
+  local e m
+  rm -f "$TMP/time" "$TMP/stderr"
+  if ! /usr/bin/time -o "$TMP/time" -f '%e %M' "$@" > "$TMP/stdout" 2> "$TMP/stderr"; then
+    echo "bench: $name failed (run $i): $*" >&2
+    head -n 20 "$TMP/stderr" >&2 || true
+    exit 1
+  fi
+  read -r e m < <(tail -n 1 "$TMP/time")
+  log "  $name run $i: ${e} s, $(( m / 1024 )) MB"
   local bytes=""
   if [ "$out" != "-" ]; then
     [ -s "$out" ] || die "$name wrote no output to $out"
     bytes=$(stat -c %s "$out")
   fi
-  printf '%s\t%s\t%s\t%s\n' "$name" "$best_e" "$best_m" "$bytes" >> "$RESULTS"
+  printf '%s\t%s\t%s\t%s\n' "$name" "$e" "$m" "$bytes" >> "$RESULTS"
 }
 
-measure "btfgen" "$TMP/vmlinux.func_info.btf" -- \
-  node "$CLI" "$VMLINUX" -o "$TMP/vmlinux.func_info.btf" -q -j "$JOBS"
-measure "btfgen encode" "$TMP/vmlinux.btf" -- \
-  node "$CLI" encode "$VMLINUX" -o "$TMP/vmlinux.btf" -q -j "$JOBS"
-measure "btfgen sites" "-" -- \
-  bash -c 'exec node "$1" sites --no-types "$2" > /dev/null' _ "$CLI" "$VMLINUX"
-measure "pahole -J" "$TMP/pahole.btf" -- \
-  pahole -J "-j$JOBS" --btf_encode_detached "$TMP/pahole.btf" "$VMLINUX"
+# Alternating: each run measures every job once, so load changes hit all alike.
+for ((i = 1; i <= RUNS; i++)); do
+  measure "btfgen" "$TMP/vmlinux.func_info.btf" -- \
+    node "$CLI" "$VMLINUX" -o "$TMP/vmlinux.func_info.btf" -q -j "$JOBS"
+  measure "pahole -J" "$TMP/pahole.btf" -- \
+    pahole -J "-j$JOBS" --btf_encode_detached "$TMP/pahole.btf" "$VMLINUX"
+  measure "btfgen encode" "$TMP/vmlinux.btf" -- \
+    node "$CLI" encode "$VMLINUX" -o "$TMP/vmlinux.btf" -q -j "$JOBS"
+  measure "btfgen sites" "-" -- \
+    bash -c 'exec node "$1" sites --no-types "$2" > /dev/null' _ "$CLI" "$VMLINUX"
+done
+
+# Every file the bench wrote passes btfgen check.
+node "$CLI" check "$TMP/vmlinux.func_info.btf" --base "$VMLINUX" > "$TMP/check.txt" || { cat "$TMP/check.txt" >&2; die "btfgen check refused the func_info"; }
+node "$CLI" check "$TMP/vmlinux.btf" > "$TMP/check.txt" || { cat "$TMP/check.txt" >&2; die "btfgen check refused the encoded BTF"; }
 
 node "$CLI" stats "$TMP/vmlinux.func_info.btf" --base "$VMLINUX" --json > "$TMP/stats.json" \
   || die "btfgen stats on the func_info failed"
@@ -104,10 +106,16 @@ node "$CLI" stats "$TMP/vmlinux.func_info.btf" --base "$VMLINUX" --json > "$TMP/
 node --input-type=module - "$RESULTS" "$TMP/stats.json" "$JSON" "$VMLINUX" "$PAHOLE_VERSION" "$JOBS" "$RUNS" <<'EOF'
 import { readFileSync } from "node:fs";
 const [results, statsFile, json, vmlinux, paholeVersion, jobs, runs] = process.argv.slice(2);
-const rows = readFileSync(results, "utf8").trim().split("\n").map((l) => {
+// Median of the runs, per tool (wall time and peak RSS each).
+const median = (xs) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
+const byTool = new Map();
+for (const l of readFileSync(results, "utf8").trim().split("\n")) {
   const [tool, wall, rssKb, bytes] = l.split("\t");
-  return { tool, wallS: Number(wall), rssMB: Math.round(Number(rssKb) / 102.4) / 10, outputBytes: bytes ? Number(bytes) : null };
-});
+  const e = byTool.get(tool) ?? { walls: [], rss: [], bytes: null };
+  e.walls.push(Number(wall)); e.rss.push(Number(rssKb)); e.bytes = bytes ? Number(bytes) : null;
+  byTool.set(tool, e);
+}
+const rows = [...byTool].map(([tool, e]) => ({ tool, wallS: median(e.walls), rssMB: Math.round(median(e.rss) / 102.4) / 10, outputBytes: e.bytes, runsS: e.walls }));
 const st = JSON.parse(readFileSync(statsFile, "utf8"));
 const pahole = rows.find((r) => r.tool === "pahole -J");
 for (const r of rows) {

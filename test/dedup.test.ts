@@ -154,9 +154,14 @@ describe("dedup", () => {
         for (let i = 0; i < spec.length; i++) {
           const { k, r, n } = spec[i];
           const ref = (r % (spec.length + 1)) + 1;
+          // C has no struct that holds itself by value: a member refers back only
+          // through a pointer (an earlier type, or any PTR of the spec), so
+          // every cycle passes a PTR, as in real BTF (the kernel refuses others).
+          const byValueOk = ref < i + 2 || spec[ref - 2]?.k === 0 || spec[ref - 2]?.k === 3;
+          const member = byValueOk ? ref : 1;
           const types: BtfType[] = [
             { kind: BTF_KIND_PTR, nameOff: 0, type: ref },
-            { kind: BTF_KIND_STRUCT, nameOff: names[n], size: 8, kindFlag: false, members: [{ nameOff: names[0], type: ref, bitsOffset: 0, bitfieldSize: 0 }] },
+            { kind: BTF_KIND_STRUCT, nameOff: names[n], size: 8, kindFlag: false, members: [{ nameOff: names[0], type: member, bitsOffset: 0, bitfieldSize: 0 }] },
             { kind: BTF_KIND_FWD, nameOff: names[n], union: false },
             { kind: BTF_KIND_PTR, nameOff: 0, type: 1 },
           ];
