@@ -194,6 +194,9 @@ describe("kinds 1-19 (the kernel's btf_*_check_meta)", () => {
     ["FLOAT of 3 bytes", "float.size", (s) => [{ kind: 16, nameOff: s.addStr("f"), size: 3 }]],
     ["DECL_TAG component -2", "decl_tag.component_idx", (s) => [{ kind: 17, nameOff: s.addStr("tag"), type: 3, componentIdx: -2, kindFlag: false }]],
     ["a reference past the last type", "const.type_id", () => [{ kind: 10, nameOff: 0, type: 99 }]],
+    ["a TYPEDEF -> CONST -> TYPEDEF loop", "type.chain", (s) => [{ kind: 8, nameOff: s.addStr("t"), type: 7 }, { kind: 10, nameOff: 0, type: 6 }]],
+    ["a VOLATILE of itself", "type.chain", () => [{ kind: 9, nameOff: 0, type: 6 }]],
+    ["a loop through a PTR (legal C)", undefined, (s) => [{ kind: 8, nameOff: s.addStr("t"), type: 7 }, { kind: 2, nameOff: 0, type: 6 }]],
   ];
   test.each(cases)("%s: %s", (_n, rule, types) => {
     expect(rules(split(types))).toEqual(rule ? [rule] : []);

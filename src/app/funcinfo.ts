@@ -366,7 +366,7 @@ export async function funcInfoCommand(o: FuncInfoOptions): Promise<string> {
   if (o.quiet) return "";
   return [
     `wrote ${out}: ${data.length} bytes, ${summary.sites} sites (${summary.bytesPerSite} bytes/site), ${r.emit.locParams} LOC_PARAM, ${r.emit.locProtos} LOC_PROTO, ${r.emit.locsecs} LOCSEC`,
-    `base: ${r.baseSource}${baseOut ? ` (written to ${baseOut}: read the func_info with --base ${baseOut})` : ""}; FUNCs reused from base ${r.funcsReused}, added ${summary.funcsAdded}`,
+    `base: ${r.baseSource}${baseOut ? ` (written to ${baseOut}: read the func_info with --base ${[...(o.base ?? []), baseOut].join(" ")})` : ""}; FUNCs reused from base ${r.funcsReused}, added ${summary.funcsAdded}`,
     ...formatLowerStats(r.lower),
   ].join("\n");
 }

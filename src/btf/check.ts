@@ -79,7 +79,7 @@ const MAX_NAME_OFFSET = 0xffffff;
 /** Kind of a type id anywhere in the chain, and the words a resolve-level rule needs. */
 interface TypeView {
   kind: number;
-  /** FUNC: its type; FUNC_PROTO: its parameter count; LOC_PROTO: its slot count. */
+  /** FUNC and modifiers: their type; FUNC_PROTO: its parameter count; LOC_PROTO: its slot count. */
   ref: number;
   name: string;
 }
@@ -213,17 +213,18 @@ export function checkBtf(bytes: Uint8Array, opts: CheckOptions = {}): CheckRepor
     if (id >= firstTypeId) {
       const r = recs[id - firstTypeId];
       if (!r) return undefined;
-      const ref = r.kind === BTF_KIND_FUNC ? r.sizeType : r.kind === BTF_KIND_FUNC_PROTO || r.kind === BTF_KIND_LOC_PROTO ? r.vlen : 0;
+      const ref = r.kind === BTF_KIND_FUNC || MODIFIER_KINDS.has(r.kind) ? r.sizeType : r.kind === BTF_KIND_FUNC_PROTO || r.kind === BTF_KIND_LOC_PROTO ? r.vlen : 0;
       return { kind: r.kind, ref, name: strAt(r.nameOff) ?? "" };
     }
     const t = base?.maybeType(id);
     if (!t) return undefined;
-    const ref = t.kind === BTF_KIND_FUNC ? t.type : t.kind === BTF_KIND_FUNC_PROTO || t.kind === BTF_KIND_LOC_PROTO ? t.params.length : 0;
+    const ref = t.kind === BTF_KIND_FUNC || MODIFIER_KINDS.has(t.kind) ? (t as { type: number }).type : t.kind === BTF_KIND_FUNC_PROTO || t.kind === BTF_KIND_LOC_PROTO ? t.params.length : 0;
     return { kind: t.kind, ref, name: base!.str(t.nameOff) };
   };
-  const ctx: RecordContext = { dv, le, profile, strAt, nTypes, view, add: () => undefined };
+  const ctx: RecordContext = { dv, le, profile, strAt, nTypes, view, add: () => undefined, selfId: 0 };
   recs.forEach((r, i) => {
     const id = firstTypeId + i;
+    ctx.selfId = id;
     ctx.add = (rule, message, offset) => add(rule, message, offset ?? r.off, { id, kind: r.kind });
     checkRecord(r, ctx, opts.locsecOrder ?? "any");
   });
@@ -239,7 +240,14 @@ interface RecordContext {
   nTypes: number;
   view(id: number): TypeView | undefined;
   add(rule: string, message: string, offset?: number): void;
+  /** Id of the record being checked. */
+  selfId: number;
 }
+
+/** What btf_check_type_tags walks through (PTR ends a chain). */
+const MODIFIER_KINDS = new Set<number>([BTF_KIND_TYPEDEF, BTF_KIND_VOLATILE, BTF_KIND_CONST, BTF_KIND_RESTRICT, BTF_KIND_TYPE_TAG]);
+/** Longest modifier chain the kernel follows. */
+const MAX_MODIFIER_CHAIN = 32;
 
 /** Kinds whose `type` word must be 0 or a valid id (btf_ref_type_check_meta). */
 const REF_KINDS = new Set<number>([BTF_KIND_PTR, BTF_KIND_TYPEDEF, BTF_KIND_VOLATILE, BTF_KIND_CONST, BTF_KIND_RESTRICT, BTF_KIND_TYPE_TAG]);
@@ -274,6 +282,26 @@ function checkRecord(r: RawRecord, c: RecordContext, order: LocsecOrder): void {
       if (nm === "") c.add(`${rule}.name`, "Invalid name: empty");
     } else noName();
     id(sizeType, "referenced");
+    // btf_check_type_tags also ends a modifier chain that loops or runs past 32 links (-ELOOP).
+    if (kind !== BTF_KIND_PTR) {
+      // A loop is reported once, at its lowest id.
+      let cur = sizeType;
+      let lowest = c.selfId;
+      for (let steps = 0; ; steps++) {
+        const v = c.view(cur);
+        if (!v || !MODIFIER_KINDS.has(v.kind)) break;
+        if (cur === c.selfId) {
+          if (lowest === c.selfId) c.add("type.chain", `Loop detected: the modifier chain comes back to [${cur}]`);
+          break;
+        }
+        if (steps >= MAX_MODIFIER_CHAIN) {
+          c.add("type.chain", `Max chain length or cycle: more than ${MAX_MODIFIER_CHAIN} modifiers`);
+          break;
+        }
+        lowest = Math.min(lowest, cur);
+        cur = v.ref;
+      }
+    }
     // btf_check_type_tags: tags sit right under a PTR, before any other modifier (TYPEDEF counts).
     if (kind !== BTF_KIND_PTR && kind !== BTF_KIND_TYPE_TAG && c.view(sizeType)?.kind === BTF_KIND_TYPE_TAG) {
       c.add("type_tag.order", `Type tags don't precede modifiers: [${sizeType}] TYPE_TAG under a ${kindName(kind)}`);
