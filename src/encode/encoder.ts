@@ -16,7 +16,7 @@ import type { Param, TypeId } from "../btf/model.js";
 import { btfIdentifier } from "../btf/names.js";
 import { NONE, type DieOffset, type DwarfRecords } from "../dwarf/records.js";
 import { TargetIndex } from "./dedup/index.js";
-import { DieIndex } from "./dies.js";
+import { DieIndex, DW_TAG_subprogram } from "./dies.js";
 import { newStats, type EncodeStats } from "./stats.js";
 import { TypeBuilder } from "./types.js";
 
@@ -132,15 +132,22 @@ export class TypeEncoder {
   }
 
   /**
-   * {@link funcProtoOf} of many subprogram DIEs with one dedup run (the
+   * The FUNC_PROTOs of many origin roots (FuncTable `die`s: the end of each
+   * function's abstract-origin / specification chain) with one dedup run (the
    * func_info emitter asks for tens of thousands at once; a dedup run per
-   * prototype would repeat the base lookups each time). NONE/unknown → 0.
+   * prototype would repeat the base lookups each time). NONE/unknown → 0, and
+   * 0 for a root that is no DW_TAG_subprogram or still has an origin (corrupt
+   * DWARF: the chain loops or is longer than the DWARF reader follows): its
+   * parameters are not the ones the reader counted, so its sites get no
+   * prototype rather than a wrong one.
    */
   funcProtosOf(dies: readonly DieOffset[]): TypeId[] {
     const b = this.builder;
+    const d = this.dies.dies;
     const pending = dies.map((die) => {
       const row = die === NONE ? NONE : this.dies.row(die);
-      return row === NONE ? -1 : b.protoOf(this.dies.originRoot(row), true);
+      if (row === NONE || d.tag[row] !== DW_TAG_subprogram || d.origin[row] !== NONE) return -1;
+      return b.protoOf(row, true);
     });
     const { T, ids } = b.flush();
     return pending.map((id) => (id < 0 ? 0 : id >= T ? ids[id - T] : id));
