@@ -872,7 +872,8 @@ export async function runOne(command, file, base, opts = {}) {
   // A written BTF must be readable by btfgen itself.
   const out = join(outDir, "out.btf");
   if (res.status === 0 && (command === "encode" || command === "main") && existsSync(out) && opts.verifyOutputs !== false) {
-    const obase = existsSync(join(outDir, "out.base.btf")) ? [join(outDir, "out.base.btf")] : command === "encode" ? base : [...base, input];
+    // The func_info's base: the BTF encoded beside it (itself split on the --btf_base chain), else the input's own .BTF.
+    const obase = existsSync(join(outDir, "out.base.btf")) ? [...base, join(outDir, "out.base.btf")] : command === "encode" ? base : [...base, input];
     const d = await runCli(COMMANDS.dump(out, outDir, obase), opts);
     if (d.status !== 0 || d.killed) {
       kinds.push("bad-output");
@@ -1069,7 +1070,7 @@ export async function fuzz(o, onFinding = () => {}) {
   await Promise.all(Array.from({ length: Math.max(1, o.jobs) }, worker));
   if (progress) clearInterval(progress);
   summary.ms = Date.now() - t0;
-  rmSync(workDir, { recursive: true, force: true });
+  if (!o.keep) rmSync(workDir, { recursive: true, force: true });
   summary.objects = objects.length;
   return summary;
 }
