@@ -9,7 +9,7 @@ import { BTF_KIND_FUNC, BTF_KIND_FUNC_PROTO, BTF_KIND_LOC_PARAM, BTF_KIND_LOC_PR
 import { recordSize } from "../btf/visit.js";
 import { formatSite, siteJson } from "../lower/print.js";
 import { decodeFuncInfo, formatDecodedSite } from "./decode.js";
-import { FUNC_INFO_SECTIONS, hasSection, isDwarfInput, isElfFile, loadBtf, loadBtfChain, loadFuncInfo, openElf } from "./io.js";
+import { FUNC_INFO_SECTIONS, elfSections, isDwarfInput, loadBtf, loadBtfChain, loadFuncInfo, openElf } from "./io.js";
 import { readObjectSites } from "./sites.js";
 import { formatLowerStats, lowerStatsJson, pct } from "./report.js";
 import { buildFuncInfo } from "./funcinfo.js";
@@ -80,9 +80,9 @@ export interface DumpOptions {
  */
 export function dumpCommand(o: DumpOptions): string {
   let btf: Btf;
-  const elf = isElfFile(o.file);
-  const section = o.section ?? (elf ? (hasSection(o.file, ".BTF") ? ".BTF" : FUNC_INFO_SECTIONS.find((n) => hasSection(o.file, n)) ?? ".BTF") : undefined);
-  if (!elf || (section && FUNC_INFO_SECTIONS.includes(section))) btf = loadFuncInfo(o.file, o.base ?? [], o.format);
+  const secs = elfSections(o.file);
+  const section = o.section ?? (secs ? (secs.has(".BTF") ? ".BTF" : FUNC_INFO_SECTIONS.find((n) => secs.has(n)) ?? ".BTF") : undefined);
+  if (!secs || (section && FUNC_INFO_SECTIONS.includes(section))) btf = loadFuncInfo(o.file, o.base ?? [], o.format);
   else btf = loadBtf(o.file, loadBtfChain(o.base ?? []), section, o.format);
   return o.json ? dumpBtfJson(btf) : dumpBtf(btf);
 }

@@ -38,7 +38,7 @@ import type { BatchRequest, BatchWorkerInit, BatchWorkReply, BatchWorkRequest } 
 import { btfIdentifier } from "../btf/names.js";
 import { assertAccepted } from "./check.js";
 import { typeText } from "./ctype.js";
-import { checkOutputs, loadBtfChain, openElf, sectionSizeOf, writeFileAtomic, writeFilesAtomic } from "./io.js";
+import { checkOutputs, elfSections, loadBtfChain, openElf, writeFileAtomic, writeFilesAtomic } from "./io.js";
 import { OrderedPool, workerScript } from "./pool.js";
 import { formatLowerStats, lowerStatsJson } from "./report.js";
 import { functionSymbols, requireDwarf } from "./sites.js";
@@ -339,7 +339,7 @@ export function baseFileFor(out: string): string {
 export async function funcInfoCommand(o: FuncInfoOptions): Promise<string> {
   const out = o.output ?? `${o.file}.func_info.${o.elf ? "o" : "btf"}`;
   // Before any work: no output may be an input, and every output directory must exist.
-  const willEncodeBase = !o.elf && !((sectionSizeOf(o.file, ".BTF") ?? 0) > 0);
+  const willEncodeBase = !o.elf && !((elfSections(o.file)?.get(".BTF") ?? 0) > 0);
   checkOutputs([{ path: out, what: "output" }, ...(willEncodeBase ? [{ path: baseFileFor(out), what: "base BTF output" }] : [])], [o.file, ...(o.base ?? [])]);
   const r = await buildFuncInfo(o.file, o);
   const data = outputBytes(o.file, r, o.elf ?? false, o.sectionName ?? ".BTF.func_info");

@@ -113,18 +113,12 @@ export function loadFuncInfo(file: string, base: string[], profile?: Profile): B
   return loadBtf(file, loadBtfChain(base.length ? base : inlineSiblingBase(file)), undefined, profile);
 }
 
-/** True when the ELF `file` has a section `name`. */
-export function hasSection(file: string, name: string): boolean {
-  return sectionSizeOf(file, name) !== undefined;
-}
-
-/** Size of section `name` of the ELF `file`; undefined when it has none (or is no ELF). */
-export function sectionSizeOf(file: string, name: string): number | undefined {
+/** Section name -> size of the ELF `file` (read once); undefined when it is no ELF. */
+export function elfSections(file: string): Map<string, number> | undefined {
   if (!isElfFile(file)) return undefined;
   const elf = openElf(file);
   try {
-    const sec = elf.section(name);
-    return sec ? Number(sec.size) : undefined;
+    return new Map(elf.sections.map((sec) => [sec.name, Number(sec.size)]));
   } finally {
     elf.close();
   }

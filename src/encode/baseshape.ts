@@ -116,8 +116,10 @@ function sameEnumerators(ix: DieIndex, row: number, base: Btf, t: ReturnType<Btf
     if (d.tag[c] !== DW_TAG_enumerator) continue;
     const v = t.values[i++];
     if (!v || base.str(v.nameOff) !== ix.str(d.name[c])) return false;
+    // Compared as the enum's bits: a signed base value and the DIE's raw words agree there.
+    const bits = t.size * 8;
     const raw = (BigInt(d.valHi[c] >>> 0) << 32n) | BigInt(d.valLo[c] >>> 0);
-    if (BigInt.asUintN(64, BigInt(v.val)) !== BigInt.asUintN(t.size * 8, raw) && BigInt.asUintN(t.size * 8, BigInt(v.val)) !== BigInt.asUintN(t.size * 8, raw)) return false;
+    if (BigInt.asUintN(bits, BigInt(v.val)) !== BigInt.asUintN(bits, raw)) return false;
   }
   return i === t.values.length;
 }
