@@ -7,7 +7,8 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 WASM := wasm/btfgen_dwarf.wasm
 WASM_SRC := $(wildcard wasm/src/*.rs) wasm/Cargo.toml wasm/Cargo.lock wasm/.cargo/config.toml
 TS_SRC := $(shell find src -name '*.ts')
-KERNEL_DIR ?= $(HOME)/.cache/btfgen/kernel
+# The kernel debug package: BTFGEN_KERNEL_DIR (what the tests and scripts read) or KERNEL_DIR.
+KERNEL_DIR ?= $(or $(BTFGEN_KERNEL_DIR),$(HOME)/.cache/btfgen/kernel)
 KERNEL_PKG ?= linux-image-6.1.0-56-cloud-amd64-dbg
 
 .PHONY: all deps build test demo kernel bench clean
@@ -39,7 +40,7 @@ dist/.stamp: $(TS_SRC) tsconfig.json node_modules/.stamp
 build: deps $(WASM) dist/.stamp
 
 test: build
-	npx vitest run
+	BTFGEN_KERNEL_DIR=$(KERNEL_DIR) npx vitest run
 
 # Main job on the embedded default: a bundled fixture object.
 DEMO_OBJ ?= testdata/obj/all-gcc12-O2-dwarf5-x86_64

@@ -14,10 +14,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseBtf, writeBtf, dumpBtf, dumpBtfJson } from "../dist/btf/index.js";
 import { ElfFile } from "../dist/elf/index.js";
+import { kernelPaths } from "../test/helpers/kernel.mjs";
 
-const ROOT = "/root/.cache/btfgen/kernel/root/usr/lib/debug";
+const KERNEL = kernelPaths(); // BTFGEN_KERNEL_DIR (or KERNEL_DIR), default ~/.cache/btfgen/kernel
 const args = process.argv.slice(2);
-let vmlinux = `${ROOT}/boot/vmlinux-6.1.0-56-cloud-amd64`;
+let vmlinux = KERNEL.vmlinux;
 let moduleCount = "5";
 const explicit = [];
 for (let i = 0; i < args.length; i++) {
@@ -25,6 +26,11 @@ for (let i = 0; i < args.length; i++) {
   else if (args[i] === "--modules") moduleCount = args[++i];
   else explicit.push(args[i]);
 }
+if (!vmlinux) {
+  console.error(`${KERNEL.skipReason} (or --vmlinux PATH)`);
+  process.exit(2);
+}
+const ROOT = KERNEL.debugRoot;
 
 const ms = (t0) => `${(performance.now() - t0).toFixed(0)} ms`;
 let failures = 0;

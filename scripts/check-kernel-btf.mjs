@@ -24,7 +24,7 @@ for (let i = 0; i < args.length; i++) {
   else { console.error(`unknown argument ${args[i]}`); process.exit(2); }
 }
 if (!vmlinux) {
-  const boot = join(process.env.KERNEL_DIR ?? join(homedir(), ".cache/btfgen/kernel"), "root/usr/lib/debug/boot");
+  const boot = join(process.env.BTFGEN_KERNEL_DIR || process.env.KERNEL_DIR || join(homedir(), ".cache/btfgen/kernel"), "root/usr/lib/debug/boot");
   const v = existsSync(boot) ? readdirSync(boot).filter((f) => f.startsWith("vmlinux-")).sort() : [];
   if (!v.length) { console.error(`no kernel under ${boot}: run \`make kernel\` first`); process.exit(2); }
   vmlinux = join(boot, v[0]);

@@ -17,7 +17,7 @@ const types = args.includes("--types");
 const modules = !args.includes("--no-modules");
 const root =
   args.find((a) => !a.startsWith("--")) ??
-  join(process.env.HOME ?? "/root", ".cache/btfgen/kernel/root/usr/lib/debug");
+  join(process.env.BTFGEN_KERNEL_DIR || process.env.KERNEL_DIR || join(process.env.HOME ?? "/root", ".cache/btfgen/kernel"), "root/usr/lib/debug");
 
 function find(dir, pred, out = []) {
   for (const e of readdirSync(dir, { withFileTypes: true })) {

@@ -13,11 +13,15 @@ import { encodeBtf, countKinds } from "../dist/encode/index.js";
 import { parseBtf } from "../dist/btf/read.js";
 import { writeBtf } from "../dist/btf/write.js";
 import { kindName } from "../dist/btf/kinds.js";
+import { kernelPaths } from "../test/helpers/kernel.mjs";
 
-const KROOT = "/root/.cache/btfgen/kernel/root";
-const vmlinux = process.argv[2] ?? `${KROOT}/usr/lib/debug/boot/vmlinux-6.1.0-56-cloud-amd64`;
-const moduleKo =
-  process.argv[3] ?? `${KROOT}/usr/lib/debug/lib/modules/6.1.0-56-cloud-amd64/kernel/fs/btrfs/btrfs.ko`;
+const KERNEL = kernelPaths(); // BTFGEN_KERNEL_DIR (or KERNEL_DIR), default ~/.cache/btfgen/kernel
+const vmlinux = process.argv[2] ?? KERNEL.vmlinux;
+const moduleKo = process.argv[3] ?? (KERNEL.modules && join(KERNEL.modules, "kernel/fs/btrfs/btrfs.ko"));
+if (!vmlinux || !moduleKo) {
+  console.error(`${KERNEL.skipReason}, or give vmlinux and module paths`);
+  process.exit(2);
+}
 const tmp = mkdtempSync(join(tmpdir(), "btfgen-encode-"));
 
 function peakRssMiB() {

@@ -82,7 +82,7 @@ const FIXTURES = join(ROOT, "testdata/obj");
 
 /** The unpacked Debian dbg package's debug root, or undefined. */
 export function kernelRoot() {
-  const r = join(process.env.KERNEL_DIR ?? join(homedir(), ".cache/btfgen/kernel"), "root/usr/lib/debug");
+  const r = join(process.env.BTFGEN_KERNEL_DIR || process.env.KERNEL_DIR || join(homedir(), ".cache/btfgen/kernel"), "root/usr/lib/debug");
   return existsSync(join(r, "boot")) ? r : undefined;
 }
 

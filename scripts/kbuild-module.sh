@@ -11,7 +11,7 @@
 # exits 0 with a note when they are missing.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-VMLINUX=${1:-$(ls "${KERNEL_DIR:-$HOME/.cache/btfgen/kernel}"/root/usr/lib/debug/boot/vmlinux-* 2>/dev/null | head -1)}
+VMLINUX=${1:-$(ls "${BTFGEN_KERNEL_DIR:-${KERNEL_DIR:-$HOME/.cache/btfgen/kernel}}"/root/usr/lib/debug/boot/vmlinux-* 2>/dev/null | head -1)}
 [ -n "$VMLINUX" ] && [ -f "$VMLINUX" ] || { echo "kbuild-module: no vmlinux (make kernel); skipped"; exit 0; }
 VER=${VMLINUX##*/vmlinux-}
 HDR=/usr/src/linux-headers-$VER

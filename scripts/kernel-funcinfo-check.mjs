@@ -98,7 +98,7 @@ async function moduleWorker() {
 
 // ---------------------------------------------------------------- main side
 async function main() {
-  const KERNEL_DIR = process.env.KERNEL_DIR ?? join(homedir(), ".cache/btfgen/kernel");
+  const KERNEL_DIR = process.env.BTFGEN_KERNEL_DIR || process.env.KERNEL_DIR || join(homedir(), ".cache/btfgen/kernel");
   const args = process.argv.slice(2);
   let vmlinux;
   let moduleCount = "all";

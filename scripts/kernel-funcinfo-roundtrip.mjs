@@ -11,7 +11,7 @@ import { locParamText } from "../dist/lower/locparam.js";
 const args = process.argv.slice(2);
 const j = args.indexOf("-j");
 const jobs = j >= 0 ? Number(args.splice(j, 2)[1]) : undefined;
-const vmlinux = args[0] ?? join(homedir(), ".cache/btfgen/kernel/root/usr/lib/debug/boot/vmlinux-6.1.0-56-cloud-amd64");
+const vmlinux = args[0] ?? join(process.env.BTFGEN_KERNEL_DIR || process.env.KERNEL_DIR || join(homedir(), ".cache/btfgen/kernel"), "root/usr/lib/debug/boot/vmlinux-6.1.0-56-cloud-amd64");
 const t0 = performance.now();
 const r = await buildFuncInfo(vmlinux, { jobs });
 const back = decodeFuncInfo(parseBtf(r.bytes, { base: r.btf.base }));

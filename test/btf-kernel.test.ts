@@ -1,16 +1,15 @@
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { dumpBtf, parseBtf, writeBtf } from "../src/btf/index.js";
 import { ElfFile } from "../src/elf/index.js";
+import { KERNEL, kernelTitle } from "./helpers/kernel.js";
 
-// The real Debian kernel (`make kernel`); skipped when it is not there.
-const ROOT = "/root/.cache/btfgen/kernel/root/usr/lib/debug";
-const VMLINUX = `${ROOT}/boot/vmlinux-6.1.0-56-cloud-amd64`;
-const MODDIR = `${ROOT}/lib/modules/6.1.0-56-cloud-amd64/kernel/net/key`;
-const have = existsSync(VMLINUX) && existsSync(MODDIR);
+// The real Debian kernel (`make kernel`, BTFGEN_KERNEL_DIR); skipped, with the reason in the title, when it is not there.
+const VMLINUX = KERNEL.vmlinux ?? "";
+const MODDIR = join(KERNEL.modules ?? "", "kernel/net/key");
 
 function btfOf(path: string): Uint8Array {
   const elf = ElfFile.open(path, { relocate: false });
@@ -21,7 +20,7 @@ function btfOf(path: string): Uint8Array {
   }
 }
 
-describe.skipIf(!have)("Debian 6.1 kernel BTF", () => {
+describe.skipIf(!!KERNEL.skipReason)(kernelTitle("Debian 6.1 kernel BTF"), () => {
   test("vmlinux and a module: byte-identical round trip, dump equal to bpftool", () => {
     const vbytes = btfOf(VMLINUX);
     const vmlinux = parseBtf(vbytes, { file: VMLINUX });

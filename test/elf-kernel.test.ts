@@ -1,20 +1,20 @@
 /**
  * The real Debian kernel (FORMAT.md §8), when `make kernel` has fetched it;
- * skipped otherwise (CI does not have it).
+ * skipped otherwise, with the reason in the suite title (BTFGEN_KERNEL_DIR).
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, test } from "vitest";
 import { ElfFile, ET_EXEC, ET_REL } from "../src/elf/index.js";
 import { havePyelftools, pyelftoolsRelocated, readelfSections, run } from "./elf-tools.js";
+import { KERNEL, kernelTitle } from "./helpers/kernel.js";
 
-const ROOT = path.join(process.env.HOME ?? "/root", ".cache/btfgen/kernel/root/usr/lib/debug");
-const VMLINUX = path.join(ROOT, "boot/vmlinux-6.1.0-56-cloud-amd64");
-const MODULES = path.join(ROOT, "lib/modules/6.1.0-56-cloud-amd64/kernel");
+const VMLINUX = KERNEL.vmlinux ?? "";
+const MODULES = path.join(KERNEL.modules ?? "", "kernel");
 // A small module, so the pyelftools oracle stays quick.
 const MODULE = path.join(MODULES, "drivers/char/hw_random/virtio-rng.ko");
 
-describe.runIf(fs.existsSync(VMLINUX))("Debian vmlinux", () => {
+describe.runIf(!!KERNEL.vmlinux)(kernelTitle("Debian vmlinux"), () => {
   test("ET_EXEC: sections as readelf, .rela.debug_* kept but not applied", () => {
     const elf = ElfFile.open(VMLINUX);
     try {
@@ -47,7 +47,9 @@ describe.runIf(fs.existsSync(VMLINUX))("Debian vmlinux", () => {
   });
 });
 
-describe.runIf(fs.existsSync(MODULE) && havePyelftools())("Debian module", () => {
+const pyelftools = havePyelftools();
+const moduleTitle = kernelTitle(pyelftools ? "Debian module" : "Debian module (skipped: python3-pyelftools missing)");
+describe.runIf(fs.existsSync(MODULE) && pyelftools)(moduleTitle, () => {
   test("ET_REL: relocated DWARF equals pyelftools'", () => {
     const elf = ElfFile.open(MODULE);
     expect(elf.type).toBe(ET_REL);
