@@ -37,6 +37,22 @@ toolchains=(
 common_flags=(-O2 -g -Wall -Wextra -Werror -fno-ident
               "-ffile-prefix-map=$src=$mapped" "-fdebug-prefix-map=$src=$mapped")
 
+# Topics diffold/diffnew: src/diff.c built twice (the second with -DDIFF_NEW)
+# for `btfgen diff` (test/diff.test.ts); gcc 12 and clang 19, x86_64, DWARF 5.
+#   testdata/regen.sh diff       # only these four objects
+build_diff() {
+  local name cc
+  for tc in "gcc12|gcc" "clang19|clang-19"; do
+    IFS='|' read -r name cc <<<"$tc"
+    command -v "$cc" >/dev/null || { echo "regen: $cc not found, skipping diff objects" >&2; continue; }
+    "$cc" "${common_flags[@]}" -gdwarf-5 -frandom-seed=diff -c diff.c -o "$out/diffold-$name-O2-dwarf5-x86_64.o"
+    "$cc" "${common_flags[@]}" -gdwarf-5 -frandom-seed=diff -DDIFF_NEW -c diff.c -o "$out/diffnew-$name-O2-dwarf5-x86_64.o"
+  done
+}
+if [ "${1:-}" = diff ]; then
+  cd "$src" && build_diff && exit 0
+fi
+
 mkdir -p "$out"
 rm -f "$out"/*.o "$out"/all-* "$out"/VERSIONS.txt
 cd "$src"
@@ -96,6 +112,8 @@ for tc in "${toolchains[@]}"; do
     done
   fi
 done
+
+build_diff
 
 echo "llvm-dwarfdump (oracle): $(llvm-dwarfdump-19 --version 2>/dev/null | grep -m1 'LLVM version' | sed 's/^ *//')" >> "$out/VERSIONS.txt"
 du -sh "$out" >&2
