@@ -6,7 +6,7 @@
  */
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
 import { BtfgenError, MalformedError, NotFoundError, TruncatedError, UnsupportedError } from "../errors.js";
 
@@ -45,13 +45,26 @@ function fromWorkerError(e: WorkerError): Error {
 }
 
 /**
- * The compiled worker script `name` (a .js beside this file in dist/), also
- * when this module runs from src/ under a test runner.
+ * The worker script `name` (`x-worker.js`), from the same tree as this
+ * module: the compiled .js beside it in dist/, or, when this module runs
+ * from src/ (under vitest), the .ts source itself, through a bootstrap that
+ * registers the TypeScript hooks of test/helpers/ts-loader.mjs in the worker
+ * thread. Never dist/'s copy for src/: a test would then run stale worker
+ * code (issue 15).
  */
-export function workerScript(name: string): string {
+export function workerScript(name: string): string | URL {
   const here = dirname(fileURLToPath(import.meta.url));
-  for (const p of [join(here, name), join(here, "../../dist/app", name)]) if (existsSync(p)) return p;
-  throw new NotFoundError(`worker script ${name} not built (run make)`, { file: join(here, name) });
+  const js = join(here, name);
+  if (existsSync(js)) return js;
+  const ts = js.replace(/\.js$/, ".ts");
+  const loader = join(here, "../../test/helpers/ts-loader.mjs");
+  if (existsSync(ts) && existsSync(loader)) {
+    const boot = `import { register } from "node:module";\n` +
+      `register(${JSON.stringify(pathToFileURL(loader).href)});\n` +
+      `await import(${JSON.stringify(pathToFileURL(ts).href)});\n`;
+    return new URL(`data:text/javascript,${encodeURIComponent(boot)}`);
+  }
+  throw new NotFoundError(`worker script ${name} not built (run make)`, { file: js });
 }
 
 /** Worker threads running one script over many requests. */
@@ -59,7 +72,7 @@ export class OrderedPool<Q, R> {
   private readonly workers: Worker[] = [];
   private nextId = 0;
 
-  constructor(script: string, workerData: unknown, jobs: number) {
+  constructor(script: string | URL, workerData: unknown, jobs: number) {
     for (let i = 0; i < jobs; i++) this.workers.push(new Worker(script, { workerData }));
   }
 
