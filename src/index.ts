@@ -31,11 +31,14 @@ export { checkFile } from "./app/check.js";
 export { funcInfoMany } from "./app/many.js";
 export type { ManyOptions, ManyResult, ManyItem } from "./app/many.js";
 export type { EmitOptions, EmitStats } from "./lower/emit.js";
+export { diffCommand, compareBuilds, loadBuild } from "./app/diff.js";
+export type { DiffOptions, DiffReport, DiffResult, DiffKind, FuncDiff, FuncState, Build } from "./app/diff.js";
 
 import { dumpCommand, sitesCommand, statsCommand } from "./app/commands.js";
 import { encodeCommand, funcInfoCommand } from "./app/funcinfo.js";
 import { checkCommand } from "./app/check.js";
 import { funcInfoMany } from "./app/many.js";
+import { diffCommand } from "./app/diff.js";
 
 /** The CLI's commands, each returning the text to print. */
 export const commands = {
@@ -46,4 +49,5 @@ export const commands = {
   encode: encodeCommand,
   check: checkCommand,
   funcInfoMany,
+  diff: diffCommand,
 };

@@ -200,6 +200,36 @@ const cli = yargs(paholeArgv(hideBin(process.argv)))
       }),
   )
   .command(
+    "diff <old> <new>",
+    "what changed between two builds: functions inlined or no longer, site counts, clones, signatures, argument locations",
+    (y) =>
+      y
+        .positional("old", { type: "string", demandOption: true, describe: "func_info file (on --base-old) or ELF with DWARF" })
+        .positional("new", { type: "string", demandOption: true, describe: "func_info file (on --base-new) or ELF with DWARF" })
+        .option("base-old", { alias: ["btf_base_old", "btf-base-old"], type: "string", array: true, describe: "base BTF chain of OLD (vmlinux first; for an ELF, its --btf_base)" })
+        .option("base-new", { alias: ["btf_base_new", "btf-base-new"], type: "string", array: true, describe: "base BTF chain of NEW" })
+        .option("func", { type: "string", describe: "compare only this function, and show all its parameters" })
+        .option("fail-on", { type: "string", array: true, describe: "exit 1 when a difference of these kinds is present: inlined, uninlined, sites, clone, signature, locations, added, removed, any (comma-separated or repeated)" })
+        .option("format", { choices: ["v2", "rfc-v1"] as const, describe: "wire profile of func_info inputs (default: detected)" })
+        .option("jobs", { alias: "j", type: "number" })
+        .option("json", { type: "boolean", default: false })
+        .epilogue(
+          "A function is out of line when the func_info's base has a FUNC of its name (or, with a symbol table, an STT_FUNC symbol of it); " +
+          "its sites are its LOCSEC entries, less the entries of optimised out-of-line copies when a symbol table (the input ELF, or the last ELF of the base chain) shows them; " +
+          "clones are symbols NAME.isra.N / .constprop.N / .part.N. Sites are never matched by address (addresses differ between builds): " +
+          "per function and parameter name, the share of entries that give the parameter a location is compared. Exit status 0 whatever differs, unless --fail-on.",
+        ),
+    (a) =>
+      run(async () => {
+        const r = await commands.diff({
+          old: a.old!, new: a.new!, baseOld: asList(a["base-old"]), baseNew: asList(a["base-new"]), func: a.func,
+          json: a.json, failOn: asList(a["fail-on"]), format: a.format, jobs: a.jobs,
+        });
+        if (r.failed) process.exitCode = 1;
+        return r.text;
+      }),
+  )
+  .command(
     "encode <file>",
     "encode FILE's DWARF types as BTF (like pahole -J)",
     (y) =>
