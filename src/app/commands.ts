@@ -6,6 +6,7 @@ import { statSync } from "node:fs";
 import type { Btf } from "../btf/btf.js";
 import { dumpBtf, dumpBtfJson } from "../btf/dump.js";
 import { BTF_KIND_FUNC, BTF_KIND_FUNC_PROTO, BTF_KIND_LOC_PARAM, BTF_KIND_LOC_PROTO, BTF_KIND_LOCSEC, kindName, type Profile } from "../btf/kinds.js";
+import { isVariadicProto } from "../btf/model.js";
 import { recordSize } from "../btf/visit.js";
 import { formatSite, siteJson } from "../lower/print.js";
 import { decodeFuncInfo, formatDecodedSite } from "./decode.js";
@@ -119,9 +120,7 @@ function isVariadic(btf: Btf, func: number | undefined, proto: number | undefine
     p = f?.kind === BTF_KIND_FUNC ? f.type : undefined;
   }
   const t = p === undefined ? undefined : btf.maybeType(p);
-  if (t?.kind !== BTF_KIND_FUNC_PROTO || t.params.length === 0) return false;
-  const last = t.params[t.params.length - 1];
-  return last.nameOff === 0 && last.type === 0;
+  return t?.kind === BTF_KIND_FUNC_PROTO && isVariadicProto(t);
 }
 
 /** Counts LOCSEC entries, functions and location coverage of a func_info split. */

@@ -5,7 +5,7 @@
  */
 import type { Btf } from "../btf/btf.js";
 import { BTF_KIND_FUNC, BTF_KIND_FUNC_PROTO, BTF_KIND_LOC_PARAM, BTF_KIND_LOC_PROTO, BTF_KIND_LOCSEC, BTF_LOC_V1_CONTINUE, BTF_LOC_V1_REG_DEREF } from "../btf/kinds.js";
-import type { BtfType, FuncProto, TypeId } from "../btf/model.js";
+import { isVariadicParam, type BtfType, type FuncProto, type TypeId } from "../btf/model.js";
 import { MalformedError } from "../errors.js";
 import { LOC_CONST, LOC_DEREF, LOC_OFFSET, LOC_REG, LOC_SIGNED, type LocParam } from "../lower/locparam.js";
 import { paramText } from "../lower/print.js";
@@ -85,7 +85,7 @@ export function decodeFuncInfo(btf: Btf): DecodedSite[] {
       const lp = expect(btf, e.locProto, BTF_KIND_LOC_PROTO, "LOC_PROTO");
       const params = lp.params.map((pid, i) => {
         const p = proto.params[i];
-        const variadic = p !== undefined && p.nameOff === 0 && p.type === 0;
+        const variadic = p !== undefined && isVariadicParam(p);
         return {
           name: variadic ? "..." : p ? btf.str(p.nameOff) : "",
           type: p && !variadic ? typeText(btf, p.type) : "",

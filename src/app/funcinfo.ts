@@ -19,7 +19,7 @@ import { availableParallelism } from "node:os";
 import { Btf } from "../btf/btf.js";
 import { readBtfFromElf } from "../btf/elf.js";
 import { BTF_KIND_FUNC, BTF_KIND_FUNC_PROTO } from "../btf/kinds.js";
-import type { TypeId } from "../btf/model.js";
+import { isVariadicParam, type TypeId } from "../btf/model.js";
 import { writeBtf } from "../btf/write.js";
 import { DwarfReader } from "../dwarf/load.js";
 import { WALK_SITES, WALK_TYPES } from "../dwarf/wasm.js";
@@ -299,10 +299,9 @@ export async function buildFuncInfo(path: string, opts: Omit<FuncInfoOptions, "f
       paramNames(site) {
         const t = split.maybeType(funcOf(site)?.proto ?? 0);
         if (t?.kind !== BTF_KIND_FUNC_PROTO) return { names: [], types: [] };
-        const variadic = (p: { nameOff: number; type: number }) => p.nameOff === 0 && p.type === 0;
         return {
-          names: t.params.map((p) => (variadic(p) ? "..." : split.str(p.nameOff))),
-          types: t.params.map((p) => (variadic(p) ? "" : typeText(split, p.type))),
+          names: t.params.map((p) => (isVariadicParam(p) ? "..." : split.str(p.nameOff))),
+          types: t.params.map((p) => (isVariadicParam(p) ? "" : typeText(split, p.type))),
         };
       },
     };

@@ -65,8 +65,9 @@ import {
   BTF_LOC_V1_REG_DEREF,
   kindName,
   linkageName,
+  type Kind,
 } from "./kinds.js";
-import type { BtfType, LocParam, LocParamV1, StrOff, TypeId } from "./model.js";
+import type { BtfType, LocParam, LocParamV1, StrOff, TypeId, TypeOfKind } from "./model.js";
 
 function strOf(btf: Btf, off: StrOff): string {
   if (off === 0) return "(anon)";
@@ -185,115 +186,184 @@ function kindLabel(t: BtfType): string {
 }
 
 /**
+ * One `key=value` of a dump line and the JSON field of the same name, for
+ * the text and JSON dumps to share: `text` replaces the `key=value` text
+ * (`""`: JSON only), and a field without `json` is text only.
+ */
+interface Field {
+  key: string;
+  json?: DumpJson;
+  text?: string;
+}
+
+/** What a type's dump holds: the fields after `[id] KIND 'name'`, then one line (JSON: object) per element. */
+interface Description {
+  fields: Field[];
+  elems?: { key: string; rows: Field[][] };
+}
+
+const f = (key: string, json: DumpJson, text?: string): Field => ({ key, json, text });
+const textOnly = (text: string): Field => ({ key: "", text });
+const jsonOnly = (key: string, json: DumpJson): Field => ({ key, json, text: "" });
+const quoted = (key: string, v: string): Field => f(key, v, `${key}='${v}'`);
+
+type Describe<T extends BtfType> = (btf: Btf, t: T) => Description;
+
+const typeOnly: Describe<BtfType & { type: TypeId }> = (_b, t) => ({ fields: [f("type_id", t.type)] });
+
+const members: Describe<TypeOfKind<typeof BTF_KIND_STRUCT> | TypeOfKind<typeof BTF_KIND_UNION>> = (btf, t) => ({
+  fields: [f("size", t.size), f("vlen", t.members.length)],
+  elems: {
+    key: "members",
+    rows: t.members.map((m) => {
+      const name = strOf(btf, m.nameOff);
+      const row = [f("name", name, `'${name}'`), f("type_id", m.type), f("bits_offset", m.bitsOffset)];
+      if (t.kindFlag && m.bitfieldSize) row.push(f("bitfield_size", m.bitfieldSize));
+      return row;
+    }),
+  },
+});
+
+const encodingOf = (signed: boolean) => f("encoding", signed ? "SIGNED" : "UNSIGNED");
+
+/** The dump of every kind, one row each (the text and JSON dumps both read it). */
+const DESCRIBE: { [K in Kind]: Describe<TypeOfKind<K>> } = {
+  [BTF_KIND_UNKN]: (_b, t) => ({ fields: [f("raw_kind", t.rawKind, `kind=${t.rawKind}`), f("vlen", t.info & 0xffffff)] }),
+  [BTF_KIND_INT]: (_b, t) => ({
+    fields: [f("size", t.size), f("bits_offset", t.bitsOffset), f("nr_bits", t.nrBits), f("encoding", intEncoding(t.encoding))],
+  }),
+  [BTF_KIND_PTR]: typeOnly,
+  [BTF_KIND_CONST]: typeOnly,
+  [BTF_KIND_VOLATILE]: typeOnly,
+  [BTF_KIND_RESTRICT]: typeOnly,
+  [BTF_KIND_TYPEDEF]: typeOnly,
+  [BTF_KIND_TYPE_TAG]: typeOnly,
+  [BTF_KIND_ARRAY]: (_b, t) => ({ fields: [f("type_id", t.type), f("index_type_id", t.indexType), f("nr_elems", t.nelems)] }),
+  [BTF_KIND_STRUCT]: members,
+  [BTF_KIND_UNION]: members,
+  [BTF_KIND_ENUM]: (btf, t) => ({
+    fields: [encodingOf(t.signed), f("size", t.size), f("vlen", t.values.length)],
+    elems: {
+      key: "values",
+      rows: t.values.map((v) => {
+        const name = strOf(btf, v.nameOff);
+        // bpftool v7.1 passes the s32 `val` to a u64 JSON field: unsigned values
+        // >= 2^31 come out sign-extended (0xefffffff -> 18446744073441116159).
+        const json = t.signed || (v.val | 0) >= 0 ? v.val | 0 : BigInt.asUintN(64, BigInt(v.val | 0));
+        return [f("name", name, `'${name}'`), f("val", json, `val=${t.signed ? v.val | 0 : v.val >>> 0}`)];
+      }),
+    },
+  }),
+  [BTF_KIND_ENUM64]: (btf, t) => ({
+    fields: [encodingOf(t.signed), f("size", t.size), f("vlen", t.values.length)],
+    elems: {
+      key: "values",
+      rows: t.values.map((v) => {
+        const name = strOf(btf, v.nameOff);
+        const val = t.signed ? BigInt.asIntN(64, v.val) : BigInt.asUintN(64, v.val);
+        return [f("name", name, `'${name}'`), f("val", val, `val=${val}${t.signed ? "LL" : "ULL"}`)];
+      }),
+    },
+  }),
+  [BTF_KIND_FWD]: (_b, t) => ({ fields: [f("fwd_kind", t.union ? "union" : "struct")] }),
+  [BTF_KIND_FUNC]: (_b, t) => ({ fields: [f("type_id", t.type), f("linkage", linkageName(t.linkage, false))] }),
+  [BTF_KIND_FUNC_PROTO]: (btf, t) => ({
+    fields: [f("ret_type_id", t.ret), f("vlen", t.params.length)],
+    elems: {
+      key: "params",
+      rows: t.params.map((p) => {
+        const name = strOf(btf, p.nameOff);
+        return [f("name", name, `'${name}'`), f("type_id", p.type)];
+      }),
+    },
+  }),
+  // bpftool prints a comma after a VAR's type id.
+  [BTF_KIND_VAR]: (_b, t) => ({ fields: [f("type_id", t.type, `type_id=${t.type},`), f("linkage", linkageName(t.linkage, true))] }),
+  [BTF_KIND_DATASEC]: (btf, t) => ({
+    fields: [f("size", t.size), f("vlen", t.vars.length)],
+    elems: {
+      key: "vars",
+      rows: t.vars.map((v) => {
+        const row = [f("type_id", v.type), f("offset", v.offset), f("size", v.size)];
+        const vt = v.type < btf.nrTypes ? btf.maybeType(v.type) : undefined;
+        if (vt) row.push(textOnly(`(${kindLabel(vt)} '${strOf(btf, vt.nameOff)}')`));
+        else if (v.type === 0) row.push(textOnly(`(UNKNOWN '(anon)')`));
+        return row;
+      }),
+    },
+  }),
+  [BTF_KIND_FLOAT]: (_b, t) => ({ fields: [f("size", t.size)] }),
+  [BTF_KIND_DECL_TAG]: (_b, t) => ({ fields: [f("type_id", t.type), f("component_idx", t.componentIdx)] }),
+  [BTF_KIND_LOC_PARAM]: (_b, t) => {
+    if (t.profile !== "rfc-v1") {
+      return {
+        fields: [
+          f("size", t.size),
+          f("flags", t.flags >>> 0, `flags=0x${(t.flags >>> 0).toString(16)}`),
+          f("vlen", t.values.length),
+          jsonOnly("values", t.values.map((v) => v >>> 0)),
+          f("value", locParamValueText(t), `values='${locParamValueText(t)}'`),
+        ],
+      };
+    }
+    const v = t.value;
+    const fields = [f("size", t.size)];
+    if ("lo" in v) {
+      const raw = BigInt(v.lo >>> 0) | (BigInt(v.hi >>> 0) << 32n);
+      fields.push(f("const", raw, `const=0x${raw.toString(16)}`));
+    } else {
+      fields.push(f("reg", v.reg), f("flags", v.flags, `flags=0x${v.flags.toString(16)}`), f("offset", v.offset));
+    }
+    fields.push(f("value", locParamV1ValueText(t), `values='${locParamV1ValueText(t)}'`));
+    return { fields };
+  },
+  [BTF_KIND_LOC_PROTO]: (btf, t) => ({
+    fields: [...(btf.profile === "rfc-v1" || t.type !== 0 ? [f("type_id", t.type)] : []), f("vlen", t.params.length)],
+    elems: { key: "params", rows: t.params.map((p) => [f("type_id", p), quoted("value", slotText(btf, p))]) },
+  }),
+  [BTF_KIND_LOCSEC]: (btf, t) => {
+    const rows =
+      t.profile === "rfc-v1"
+        ? t.entries.map((e) => [
+            quoted("name", strOf(btf, e.nameOff)),
+            f("func_proto_type_id", e.funcProto),
+            f("loc_proto_type_id", e.locProto),
+            f("offset", e.offset >>> 0),
+          ])
+        : t.entries.map((e) => {
+            const fn = btf.maybeType(e.func);
+            return [
+              quoted("name", fn ? strOf(btf, fn.nameOff) : "(invalid)"),
+              f("func_type_id", e.func),
+              f("loc_proto_type_id", e.locProto),
+              f("offset", e.offset >>> 0),
+            ];
+          });
+    return { fields: [f("vlen", t.entries.length)], elems: { key: "locs", rows } };
+  },
+};
+
+function describe(btf: Btf, t: BtfType): Description {
+  return (DESCRIBE[t.kind] as Describe<BtfType>)(btf, t);
+}
+
+const fieldText = (x: Field) => x.text ?? `${x.key}=${String(x.json)}`;
+
+function fieldsJson(fields: Field[], into: { [key: string]: DumpJson } = {}): { [key: string]: DumpJson } {
+  for (const x of fields) if (x.json !== undefined) into[x.key] = x.json;
+  return into;
+}
+
+/**
  * One type as bpftool prints it: the `[id] KIND 'name' ...` line, then one
  * `\t...` line per member/value/param/var/entry, joined with `\n` (no trailing newline).
  */
 export function dumpType(btf: Btf, id: TypeId): string {
   const t = btf.typeById(id);
+  const d = describe(btf, t);
   let s = `[${id}] ${kindLabel(t)} '${strOf(btf, t.nameOff)}'`;
-  switch (t.kind) {
-    case BTF_KIND_INT:
-      s += ` size=${t.size} bits_offset=${t.bitsOffset} nr_bits=${t.nrBits} encoding=${intEncoding(t.encoding)}`;
-      break;
-    case BTF_KIND_PTR:
-    case BTF_KIND_CONST:
-    case BTF_KIND_VOLATILE:
-    case BTF_KIND_RESTRICT:
-    case BTF_KIND_TYPEDEF:
-    case BTF_KIND_TYPE_TAG:
-      s += ` type_id=${t.type}`;
-      break;
-    case BTF_KIND_ARRAY:
-      s += ` type_id=${t.type} index_type_id=${t.indexType} nr_elems=${t.nelems}`;
-      break;
-    case BTF_KIND_STRUCT:
-    case BTF_KIND_UNION:
-      s += ` size=${t.size} vlen=${t.members.length}`;
-      for (const m of t.members) {
-        s += `\n\t'${strOf(btf, m.nameOff)}' type_id=${m.type} bits_offset=${m.bitsOffset}`;
-        if (t.kindFlag && m.bitfieldSize) s += ` bitfield_size=${m.bitfieldSize}`;
-      }
-      break;
-    case BTF_KIND_ENUM:
-      s += ` encoding=${t.signed ? "SIGNED" : "UNSIGNED"} size=${t.size} vlen=${t.values.length}`;
-      for (const v of t.values) s += `\n\t'${strOf(btf, v.nameOff)}' val=${t.signed ? v.val | 0 : v.val >>> 0}`;
-      break;
-    case BTF_KIND_ENUM64:
-      s += ` encoding=${t.signed ? "SIGNED" : "UNSIGNED"} size=${t.size} vlen=${t.values.length}`;
-      for (const v of t.values) {
-        s += t.signed
-          ? `\n\t'${strOf(btf, v.nameOff)}' val=${BigInt.asIntN(64, v.val)}LL`
-          : `\n\t'${strOf(btf, v.nameOff)}' val=${BigInt.asUintN(64, v.val)}ULL`;
-      }
-      break;
-    case BTF_KIND_FWD:
-      s += ` fwd_kind=${t.union ? "union" : "struct"}`;
-      break;
-    case BTF_KIND_FUNC:
-      s += ` type_id=${t.type} linkage=${linkageName(t.linkage, false)}`;
-      break;
-    case BTF_KIND_FUNC_PROTO:
-      s += ` ret_type_id=${t.ret} vlen=${t.params.length}`;
-      for (const p of t.params) s += `\n\t'${strOf(btf, p.nameOff)}' type_id=${p.type}`;
-      break;
-    case BTF_KIND_VAR:
-      s += ` type_id=${t.type}, linkage=${linkageName(t.linkage, true)}`;
-      break;
-    case BTF_KIND_DATASEC:
-      s += ` size=${t.size} vlen=${t.vars.length}`;
-      for (const v of t.vars) {
-        s += `\n\ttype_id=${v.type} offset=${v.offset} size=${v.size}`;
-        const vt = v.type < btf.nrTypes ? btf.maybeType(v.type) : undefined;
-        if (vt) s += ` (${kindLabel(vt)} '${strOf(btf, vt.nameOff)}')`;
-        else if (v.type === 0) s += ` (UNKNOWN '(anon)')`;
-      }
-      break;
-    case BTF_KIND_FLOAT:
-      s += ` size=${t.size}`;
-      break;
-    case BTF_KIND_DECL_TAG:
-      s += ` type_id=${t.type} component_idx=${t.componentIdx}`;
-      break;
-    case BTF_KIND_LOC_PARAM:
-      if (t.profile === "rfc-v1") {
-        if ("lo" in t.value) {
-          const raw = BigInt(t.value.lo >>> 0) | (BigInt(t.value.hi >>> 0) << 32n);
-          s += ` size=${t.size} const=0x${raw.toString(16)}`;
-        } else {
-          s += ` size=${t.size} reg=${t.value.reg} flags=0x${t.value.flags.toString(16)} offset=${t.value.offset}`;
-        }
-        s += ` values='${locParamV1ValueText(t)}'`;
-      } else {
-        s += ` size=${t.size} flags=0x${(t.flags >>> 0).toString(16)} vlen=${t.values.length} values='${locParamValueText(t)}'`;
-      }
-      break;
-    case BTF_KIND_LOC_PROTO:
-      if (btf.profile === "rfc-v1" || t.type !== 0) s += ` type_id=${t.type}`;
-      s += ` vlen=${t.params.length}`;
-      for (const p of t.params) s += `\n\ttype_id=${p} value='${slotText(btf, p)}'`;
-      break;
-    case BTF_KIND_LOCSEC:
-      s += ` vlen=${t.entries.length}`;
-      if (t.profile === "rfc-v1") {
-        for (const e of t.entries) {
-          s += `\n\tname='${strOf(btf, e.nameOff)}' func_proto_type_id=${e.funcProto} loc_proto_type_id=${e.locProto} offset=${e.offset >>> 0}`;
-        }
-      } else {
-        for (const e of t.entries) {
-          const f = btf.maybeType(e.func);
-          const name = f ? strOf(btf, f.nameOff) : "(invalid)";
-          s += `\n\tname='${name}' func_type_id=${e.func} loc_proto_type_id=${e.locProto} offset=${e.offset >>> 0}`;
-        }
-      }
-      break;
-    case BTF_KIND_UNKN:
-      s += ` kind=${t.rawKind} vlen=${t.info & 0xffffff}`;
-      break;
-    default: {
-      const never: never = t;
-      void never;
-    }
-  }
+  for (const x of d.fields) if (x.text !== "") s += " " + fieldText(x);
+  for (const row of d.elems?.rows ?? []) s += "\n\t" + row.filter((x) => x.text !== "").map(fieldText).join(" ");
   return s;
 }
 
@@ -319,116 +389,9 @@ export type DumpJson = string | number | bigint | boolean | null | DumpJson[] | 
 /** One type in the `bpftool -j btf dump` object form (same keys, same order). */
 export function dumpTypeJson(btf: Btf, id: TypeId): { [key: string]: DumpJson } {
   const t = btf.typeById(id);
-  const o: { [key: string]: DumpJson } = { id, kind: kindLabel(t), name: strOf(btf, t.nameOff) };
-  switch (t.kind) {
-    case BTF_KIND_INT:
-      Object.assign(o, { size: t.size, bits_offset: t.bitsOffset, nr_bits: t.nrBits, encoding: intEncoding(t.encoding) });
-      break;
-    case BTF_KIND_PTR:
-    case BTF_KIND_CONST:
-    case BTF_KIND_VOLATILE:
-    case BTF_KIND_RESTRICT:
-    case BTF_KIND_TYPEDEF:
-    case BTF_KIND_TYPE_TAG:
-      o.type_id = t.type;
-      break;
-    case BTF_KIND_ARRAY:
-      Object.assign(o, { type_id: t.type, index_type_id: t.indexType, nr_elems: t.nelems });
-      break;
-    case BTF_KIND_STRUCT:
-    case BTF_KIND_UNION:
-      o.size = t.size;
-      o.vlen = t.members.length;
-      o.members = t.members.map((m) => {
-        const e: { [key: string]: DumpJson } = { name: strOf(btf, m.nameOff), type_id: m.type, bits_offset: m.bitsOffset };
-        if (t.kindFlag && m.bitfieldSize) e.bitfield_size = m.bitfieldSize;
-        return e;
-      });
-      break;
-    case BTF_KIND_ENUM:
-      Object.assign(o, { encoding: t.signed ? "SIGNED" : "UNSIGNED", size: t.size, vlen: t.values.length });
-      // bpftool v7.1 passes the s32 `val` to a u64 JSON field: unsigned values
-      // >= 2^31 come out sign-extended (0xefffffff -> 18446744073441116159).
-      o.values = t.values.map((v) => ({
-        name: strOf(btf, v.nameOff),
-        val: t.signed || (v.val | 0) >= 0 ? v.val | 0 : BigInt.asUintN(64, BigInt(v.val | 0)),
-      }));
-      break;
-    case BTF_KIND_ENUM64:
-      Object.assign(o, { encoding: t.signed ? "SIGNED" : "UNSIGNED", size: t.size, vlen: t.values.length });
-      o.values = t.values.map((v) => ({
-        name: strOf(btf, v.nameOff),
-        val: t.signed ? BigInt.asIntN(64, v.val) : BigInt.asUintN(64, v.val),
-      }));
-      break;
-    case BTF_KIND_FWD:
-      o.fwd_kind = t.union ? "union" : "struct";
-      break;
-    case BTF_KIND_FUNC:
-      Object.assign(o, { type_id: t.type, linkage: linkageName(t.linkage, false) });
-      break;
-    case BTF_KIND_FUNC_PROTO:
-      Object.assign(o, { ret_type_id: t.ret, vlen: t.params.length });
-      o.params = t.params.map((p) => ({ name: strOf(btf, p.nameOff), type_id: p.type }));
-      break;
-    case BTF_KIND_VAR:
-      Object.assign(o, { type_id: t.type, linkage: linkageName(t.linkage, true) });
-      break;
-    case BTF_KIND_DATASEC:
-      Object.assign(o, { size: t.size, vlen: t.vars.length });
-      o.vars = t.vars.map((v) => ({ type_id: v.type, offset: v.offset, size: v.size }));
-      break;
-    case BTF_KIND_FLOAT:
-      o.size = t.size;
-      break;
-    case BTF_KIND_DECL_TAG:
-      Object.assign(o, { type_id: t.type, component_idx: t.componentIdx });
-      break;
-    case BTF_KIND_LOC_PARAM:
-      if (t.profile === "rfc-v1") {
-        o.size = t.size;
-        if ("lo" in t.value) o.const = BigInt(t.value.lo >>> 0) | (BigInt(t.value.hi >>> 0) << 32n);
-        else Object.assign(o, { reg: t.value.reg, flags: t.value.flags, offset: t.value.offset });
-        o.value = locParamV1ValueText(t);
-      } else {
-        Object.assign(o, { size: t.size, flags: t.flags >>> 0, vlen: t.values.length, values: t.values.map((v) => v >>> 0) });
-        o.value = locParamValueText(t);
-      }
-      break;
-    case BTF_KIND_LOC_PROTO:
-      if (btf.profile === "rfc-v1" || t.type !== 0) o.type_id = t.type;
-      o.vlen = t.params.length;
-      o.params = t.params.map((p) => ({ type_id: p, value: slotText(btf, p) }));
-      break;
-    case BTF_KIND_LOCSEC:
-      o.vlen = t.entries.length;
-      if (t.profile === "rfc-v1") {
-        o.locs = t.entries.map((e) => ({
-          name: strOf(btf, e.nameOff),
-          func_proto_type_id: e.funcProto,
-          loc_proto_type_id: e.locProto,
-          offset: e.offset >>> 0,
-        }));
-      } else {
-        o.locs = t.entries.map((e) => {
-          const f = btf.maybeType(e.func);
-          return {
-            name: f ? strOf(btf, f.nameOff) : "(invalid)",
-            func_type_id: e.func,
-            loc_proto_type_id: e.locProto,
-            offset: e.offset >>> 0,
-          };
-        });
-      }
-      break;
-    case BTF_KIND_UNKN:
-      Object.assign(o, { raw_kind: t.rawKind, vlen: t.info & 0xffffff });
-      break;
-    default: {
-      const never: never = t;
-      void never;
-    }
-  }
+  const d = describe(btf, t);
+  const o = fieldsJson(d.fields, { id, kind: kindLabel(t), name: strOf(btf, t.nameOff) });
+  if (d.elems) o[d.elems.key] = d.elems.rows.map((row) => fieldsJson(row));
   return o;
 }
 

@@ -1,11 +1,14 @@
 /**
  * BTF kinds and the one table that describes each of them.
  *
- * Every pass that has to know "how big is this record, where are its type ids,
- * where are its string offsets" reads {@link KIND_INFO}: sizing and skipping in
- * the reader, the writer's length check, id remapping, traversal, and the v2
- * layout section (FORMAT.md 3.1). Adding a kind to {@link Kind} fails to
- * compile until its row is filled in (`satisfies Record<Kind, KindInfo>`).
+ * Every pass that has to know "how big is this record, which model fields are
+ * type ids, which are string offsets" reads {@link KIND_INFO}: sizing and
+ * skipping in the reader, the writer's length check, id remapping,
+ * traversal, cloning, and the v2 layout section (FORMAT.md 3.1). How each
+ * kind is decoded and encoded is the same kind's row of `KIND_CODEC`
+ * (codec.ts), and how it is dumped its row of `DESCRIBE` (dump.ts). Adding a
+ * kind to {@link Kind} fails to compile until its rows are filled in
+ * (`satisfies Record<Kind, KindInfo>` and the like).
  *
  * Wire record (`struct btf_type`, 12 bytes, then the kind's own data):
  *
@@ -158,10 +161,6 @@ export interface ElemInfo {
   readonly typeFields: readonly string[];
   /** Element fields holding a string offset. */
   readonly strFields: readonly string[];
-  /** Byte offsets of type ids inside one wire element. */
-  readonly typeOffsets: readonly number[];
-  /** Byte offsets of string offsets inside one wire element. */
-  readonly strOffsets: readonly number[];
 }
 
 /** Shape of one kind on the wire and in the model. */
@@ -174,8 +173,6 @@ export interface KindShape {
   readonly elemSize: number;
   /** Model fields (on the type itself) holding a type id. */
   readonly typeFields: readonly string[];
-  /** Byte offsets of type ids inside the `info_sz` part. */
-  readonly infoTypeOffsets: readonly number[];
   /** The element array, if vlen counts elements. */
   readonly elems?: ElemInfo;
 }
@@ -189,7 +186,6 @@ export interface KindInfo extends KindShape {
 }
 
 const NO_REFS: readonly string[] = [];
-const NO_OFFS: readonly number[] = [];
 
 function plain(name: string, sizeType: SizeType, infoSize = 0): KindInfo {
   return {
@@ -198,7 +194,6 @@ function plain(name: string, sizeType: SizeType, infoSize = 0): KindInfo {
     infoSize,
     elemSize: 0,
     typeFields: sizeType === "type" ? ["type"] : NO_REFS,
-    infoTypeOffsets: NO_OFFS,
   };
 }
 
@@ -206,8 +201,6 @@ const MEMBERS: ElemInfo = {
   field: "members",
   typeFields: ["type"],
   strFields: ["nameOff"],
-  typeOffsets: [4],
-  strOffsets: [0],
 };
 
 /**
@@ -224,14 +217,13 @@ export const KIND_INFO = {
     infoSize: 12,
     elemSize: 0,
     typeFields: ["type", "indexType"],
-    infoTypeOffsets: [0, 4],
   },
   [BTF_KIND_STRUCT]: { ...plain("STRUCT", "size"), elemSize: 12, elems: MEMBERS },
   [BTF_KIND_UNION]: { ...plain("UNION", "size"), elemSize: 12, elems: MEMBERS },
   [BTF_KIND_ENUM]: {
     ...plain("ENUM", "size"),
     elemSize: 8,
-    elems: { field: "values", typeFields: NO_REFS, strFields: ["nameOff"], typeOffsets: NO_OFFS, strOffsets: [0] },
+    elems: { field: "values", typeFields: NO_REFS, strFields: ["nameOff"]},
   },
   [BTF_KIND_FWD]: plain("FWD", "none"),
   [BTF_KIND_TYPEDEF]: plain("TYPEDEF", "type"),
@@ -245,14 +237,13 @@ export const KIND_INFO = {
     infoSize: 0,
     elemSize: 8,
     typeFields: ["ret"],
-    infoTypeOffsets: NO_OFFS,
-    elems: { field: "params", typeFields: ["type"], strFields: ["nameOff"], typeOffsets: [4], strOffsets: [0] },
+    elems: { field: "params", typeFields: ["type"], strFields: ["nameOff"]},
   },
   [BTF_KIND_VAR]: plain("VAR", "type", 4),
   [BTF_KIND_DATASEC]: {
     ...plain("DATASEC", "size"),
     elemSize: 12,
-    elems: { field: "vars", typeFields: ["type"], strFields: NO_REFS, typeOffsets: [0], strOffsets: NO_OFFS },
+    elems: { field: "vars", typeFields: ["type"], strFields: NO_REFS},
   },
   [BTF_KIND_FLOAT]: plain("FLOAT", "size"),
   [BTF_KIND_DECL_TAG]: plain("DECL_TAG", "type", 4),
@@ -260,7 +251,7 @@ export const KIND_INFO = {
   [BTF_KIND_ENUM64]: {
     ...plain("ENUM64", "size"),
     elemSize: 12,
-    elems: { field: "values", typeFields: NO_REFS, strFields: ["nameOff"], typeOffsets: NO_OFFS, strOffsets: [0] },
+    elems: { field: "values", typeFields: NO_REFS, strFields: ["nameOff"]},
   },
   [BTF_KIND_LOC_PARAM]: {
     // v2: u32 flags; u32 values[vlen]. rfc-v1: s32 size, then 8 bytes, vlen 0.
@@ -272,14 +263,13 @@ export const KIND_INFO = {
     // v2: size_type unused (0). rfc-v1: size_type = FUNC_PROTO id.
     ...plain("LOC_PROTO", "none"),
     elemSize: 4,
-    elems: { field: "params", typeFields: ["."], strFields: NO_REFS, typeOffsets: [0], strOffsets: NO_OFFS },
+    elems: { field: "params", typeFields: ["."], strFields: NO_REFS},
     rfcV1: {
       sizeType: "type",
       infoSize: 0,
       elemSize: 4,
       typeFields: ["type"],
-      infoTypeOffsets: NO_OFFS,
-      elems: { field: "params", typeFields: ["."], strFields: NO_REFS, typeOffsets: [0], strOffsets: NO_OFFS },
+      elems: { field: "params", typeFields: ["."], strFields: NO_REFS},
     },
   },
   [BTF_KIND_LOCSEC]: {
@@ -289,21 +279,16 @@ export const KIND_INFO = {
       field: "entries",
       typeFields: ["func", "locProto"],
       strFields: NO_REFS,
-      typeOffsets: [0, 4],
-      strOffsets: NO_OFFS,
     },
     rfcV1: {
       sizeType: "none",
       infoSize: 0,
       elemSize: 16,
       typeFields: NO_REFS,
-      infoTypeOffsets: NO_OFFS,
       elems: {
         field: "entries",
         typeFields: ["funcProto", "locProto"],
         strFields: ["nameOff"],
-        typeOffsets: [4, 8],
-        strOffsets: [0],
       },
     },
   },

@@ -360,6 +360,16 @@ export function isModifier(t: BtfType): t is Ptr | Typedef | Volatile | Const | 
   }
 }
 
+/** True for the `{ name 0, type 0 }` parameter that ends a variadic FUNC_PROTO (`...`). */
+export function isVariadicParam(p: Param): boolean {
+  return p.nameOff === 0 && p.type === 0;
+}
+
+/** True when the FUNC_PROTO ends in `...`. */
+export function isVariadicProto(t: FuncProto): boolean {
+  return t.params.length > 0 && isVariadicParam(t.params[t.params.length - 1]);
+}
+
 /** True for the rfc-v1 shapes of LOC_PARAM/LOCSEC. */
 export function isRfcV1Shape(t: BtfType): t is LocParamV1 | LocsecV1 {
   return (t.kind === BTF_KIND_LOC_PARAM || t.kind === BTF_KIND_LOCSEC) && t.profile === "rfc-v1";

@@ -33,25 +33,16 @@ import {
   BTF_HDR_LEN_LAYOUT,
   BTF_KIND_ARRAY,
   BTF_KIND_CONST,
-  BTF_KIND_DATASEC,
   BTF_KIND_DECL_TAG,
-  BTF_KIND_ENUM,
-  BTF_KIND_ENUM64,
-  BTF_KIND_FLOAT,
   BTF_KIND_FUNC,
-  BTF_KIND_FUNC_PROTO,
-  BTF_KIND_FWD,
-  BTF_KIND_INT,
   BTF_KIND_LOC_PARAM,
   BTF_KIND_LOC_PROTO,
   BTF_KIND_LOCSEC,
   BTF_KIND_MAX,
   BTF_KIND_PTR,
   BTF_KIND_RESTRICT,
-  BTF_KIND_STRUCT,
   BTF_KIND_TYPE_TAG,
   BTF_KIND_TYPEDEF,
-  BTF_KIND_UNION,
   BTF_KIND_UNKN,
   BTF_KIND_VAR,
   BTF_KIND_VOLATILE,
@@ -65,7 +56,8 @@ import {
   type LayoutEntry,
   type Profile,
 } from "./kinds.js";
-import type { BtfType, Member, TypeId } from "./model.js";
+import type { TypeId } from "./model.js";
+import { codecOf, RecordIn } from "./codec.js";
 import { detectProfile, RESERVED_INFO_BITS } from "./records.js";
 import { StringTable } from "./strings.js";
 import { forEachStrRef, forEachTypeRef, recordSize } from "./visit.js";
@@ -208,21 +200,33 @@ export function readBtfHeader(bytes: Uint8Array, where: ErrorLocation = {}): Btf
 export function parseBtf(bytes: Uint8Array, options: ParseOptions = {}): Btf {
   const where: ErrorLocation = { file: options.file, section: options.section ?? ".BTF" };
   const h = readBtfHeader(bytes, where);
-  const le = h.littleEndian;
-  const base = options.base;
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const layout = readLayout(bytes, dv, h);
+  const strings = readStrings(bytes, h, options.base, where);
+  let profile: Profile | undefined = options.profile;
+  if (!profile && (layout || options.base?.hasLayout)) profile = "v2";
+  profile ??= detectProfile(dv, h.hdrLen + h.typeOff, h.hdrLen + h.typeOff + h.typeLen, h.littleEndian).profile;
+  const btf = new Btf({ base: options.base, strings, endian: h.littleEndian ? "little" : "big", profile, hasLayout: !!layout });
+  btf.layout = layout;
+  btf.hdrLen = h.hdrLen;
+  readTypes(btf, bytes, dv, h, options, where);
+  if (options.validate ?? true) validateBtf(btf, where, h.hdrLen + h.typeOff);
+  return btf;
+}
 
-  // Layout.
-  let layout: LayoutEntry[] | undefined;
-  if (h.layoutLen > 0) {
-    layout = [];
-    const p0 = h.hdrLen + h.layoutOff;
-    for (let p = p0; p < p0 + h.layoutLen; p += BTF_LAYOUT_ENTRY_SIZE) {
-      layout.push({ infoSize: bytes[p], elemSize: bytes[p + 1], flags: dv.getUint16(p + 2, le) });
-    }
+/** The v2 layout section: one `{ info_sz, elem_sz, flags }` per kind (absent: undefined). */
+function readLayout(bytes: Uint8Array, dv: DataView, h: BtfHeader): LayoutEntry[] | undefined {
+  if (h.layoutLen === 0) return undefined;
+  const layout: LayoutEntry[] = [];
+  const p0 = h.hdrLen + h.layoutOff;
+  for (let p = p0; p < p0 + h.layoutLen; p += BTF_LAYOUT_ENTRY_SIZE) {
+    layout.push({ infoSize: bytes[p], elemSize: bytes[p + 1], flags: dv.getUint16(p + 2, h.littleEndian) });
   }
+  return layout;
+}
 
-  // Strings.
+/** The string section, continuing the base's: NUL-terminated, and starting with NUL unless a split's. */
+function readStrings(bytes: Uint8Array, h: BtfHeader, base: Btf | undefined, where: ErrorLocation): StringTable {
   const strStart = h.hdrLen + h.strOff;
   const strBytes = bytes.subarray(strStart, strStart + h.strLen);
   if (h.strLen === 0) {
@@ -238,17 +242,19 @@ export function parseBtf(bytes: Uint8Array, options: ParseOptions = {}): Btf {
       });
     }
   }
-  const strings = new StringTable(base?.strings, strBytes);
+  return new StringTable(base?.strings, strBytes);
+}
 
-  let profile: Profile | undefined = options.profile;
-  if (!profile && (layout || base?.hasLayout)) profile = "v2";
-  if (!profile) {
-    profile = detectProfile(dv, h.hdrLen + h.typeOff, h.hdrLen + h.typeOff + h.typeLen, le).profile;
-  }
-  const btf = new Btf({ base, strings, endian: le ? "little" : "big", profile, hasLayout: !!layout });
-  btf.layout = layout;
-  btf.hdrLen = h.hdrLen;
-
+/**
+ * The type section, record by record into `btf`: each sized by the kind
+ * table (or the layout, for a kind this reader does not know), its header
+ * words checked against the kind's use of them, then decoded by its row of
+ * {@link KIND_CODEC}.
+ */
+function readTypes(btf: Btf, bytes: Uint8Array, dv: DataView, h: BtfHeader, options: ParseOptions, where: ErrorLocation): void {
+  const le = h.littleEndian;
+  const layout = btf.layout;
+  const profile = btf.profile;
   const maxKnown = Math.min(options.maxKnownKind ?? BTF_KIND_MAX, BTF_KIND_MAX);
   const skipUnknown = (options.unknownKinds ?? "skip") === "skip";
   const wide = profile === "v2";
@@ -258,6 +264,10 @@ export function parseBtf(bytes: Uint8Array, options: ParseOptions = {}): Btf {
 
   const tStart = h.hdrLen + h.typeOff;
   const tEnd = tStart + h.typeLen;
+  const rec = new RecordIn();
+  rec.dv = dv;
+  rec.le = le;
+  rec.where = where;
   let p = tStart;
   while (p < tEnd) {
     const id = btf.nrTypes;
@@ -293,9 +303,8 @@ export function parseBtf(bytes: Uint8Array, options: ParseOptions = {}): Btf {
       continue;
     }
 
-    const k = kind as Kind;
-    const isLoc = k === BTF_KIND_LOC_PARAM || k === BTF_KIND_LOC_PROTO || k === BTF_KIND_LOCSEC;
-    const v1 = isLoc && profile === "rfc-v1";
+    const k = kind as Exclude<Kind, 0>;
+    const v1 = profile === "rfc-v1" && (k === BTF_KIND_LOC_PARAM || k === BTF_KIND_LOC_PROTO || k === BTF_KIND_LOCSEC);
     const shape = kindShape(k, v1 ? "rfc-v1" : "v2");
     if (layout && !v1) {
       const le_ = layout[k];
@@ -303,172 +312,25 @@ export function parseBtf(bytes: Uint8Array, options: ParseOptions = {}): Btf {
         throw new MalformedError(`layout entry of ${kindName(k)} disagrees with its known size`, loc(p + 4));
       }
     }
-    const elemCount = shape.elemSize > 0 ? vlen : 0;
-    const len = shape.infoSize + elemCount * shape.elemSize;
+    const len = shape.infoSize + (shape.elemSize > 0 ? vlen : 0) * shape.elemSize;
     if (tEnd - body < len) throw new TruncatedError(`${kindName(k)} record cut short`, loc(p));
-    const u32 = (o: number) => dv.getUint32(o, le);
-    const i32 = (o: number) => dv.getInt32(o, le);
-
-    const noFlag = () => {
-      if (kflag) throw new MalformedError(`${kindName(k)} with kind_flag set`, loc(p + 4));
-    };
-    const noVlen = () => {
-      if (vlen !== 0) throw new MalformedError(`${kindName(k)} with vlen ${vlen}`, loc(p + 4));
-    };
-    const noSizeType = () => {
-      if (sizeType !== 0) throw new MalformedError(`${kindName(k)} with non-zero size/type`, loc(p + 8));
-    };
-
-    let t: BtfType;
-    switch (k) {
-      case BTF_KIND_INT: {
-        noFlag();
-        noVlen();
-        const v = u32(body);
-        if (v & 0xf000ff00) throw new MalformedError(`INT with reserved bits set (0x${v.toString(16)})`, loc(body));
-        t = { kind: k, nameOff, size: sizeType, encoding: (v >>> 24) & 0x0f, bitsOffset: (v >>> 16) & 0xff, nrBits: v & 0xff };
-        break;
-      }
-      case BTF_KIND_PTR:
-      case BTF_KIND_TYPEDEF:
-      case BTF_KIND_VOLATILE:
-      case BTF_KIND_CONST:
-      case BTF_KIND_RESTRICT:
-        noFlag();
-        noVlen();
-        t = { kind: k, nameOff, type: sizeType };
-        break;
-      case BTF_KIND_TYPE_TAG:
-        noVlen();
-        t = { kind: k, nameOff, type: sizeType, kindFlag: kflag };
-        break;
-      case BTF_KIND_ARRAY:
-        noFlag();
-        noVlen();
-        noSizeType();
-        t = { kind: k, nameOff, type: u32(body), indexType: u32(body + 4), nelems: u32(body + 8) };
-        break;
-      case BTF_KIND_STRUCT:
-      case BTF_KIND_UNION: {
-        const members: Member[] = new Array(vlen);
-        for (let i = 0, q = body; i < vlen; i++, q += 12) {
-          const off = u32(q + 8);
-          members[i] = kflag
-            ? { nameOff: u32(q), type: u32(q + 4), bitsOffset: off & 0xffffff, bitfieldSize: off >>> 24 }
-            : { nameOff: u32(q), type: u32(q + 4), bitsOffset: off, bitfieldSize: 0 };
-        }
-        t = { kind: k, nameOff, size: sizeType, members, kindFlag: kflag };
-        break;
-      }
-      case BTF_KIND_ENUM: {
-        const values = new Array(vlen);
-        for (let i = 0, q = body; i < vlen; i++, q += 8) {
-          values[i] = { nameOff: u32(q), val: kflag ? i32(q + 4) : u32(q + 4) };
-        }
-        t = { kind: k, nameOff, size: sizeType, signed: kflag, values };
-        break;
-      }
-      case BTF_KIND_ENUM64: {
-        const values = new Array(vlen);
-        for (let i = 0, q = body; i < vlen; i++, q += 12) {
-          const raw = (BigInt(u32(q + 8)) << 32n) | BigInt(u32(q + 4));
-          values[i] = { nameOff: u32(q), val: kflag ? BigInt.asIntN(64, raw) : raw };
-        }
-        t = { kind: k, nameOff, size: sizeType, signed: kflag, values };
-        break;
-      }
-      case BTF_KIND_FWD:
-        noVlen();
-        noSizeType();
-        t = { kind: k, nameOff, union: kflag };
-        break;
-      case BTF_KIND_FUNC:
-        noFlag();
-        t = { kind: k, nameOff, type: sizeType, linkage: vlen };
-        break;
-      case BTF_KIND_FUNC_PROTO: {
-        noFlag();
-        const params = new Array(vlen);
-        for (let i = 0, q = body; i < vlen; i++, q += 8) params[i] = { nameOff: u32(q), type: u32(q + 4) };
-        t = { kind: k, nameOff, ret: sizeType, params };
-        break;
-      }
-      case BTF_KIND_VAR:
-        noFlag();
-        noVlen();
-        t = { kind: k, nameOff, type: sizeType, linkage: u32(body) };
-        break;
-      case BTF_KIND_DATASEC: {
-        noFlag();
-        const vars = new Array(vlen);
-        for (let i = 0, q = body; i < vlen; i++, q += 12) vars[i] = { type: u32(q), offset: u32(q + 4), size: u32(q + 8) };
-        t = { kind: k, nameOff, size: sizeType, vars };
-        break;
-      }
-      case BTF_KIND_FLOAT:
-        noFlag();
-        noVlen();
-        t = { kind: k, nameOff, size: sizeType };
-        break;
-      case BTF_KIND_DECL_TAG:
-        noVlen();
-        t = { kind: k, nameOff, type: sizeType, componentIdx: i32(body), kindFlag: kflag };
-        break;
-      case BTF_KIND_LOC_PARAM:
-        if (v1) {
-          noVlen();
-          t = {
-            kind: k,
-            profile: "rfc-v1",
-            nameOff,
-            size: sizeType | 0,
-            value: kflag
-              ? { lo: u32(body), hi: u32(body + 4) }
-              : { reg: dv.getUint16(body, le), flags: dv.getUint16(body + 2, le), offset: i32(body + 4) },
-          };
-        } else {
-          noFlag();
-          const values = new Array<number>(vlen);
-          for (let i = 0; i < vlen; i++) values[i] = u32(body + 4 + 4 * i);
-          t = { kind: k, nameOff, size: sizeType, flags: u32(body), values };
-        }
-        break;
-      case BTF_KIND_LOC_PROTO: {
-        noFlag();
-        const params = new Array<TypeId>(vlen);
-        for (let i = 0; i < vlen; i++) params[i] = u32(body + 4 * i);
-        t = { kind: k, nameOff, params, type: sizeType };
-        break;
-      }
-      case BTF_KIND_LOCSEC: {
-        noFlag();
-        noSizeType();
-        if (v1) {
-          const entries = new Array(vlen);
-          for (let i = 0, q = body; i < vlen; i++, q += 16) {
-            entries[i] = { nameOff: u32(q), funcProto: u32(q + 4), locProto: u32(q + 8), offset: u32(q + 12) };
-          }
-          t = { kind: k, profile: "rfc-v1", nameOff, entries };
-        } else {
-          const entries = new Array(vlen);
-          for (let i = 0, q = body; i < vlen; i++, q += 12) {
-            entries[i] = { func: u32(q), locProto: u32(q + 4), offset: u32(q + 8) };
-          }
-          t = { kind: k, nameOff, entries };
-        }
-        break;
-      }
-      default: {
-        const never: never = k as never;
-        throw new MalformedError(`unhandled kind ${String(never)}`, loc(p + 4));
-      }
-    }
+    const codec = codecOf(k);
+    const use = (v1 && codec.v1) || codec;
+    if (kflag && !use.flag) throw new MalformedError(`${kindName(k)} with kind_flag set`, loc(p + 4));
+    if (vlen !== 0 && use.vlen === "zero") throw new MalformedError(`${kindName(k)} with vlen ${vlen}`, loc(p + 4));
+    if (sizeType !== 0 && codec.zeroSizeType) throw new MalformedError(`${kindName(k)} with non-zero size/type`, loc(p + 8));
+    rec.start = p;
+    rec.body = body;
+    rec.nameOff = nameOff;
+    rec.vlen = vlen;
+    rec.kindFlag = kflag;
+    rec.sizeType = sizeType;
+    rec.v1 = v1;
+    rec.typeId = id;
+    const t = codec.decode(rec);
     btf.add(t);
     p = body + len;
   }
-
-  if (options.validate ?? true) validateBtf(btf, where, tStart);
-  return btf;
 }
 
 /**

@@ -16,41 +16,10 @@
  */
 import { UnsupportedError } from "../errors.js";
 import type { Btf } from "./btf.js";
+import { codecOf, RecordOut } from "./codec.js";
 import {
-  BTF_HDR_LEN,
-  BTF_HDR_LEN_LAYOUT,
-  BTF_KIND_ARRAY,
-  BTF_KIND_CONST,
-  BTF_KIND_DATASEC,
-  BTF_KIND_DECL_TAG,
-  BTF_KIND_ENUM,
-  BTF_KIND_ENUM64,
-  BTF_KIND_FLOAT,
-  BTF_KIND_FUNC,
-  BTF_KIND_FUNC_PROTO,
-  BTF_KIND_FWD,
-  BTF_KIND_INT,
-  BTF_KIND_LOC_PARAM,
-  BTF_KIND_LOC_PROTO,
-  BTF_KIND_LOCSEC,
-  BTF_KIND_PTR,
-  BTF_KIND_RESTRICT,
-  BTF_KIND_STRUCT,
-  BTF_KIND_TYPE_TAG,
-  BTF_KIND_TYPEDEF,
-  BTF_KIND_UNION,
-  BTF_KIND_UNKN,
-  BTF_KIND_VAR,
-  BTF_KIND_VOLATILE,
-  BTF_LAYOUT_ENTRY_SIZE,
-  BTF_MAGIC,
-  BTF_TYPE_SIZE,
-  BTF_VERSION,
-  MAX_VLEN,
-  defaultLayout,
-  kindName,
-  type LayoutEntry,
-  type Profile,
+  BTF_HDR_LEN, BTF_HDR_LEN_LAYOUT, BTF_KIND_LOC_PARAM, BTF_KIND_LOCSEC, BTF_KIND_UNKN, BTF_LAYOUT_ENTRY_SIZE, BTF_MAGIC,
+  BTF_TYPE_SIZE, BTF_VERSION, MAX_VLEN, defaultLayout, kindName, type LayoutEntry, type Profile,
 } from "./kinds.js";
 import { isRfcV1Shape, vlenOf, type BtfType } from "./model.js";
 import { recordSize } from "./visit.js";
@@ -101,8 +70,11 @@ export function writeBtf(btf: Btf, options: WriteOptions = {}): Uint8Array {
 
   let p = hdrLen;
   let id = btf.firstTypeId;
+  const w = new RecordOut();
+  w.dv = dv;
+  w.le = le;
   for (const t of btf.types) {
-    p = writeType(dv, out, p, t, profile, le, id++);
+    p = writeType(w, out, p, t, profile, id++);
   }
   if (layout) {
     for (const e of layout) {
@@ -116,183 +88,35 @@ export function writeBtf(btf: Btf, options: WriteOptions = {}): Uint8Array {
   return out;
 }
 
-function kindFlagOf(t: BtfType): boolean {
-  switch (t.kind) {
-    case BTF_KIND_STRUCT:
-    case BTF_KIND_UNION:
-    case BTF_KIND_TYPE_TAG:
-    case BTF_KIND_DECL_TAG:
-      return t.kindFlag;
-    case BTF_KIND_ENUM:
-    case BTF_KIND_ENUM64:
-      return t.signed;
-    case BTF_KIND_FWD:
-      return t.union;
-    case BTF_KIND_LOC_PARAM:
-      return t.profile === "rfc-v1" && "lo" in t.value;
-    default:
-      return false;
-  }
-}
-
-function writeType(dv: DataView, out: Uint8Array, p: number, t: BtfType, profile: Profile, le: boolean, id: number): number {
-  const u32 = (o: number, v: number) => dv.setUint32(o, v >>> 0, le);
+/**
+ * Writes `t` at `p` and returns where the next record starts: the header
+ * words here, `size_type` and the data by the kind's row of {@link KIND_CODEC}.
+ */
+function writeType(w: RecordOut, out: Uint8Array, p: number, t: BtfType, profile: Profile, id: number): number {
+  const dv = w.dv;
+  const le = w.le;
   if (t.kind === BTF_KIND_UNKN) {
     if (t.littleEndian !== le && t.data.length > 0) {
       throw new UnsupportedError(`cannot byte-swap skipped kind ${t.rawKind}`, { typeId: id });
     }
-    u32(p, t.nameOff);
-    u32(p + 4, t.info);
-    u32(p + 8, t.sizeType);
+    dv.setUint32(p, t.nameOff, le);
+    dv.setUint32(p + 4, t.info, le);
+    dv.setUint32(p + 8, t.sizeType, le);
     out.set(t.data, p + BTF_TYPE_SIZE);
     return p + BTF_TYPE_SIZE + t.data.length;
   }
-  const v1 = isRfcV1Shape(t);
-  if ((t.kind === BTF_KIND_LOC_PARAM || t.kind === BTF_KIND_LOCSEC) && v1 !== (profile === "rfc-v1")) {
+  if ((t.kind === BTF_KIND_LOC_PARAM || t.kind === BTF_KIND_LOCSEC) && isRfcV1Shape(t) !== (profile === "rfc-v1")) {
     throw new UnsupportedError(`${kindName(t.kind)} shape does not match profile ${profile}`, { typeId: id });
   }
   const vlen = vlenOf(t);
   if (vlen > MAX_VLEN[profile] || vlen < 0) {
     throw new UnsupportedError(`${kindName(t.kind)} vlen ${vlen} exceeds profile ${profile}`, { typeId: id });
   }
-  const info = ((kindFlagOf(t) ? 0x80000000 : 0) | (t.kind << 24) | vlen) >>> 0;
-  u32(p, t.nameOff);
-  u32(p + 4, info);
-  const b = p + BTF_TYPE_SIZE;
-  switch (t.kind) {
-    case BTF_KIND_INT:
-      u32(p + 8, t.size);
-      u32(b, ((t.encoding & 0x0f) << 24) | ((t.bitsOffset & 0xff) << 16) | (t.nrBits & 0xff));
-      break;
-    case BTF_KIND_PTR:
-    case BTF_KIND_TYPEDEF:
-    case BTF_KIND_VOLATILE:
-    case BTF_KIND_CONST:
-    case BTF_KIND_RESTRICT:
-    case BTF_KIND_TYPE_TAG:
-    case BTF_KIND_FUNC:
-      u32(p + 8, t.type);
-      break;
-    case BTF_KIND_ARRAY:
-      u32(p + 8, 0);
-      u32(b, t.type);
-      u32(b + 4, t.indexType);
-      u32(b + 8, t.nelems);
-      break;
-    case BTF_KIND_STRUCT:
-    case BTF_KIND_UNION: {
-      u32(p + 8, t.size);
-      let q = b;
-      for (const m of t.members) {
-        u32(q, m.nameOff);
-        u32(q + 4, m.type);
-        u32(q + 8, t.kindFlag ? ((m.bitfieldSize << 24) | (m.bitsOffset & 0xffffff)) : m.bitsOffset);
-        q += 12;
-      }
-      break;
-    }
-    case BTF_KIND_ENUM: {
-      u32(p + 8, t.size);
-      let q = b;
-      for (const v of t.values) {
-        u32(q, v.nameOff);
-        u32(q + 4, v.val);
-        q += 8;
-      }
-      break;
-    }
-    case BTF_KIND_ENUM64: {
-      u32(p + 8, t.size);
-      let q = b;
-      for (const v of t.values) {
-        const raw = BigInt.asUintN(64, v.val);
-        u32(q, v.nameOff);
-        u32(q + 4, Number(raw & 0xffffffffn));
-        u32(q + 8, Number(raw >> 32n));
-        q += 12;
-      }
-      break;
-    }
-    case BTF_KIND_FWD:
-      u32(p + 8, 0);
-      break;
-    case BTF_KIND_FUNC_PROTO: {
-      u32(p + 8, t.ret);
-      let q = b;
-      for (const a of t.params) {
-        u32(q, a.nameOff);
-        u32(q + 4, a.type);
-        q += 8;
-      }
-      break;
-    }
-    case BTF_KIND_VAR:
-      u32(p + 8, t.type);
-      u32(b, t.linkage);
-      break;
-    case BTF_KIND_DATASEC: {
-      u32(p + 8, t.size);
-      let q = b;
-      for (const v of t.vars) {
-        u32(q, v.type);
-        u32(q + 4, v.offset);
-        u32(q + 8, v.size);
-        q += 12;
-      }
-      break;
-    }
-    case BTF_KIND_FLOAT:
-      u32(p + 8, t.size);
-      break;
-    case BTF_KIND_DECL_TAG:
-      u32(p + 8, t.type);
-      u32(b, t.componentIdx);
-      break;
-    case BTF_KIND_LOC_PARAM:
-      u32(p + 8, t.size);
-      if (t.profile === "rfc-v1") {
-        if ("lo" in t.value) {
-          u32(b, t.value.lo);
-          u32(b + 4, t.value.hi);
-        } else {
-          dv.setUint16(b, t.value.reg, le);
-          dv.setUint16(b + 2, t.value.flags, le);
-          u32(b + 4, t.value.offset);
-        }
-      } else {
-        u32(b, t.flags);
-        for (let i = 0; i < t.values.length; i++) u32(b + 4 + 4 * i, t.values[i]);
-      }
-      break;
-    case BTF_KIND_LOC_PROTO:
-      u32(p + 8, t.type);
-      for (let i = 0; i < t.params.length; i++) u32(b + 4 * i, t.params[i]);
-      break;
-    case BTF_KIND_LOCSEC: {
-      u32(p + 8, 0);
-      let q = b;
-      if (t.profile === "rfc-v1") {
-        for (const e of t.entries) {
-          u32(q, e.nameOff);
-          u32(q + 4, e.funcProto);
-          u32(q + 8, e.locProto);
-          u32(q + 12, e.offset);
-          q += 16;
-        }
-      } else {
-        for (const e of t.entries) {
-          u32(q, e.func);
-          u32(q + 4, e.locProto);
-          u32(q + 8, e.offset);
-          q += 12;
-        }
-      }
-      break;
-    }
-    default: {
-      const never: never = t;
-      throw new UnsupportedError(`cannot write ${String(never)}`, { typeId: id });
-    }
-  }
+  const codec = codecOf(t.kind);
+  const info = ((codec.kindFlag?.(t) ? 0x80000000 : 0) | (t.kind << 24) | vlen) >>> 0;
+  dv.setUint32(p, t.nameOff >>> 0, le);
+  dv.setUint32(p + 4, info, le);
+  w.start = p;
+  codec.encode(t, w);
   return p + recordSize(t);
 }

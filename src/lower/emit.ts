@@ -17,7 +17,7 @@
  */
 import type { Btf } from "../btf/btf.js";
 import {
-  BTF_KIND_LOC_PARAM, BTF_KIND_LOC_PROTO, BTF_KIND_LOCSEC,
+  BTF_KIND_LOC_PARAM, BTF_KIND_LOC_PROTO, BTF_KIND_LOCSEC, BTF_LOC_V1_CONTINUE, BTF_LOC_V1_REG_DEREF, MAX_VLEN,
 } from "../btf/kinds.js";
 import type { LocParamV1, LocsecEntry, LocsecEntryV1, TypeId } from "../btf/model.js";
 import { UnsupportedError } from "../errors.js";
@@ -56,10 +56,7 @@ export interface EmitStats {
   notExpressible: number;
 }
 
-/** rfc-v1 LOC_PARAM flags. */
-const V1_REG_DEREF = 0x1;
-const V1_CONTINUE = 0x2;
-const RFC_V1_MAX_VLEN = 0xffff;
+const RFC_V1_MAX_VLEN = MAX_VLEN["rfc-v1"];
 
 /**
  * Appends the LOC kinds for `sites` to `split`. `funcOf(site)` gives the
@@ -200,16 +197,16 @@ function addV1Param(split: Btf, p: LocParam): TypeId {
   if (reg0 === REG_FRAME_BASE || reg0 > 0xffff) return 0;
   if (p.flags & LOC_OFFSET) {
     if (p.size > 8) return 0;
-    return split.add(mk({ size: size(p.size || 8), value: { reg: reg0, flags: p.flags & LOC_DEREF ? V1_REG_DEREF : 0, offset: p.values[1] | 0 } }));
+    return split.add(mk({ size: size(p.size || 8), value: { reg: reg0, flags: p.flags & LOC_DEREF ? BTF_LOC_V1_REG_DEREF : 0, offset: p.values[1] | 0 } }));
   }
   if (p.values.length === 2) {
     const reg1 = p.values[1] >>> 0;
     if (reg1 > 0xffff) return 0;
     const half = p.size / 2;
-    const first = split.add(mk({ size: size(half), value: { reg: reg0, flags: V1_CONTINUE, offset: 0 } }));
+    const first = split.add(mk({ size: size(half), value: { reg: reg0, flags: BTF_LOC_V1_CONTINUE, offset: 0 } }));
     split.add(mk({ size: size(half), value: { reg: reg1, flags: 0, offset: 0 } }));
     return first;
   }
   if (p.size > 8) return 0;
-  return split.add(mk({ size: size(p.size || 8), value: { reg: reg0, flags: p.flags & LOC_DEREF ? V1_REG_DEREF : 0, offset: 0 } }));
+  return split.add(mk({ size: size(p.size || 8), value: { reg: reg0, flags: p.flags & LOC_DEREF ? BTF_LOC_V1_REG_DEREF : 0, offset: 0 } }));
 }
