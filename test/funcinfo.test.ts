@@ -20,6 +20,7 @@ import { BTF_KIND_LOCSEC, BTF_KIND_FUNC } from "../src/btf/kinds.js";
 import { parseBtf } from "../src/btf/read.js";
 import { locParamText } from "../src/lower/locparam.js";
 import { SITE_INLINE } from "../src/dwarf/records.js";
+import { UnsupportedError } from "../src/errors.js";
 import { inlinedCount } from "./helpers/dwarfdump.js";
 
 const OBJ = join(import.meta.dirname, "../testdata/obj");
@@ -110,7 +111,7 @@ describe("profiles, partitions, containers", () => {
     const old = parseBtf(r.bytes, { base: r.btf.base, maxKnownKind: 19, unknownKinds: "skip" });
     expect(old.types.length).toBe(r.btf.types.length);
     expect(old.types.filter((t) => t.kind === 0).length).toBe(r.btf.types.filter((t) => t.kind >= 20).length);
-    expect(() => parseBtf(r.bytes, { base: r.btf.base, maxKnownKind: 19, unknownKinds: "error" })).toThrow();
+    expect(() => parseBtf(r.bytes, { base: r.btf.base, maxKnownKind: 19, unknownKinds: "error" })).toThrowError(UnsupportedError);
   });
 
   test("rfc-v1 decodes to the same sites, except what the RFC format cannot say", async () => {
