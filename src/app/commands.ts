@@ -10,7 +10,8 @@ import { isVariadicProto } from "../btf/model.js";
 import { recordSize } from "../btf/visit.js";
 import { formatSite, siteJson } from "../lower/print.js";
 import { decodeFuncInfo, formatDecodedSite } from "./decode.js";
-import { FUNC_INFO_SECTIONS, elfSections, isDwarfInput, loadBtf, loadBtfChain, loadFuncInfo, openElf } from "./io.js";
+import { FUNC_INFO_SECTIONS, elfSections, loadBtf, loadBtfChain, loadFuncInfo, openElf, openInput, type Input } from "./io.js";
+import { NotFoundError } from "../errors.js";
 import { readObjectSites } from "./sites.js";
 import { formatLowerStats, lowerStatsJson, pct } from "./report.js";
 import { buildFuncInfo } from "./funcinfo.js";
@@ -37,13 +38,14 @@ export interface SitesOptions {
 
 /** `btfgen sites`. */
 export async function sitesCommand(o: SitesOptions): Promise<string> {
-  if (isDwarfInput(o.file) && o.types !== false && !o.allFunctions) {
+  const input = openInput(o.file, o.base ?? [], o.format);
+  if (input.form === "dwarf" && o.types !== false && !o.allFunctions) {
     const r = await buildFuncInfo(o.file, { base: o.base, jobs: o.jobs });
     const sites = o.inlineOnly ? r.sites.filter((s) => s.kind === 0) : r.sites;
     if (o.json) return JSON.stringify(sites.map((s) => siteJson(s, r.paramNames(s))), null, 1);
     return sites.map((s) => formatSite(s, r.paramNames(s))).join("\n");
   }
-  if (isDwarfInput(o.file)) {
+  if (input.form === "dwarf") {
     const elf = openElf(o.file);
     try {
       const r = readObjectSites(elf, { allFunctions: o.allFunctions, inlineOnly: o.inlineOnly });
@@ -53,8 +55,7 @@ export async function sitesCommand(o: SitesOptions): Promise<string> {
       elf.close();
     }
   }
-  const btf = loadFuncInfo(o.file, o.base ?? [], o.format);
-  const sites = decodeFuncInfo(btf);
+  const sites = decodeFuncInfo(funcInfoOf(input));
   let sectionAddr: ((name: string) => bigint | undefined) | undefined;
   if (o.elf) {
     const elf = openElf(o.elf);
@@ -62,6 +63,13 @@ export async function sitesCommand(o: SitesOptions): Promise<string> {
   }
   if (o.json) return JSON.stringify(sites, (_k, v) => (typeof v === "bigint" ? "0x" + v.toString(16) : v), 1);
   return sites.map((s) => formatDecodedSite(s, sectionAddr?.(s.section))).join("\n");
+}
+
+/** The func_info BTF of an opened input; a BTF without LOC records is a NotFoundError. */
+function funcInfoOf(input: Input): Btf {
+  if (input.form === "func_info") return input.btf;
+  if (input.form === "btf") throw new NotFoundError("holds no func_info (no LOC records): give a func_info file, or an ELF with DWARF", { file: input.path });
+  throw new NotFoundError("is read as DWARF here", { file: input.path });
 }
 
 /** Options of {@link dumpCommand}. */
@@ -156,11 +164,12 @@ export function funcInfoFileStats(btf: Btf, fileBytes: number): FuncInfoFileStat
 
 /** `btfgen stats`: of an ELF's DWARF (what its func_info would hold), or of a written func_info BTF. */
 export async function statsCommand(o: StatsOptions): Promise<string> {
-  if (isDwarfInput(o.file)) {
+  const input = openInput(o.file, o.base ?? [], o.format);
+  if (input.form === "dwarf") {
     const r = await buildFuncInfo(o.file, { base: o.base, jobs: o.jobs });
     return o.json ? JSON.stringify(lowerStatsJson(r.lower), null, 1) : formatLowerStats(r.lower).join("\n");
   }
-  const btf = loadFuncInfo(o.file, o.base ?? [], o.format);
+  const btf = funcInfoOf(input);
   const st = funcInfoFileStats(btf, statSync(o.file).size);
   if (o.json) return JSON.stringify(st, null, 1);
   const lines = [

@@ -8,7 +8,7 @@ import { Btf } from "../btf/btf.js";
 import { loadBtfFile, readBtfFromElf } from "../btf/elf.js";
 import { ElfFile } from "../elf/elf.js";
 import { BtfgenError, IoError, NotFoundError, UsageError } from "../errors.js";
-import type { Profile } from "../btf/kinds.js";
+import { BTF_KIND_LOC_PARAM, BTF_KIND_LOC_PROTO, BTF_KIND_LOCSEC, type Profile } from "../btf/kinds.js";
 
 /** Sections of an ELF that hold func_info (inline) BTF, in the order tried. */
 export const FUNC_INFO_SECTIONS = [".BTF.func_info", ".BTF.inline"];
@@ -124,15 +124,55 @@ export function elfSections(file: string): Map<string, number> | undefined {
   }
 }
 
+/**
+ * What an input is, as every command decides it:
+ *  - `dwarf`: an ELF without a func_info section (vmlinux, a module, a
+ *    program, a `.o`): the pipeline runs on its DWARF (an ELF with neither
+ *    DWARF nor `.BTF` is this too, and ends in a "no DWARF" error there);
+ *  - `func_info`: an ELF with `.BTF.func_info`/`.BTF.inline`, or a raw BTF
+ *    holding LOC records (btfgen's output, `/sys/kernel/btf/*.inline`);
+ *  - `btf`: an ELF with `.BTF` and no DWARF, or raw BTF without LOC records.
+ */
+export type InputForm = "dwarf" | "func_info" | "btf";
+
+/** An input opened by {@link openInput}; BTF forms come loaded on their chain. */
+export type Input =
+  | { form: "dwarf"; path: string; sections: Map<string, number> }
+  | { form: "func_info" | "btf"; path: string; sections?: Map<string, number>; btf: Btf };
+
+const DEBUG_INFO = [".debug_info", ".zdebug_info"];
+
+/** The form of `file` from its section names alone (nothing parsed); see {@link InputForm}. */
+export function inputForm(file: string, sections = elfSections(file)): InputForm | "raw" {
+  if (!sections) return "raw";
+  if (FUNC_INFO_SECTIONS.some((n) => sections.has(n))) return "func_info";
+  if (DEBUG_INFO.some((n) => sections.has(n)) || !sections.has(".BTF")) return "dwarf";
+  return "btf";
+}
+
+/**
+ * Opens any input the commands take (see {@link InputForm}): a func_info is
+ * loaded on `base` (plus an ELF's own `.BTF`, or the kernel's sibling files
+ * for a raw `.inline`), a BTF on `base`; `profile` forces the wire profile.
+ */
+export function openInput(file: string, base: string[] = [], profile?: Profile): Input {
+  const sections = elfSections(file);
+  const form = inputForm(file, sections);
+  if (form === "dwarf") return { form, path: file, sections: sections! };
+  if (form === "btf") return { form, path: file, sections, btf: loadBtf(file, loadBtfChain(base), ".BTF", profile) };
+  const btf = loadFuncInfo(file, base, profile);
+  if (form === "func_info") return { form, path: file, sections, btf };
+  return { form: hasLocRecords(btf) ? "func_info" : "btf", path: file, btf };
+}
+
+function hasLocRecords(btf: Btf): boolean {
+  for (const t of btf.types) if (t.kind === BTF_KIND_LOCSEC || t.kind === BTF_KIND_LOC_PROTO || t.kind === BTF_KIND_LOC_PARAM) return true;
+  return false;
+}
+
 /** True when `file` should be read as DWARF (an ELF without a func_info section). */
 export function isDwarfInput(file: string): boolean {
-  if (!isElfFile(file)) return false;
-  const elf = openElf(file);
-  try {
-    return !FUNC_INFO_SECTIONS.some((n) => elf.section(n));
-  } finally {
-    elf.close();
-  }
+  return inputForm(file) === "dwarf";
 }
 
 /**

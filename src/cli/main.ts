@@ -64,14 +64,22 @@ const progress = (file: string) => progressLine((d, t) => `${file}: ${d}/${t} un
 const progressOf = (what: string) => progressLine((d, t) => `${d}/${t} ${what}`);
 
 /**
- * The options every command that reads BTF shares, declared once: the input,
- * its base chain (`--base`, also spelled `--btf_base`/`-B` as on the main
- * command), the wire profile, `--json`.
+ * The base chain, one spelling for every command: `--btf_base` (pahole's),
+ * also `--btf-base`, `--base` and `-B`; explained once, in the --help epilogue.
  */
-function btfReader<T>(y: Argv<T>, baseWhat: string) {
-  return y
-    .positional("file", { type: "string", demandOption: true })
-    .option("base", { alias: ["btf_base", "B"], type: "string", array: true, describe: baseWhat })
+function baseChain<T>(y: Argv<T>, what = "base BTF chain (see BASE CHAIN below)") {
+  return y.option("btf_base", { alias: ["btf-base", "base", "B"], type: "string", array: true, describe: what }).epilogue(BASE_CHAIN_HELP);
+}
+
+const BASE_CHAIN_HELP =
+  "BASE CHAIN: --btf_base FILE... (also --base, -B; repeat it or list several files) names the BTF a split is read or " +
+      "written on: vmlinux first, then a module's BTF, each later file split on the ones before it. A file is an ELF (its " +
+      ".BTF) or raw BTF. Without it, an ELF's own .BTF is used, and a raw /sys/kernel/btf/*.inline finds vmlinux (and its " +
+      "module) beside it.";
+
+/** The options every command that reads BTF shares, declared once: the input, its base chain, the wire profile, `--json`. */
+function btfReader<T>(y: Argv<T>, baseWhat?: string) {
+  return baseChain(y.positional("file", { type: "string", demandOption: true }), baseWhat)
     .option("format", { choices: ["v2", "rfc-v1"] as const, describe: "wire profile of a BTF input (default: layout section, else detected)" })
     .option("json", { type: "boolean", default: false });
 }
@@ -95,12 +103,11 @@ const cli = yargs(paholeArgv(hideBin(process.argv)))
     "$0 [files..]",
     "encode BTF.func_info for FILE (vmlinux, a module, any ELF with DWARF); several FILEs (or --from) with --out-dir",
     (y) =>
-      y
+      baseChain(y, "base BTF chain (see BASE CHAIN below); default FILE's own .BTF, else BTF encoded from its DWARF")
         .positional("files", { type: "string", array: true, describe: "ELF objects with DWARF" })
         .option("out-dir", { type: "string", describe: "batch mode: write DIR/<FILE basename>.func_info.btf for each input, the base parsed once" })
         .option("from", { type: "string", describe: "batch mode: read input paths from this file, one per line (e.g. modules.order)" })
         .option("output", { alias: "o", type: "string", describe: "output file (default FILE.func_info.btf)" })
-        .option("btf_base", { alias: ["btf-base", "B"], type: "string", array: true, describe: "base BTF chain (vmlinux first, then a module's BTF); default FILE's own .BTF, else BTF encoded from its DWARF" })
         .option("format", { choices: ["v2", "rfc-v1"] as const, default: "v2" as const, describe: "wire profile" })
         .option("locsec-max", { type: "number", describe: "at most N entries per LOCSEC (name-range partitions)" })
         .option("locsec-order", { choices: ["name", "id"] as const, default: "name" as const, describe: "LOCSEC entries by function name (binary search by name) or by (func id, offset) as resolve_btfids --inline sorts them" })
@@ -155,7 +162,7 @@ const cli = yargs(paholeArgv(hideBin(process.argv)))
     "sites <file>",
     "list inline sites: from an ELF's DWARF, or decoded from a func_info BTF (with --base)",
     (y) =>
-      btfReader(y, "base BTF chain of a func_info file")
+      btfReader(y)
         .option("elf", { type: "string", describe: "ELF whose section addresses turn offsets into addresses (decode mode)" })
         .option("all-functions", { type: "boolean", default: false, describe: "list every out-of-line function, not only optimiser-changed ones" })
         .option("inline-only", { type: "boolean", default: false, describe: "list inline sites only" })
@@ -164,7 +171,7 @@ const cli = yargs(paholeArgv(hideBin(process.argv)))
     (a) =>
       run(() =>
         commands.sites({
-          file: a.file!, base: asList(a.base), elf: a.elf, allFunctions: a["all-functions"], inlineOnly: a["inline-only"],
+          file: a.file!, base: asList(a.btf_base), elf: a.elf, allFunctions: a["all-functions"], inlineOnly: a["inline-only"],
           json: a.json, types: a.types, jobs: a.jobs, format: a.format,
         }),
       ),
@@ -173,28 +180,28 @@ const cli = yargs(paholeArgv(hideBin(process.argv)))
     "dump <file>",
     "print BTF like `bpftool btf dump file` (raw BTF or an ELF's .BTF)",
     (y) =>
-      btfReader(y, "base BTF chain")
+      btfReader(y)
         .option("section", { type: "string", describe: "ELF section to read (default .BTF, or .BTF.func_info/.BTF.inline if present)" }),
-    (a) => run(() => commands.dump({ file: a.file!, base: asList(a.base), section: a.section, json: a.json, format: a.format })),
+    (a) => run(() => commands.dump({ file: a.file!, base: asList(a.btf_base), section: a.section, json: a.json, format: a.format })),
   )
   .command(
     "stats <file>",
     "site, function and location counts of an ELF's DWARF or of a func_info BTF",
     (y) =>
-      btfReader(y, "base BTF chain (func_info input, or --btf_base of an ELF)")
+      btfReader(y)
         .option("jobs", { alias: "j", type: "number" }),
-    (a) => run(() => commands.stats({ file: a.file!, base: asList(a.base), json: a.json, jobs: a.jobs, format: a.format })),
+    (a) => run(() => commands.stats({ file: a.file!, base: asList(a.btf_base), json: a.json, jobs: a.jobs, format: a.format })),
   )
   .command(
     "check <file>",
     "check BTF the way the kernel and libbpf do when they load it (raw BTF, or every BTF section of an ELF)",
     (y) =>
-      btfReader(y, "base BTF chain (vmlinux first)")
+      btfReader(y)
         .option("section", { type: "string", describe: "check only this ELF section" })
         .option("locsec-order", { choices: ["any", "name", "id"] as const, default: "any" as const, describe: "LOCSEC entry order to require" }),
     (a) =>
       run(() => {
-        const r = commands.check({ file: a.file!, base: asList(a.base), section: a.section, format: a.format, locsecOrder: a["locsec-order"], json: a.json });
+        const r = commands.check({ file: a.file!, base: asList(a.btf_base), section: a.section, format: a.format, locsecOrder: a["locsec-order"], json: a.json });
         if (r.failed) process.exitCode = 1;
         return r.text;
       }),
@@ -233,10 +240,9 @@ const cli = yargs(paholeArgv(hideBin(process.argv)))
     "encode <file>",
     "encode FILE's DWARF types as BTF (like pahole -J)",
     (y) =>
-      y
+      baseChain(y, "encode as split BTF on this base chain (see BASE CHAIN below)")
         .positional("file", { type: "string", demandOption: true })
         .option("output", { alias: ["o", "btf_encode_detached"], type: "string", describe: "output file (default FILE.btf)" })
-        .option("btf_base", { alias: ["btf-base", "B"], type: "string", array: true, describe: "encode as split BTF on this base chain" })
         .option("jobs", { alias: "j", type: "number" })
         .option("json", { type: "boolean", default: false })
         .option("quiet", { alias: "q", type: "boolean", default: false }),
