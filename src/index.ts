@@ -31,6 +31,12 @@ export { checkFile } from "./app/check.js";
 export { funcInfoMany } from "./app/many.js";
 export type { ManyOptions, ManyResult, ManyItem } from "./app/many.js";
 export type { EmitOptions, EmitStats } from "./lower/emit.js";
+export { probesCommand, loadProbeSites } from "./app/probes.js";
+export type { ProbesOptions, ProbeInput, ProbeInputOptions } from "./app/probes.js";
+export { verdictCommand, judge } from "./app/verdict.js";
+export type { VerdictOptions, VerdictReport, FunctionVerdict, VerdictProblem } from "./app/verdict.js";
+export { REGISTER_TABLES, registerTable } from "./trace/regs.js";
+export type { RegisterTable, DwarfRegister } from "./trace/regs.js";
 export { diffCommand, compareBuilds, loadBuild } from "./app/diff.js";
 export type { DiffOptions, DiffReport, DiffResult, DiffKind, FuncDiff, FuncState, Build } from "./app/diff.js";
 
@@ -39,6 +45,8 @@ import { encodeCommand, funcInfoCommand } from "./app/funcinfo.js";
 import { checkCommand } from "./app/check.js";
 import { funcInfoMany } from "./app/many.js";
 import { diffCommand } from "./app/diff.js";
+import { probesCommand } from "./app/probes.js";
+import { verdictCommand } from "./app/verdict.js";
 
 /** The CLI's commands, each returning the text to print. */
 export const commands = {
@@ -50,4 +58,6 @@ export const commands = {
   check: checkCommand,
   funcInfoMany,
   diff: diffCommand,
+  probes: probesCommand,
+  verdict: verdictCommand,
 };

@@ -16,7 +16,8 @@ const ALLOWED: Record<string, string[]> = {
   btf: ["elf"],
   encode: ["elf", "dwarf", "btf"],
   lower: ["dwarf", "btf"],
-  app: ["elf", "dwarf", "btf", "encode", "lower"],
+  trace: ["elf", "btf", "lower"],
+  app: ["elf", "dwarf", "btf", "encode", "lower", "trace"],
   cli: ["index.ts"],
 };
 
