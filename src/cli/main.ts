@@ -237,6 +237,49 @@ const cli = yargs(paholeArgv(hideBin(process.argv)))
       }),
   )
   .command(
+    "probes <file>",
+    "probe definitions (kprobe_events/uprobe_events, perf probe, bpftrace, USDT specs, JSON) for every site of a function, checked for attachability",
+    (y) =>
+      btfReader(y)
+        .option("format", { choices: ["kprobe", "perf", "bpftrace", "usdt", "json"] as const, demandOption: true, describe: "output format (the wire profile of the input is detected; --profile forces it)" })
+        .option("profile", { choices: ["v2", "rfc-v1"] as const, describe: "wire profile of a func_info input (default: detected)" })
+        .option("func", { type: "string", array: true, describe: "probe this function's sites (repeatable)" })
+        .option("all", { type: "boolean", default: false, describe: "probe every function's sites" })
+        .option("elf", { type: "string", describe: "the traced ELF (machine, symbols, code); default the input when it is that object" })
+        .option("target", { choices: ["vmlinux", "module", "user"] as const, describe: "what the traced ELF is (default: detected; user gives uprobes)" })
+        .option("target-path", { type: "string", describe: "the traced object's path on the traced machine (uprobes; default the --elf path made absolute)" })
+        .option("group", { type: "string", default: "btfgen", describe: "event group" })
+        .option("include-unattachable", { type: "boolean", default: false, describe: "keep sites that fail an attachability check (with the reason)" })
+        .option("output", { alias: "o", type: "string", describe: "write to this file instead of stdout" })
+        .option("jobs", { alias: "j", type: "number" }),
+    (a) =>
+      run(() => {
+        const format = a.format as string;
+        if (format === "v2" || format === "rfc-v1") throw new UsageError(`--format names the output of probes (kprobe, perf, bpftrace, usdt, json); for the wire profile use --profile ${format}`);
+        return commands.probes({
+          file: a.file!, base: asList(a.btf_base), profile: a.profile, format: format as "kprobe", funcs: asList(a.func), all: a.all, elf: a.elf,
+          target: a.target, targetPath: a["target-path"], group: a.group, includeUnattachable: a["include-unattachable"], output: a.output, jobs: a.jobs,
+        });
+      }),
+  )
+  .command(
+    "verdict <file>",
+    "per function: is every site attachable and every argument readable (all-or-none attach), and if not, which fail and why",
+    (y) =>
+      btfReader(y)
+        .option("func", { type: "string", array: true, describe: "judge only this function (repeatable)" })
+        .option("elf", { type: "string", describe: "the traced ELF (machine, symbols, code); default the input when it is that object" })
+        .option("target", { choices: ["vmlinux", "module", "user"] as const, describe: "what the traced ELF is (default: detected)" })
+        .option("failing", { type: "boolean", default: false, describe: "list only the functions that are not ready" })
+        .option("jobs", { alias: "j", type: "number" }),
+    (a) =>
+      run(() =>
+        commands.verdict({
+          file: a.file!, base: asList(a.btf_base), profile: a.format, funcs: asList(a.func), elf: a.elf, target: a.target, failing: a.failing, json: a.json, jobs: a.jobs,
+        }),
+      ),
+  )
+  .command(
     "encode <file>",
     "encode FILE's DWARF types as BTF (like pahole -J)",
     (y) =>
