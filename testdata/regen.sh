@@ -115,5 +115,26 @@ done
 
 build_diff
 
+# Probes fixture (testdata/probes, apart from obj/ whose every file the fixture
+# suites read as an object): a kernel-like executable (.init.text, .noinstr.text,
+# .kprobes.text, a _kprobe_blacklist entry, a static name in two units; no libc)
+# and its objdump listing, the known disassembly the instruction-boundary test
+# compares capstone with.
+probes=$here/probes
+mkdir -p "$probes"
+: > "$probes/VERSIONS.txt"
+for tc in "gcc12|x86_64|gcc|objdump" "gcc12|aarch64|aarch64-linux-gnu-gcc|aarch64-linux-gnu-objdump"; do
+  IFS='|' read -r name arch cc od <<<"$tc"
+  if ! command -v "$cc" >/dev/null || ! command -v "$od" >/dev/null; then
+    echo "regen: $cc or $od not found, skipping kprobes-$name-$arch" >&2
+    continue
+  fi
+  k="kprobes-$name-O2-dwarf5-$arch"
+  $cc "${common_flags[@]}" -gdwarf-5 -frandom-seed=kprobes -nostdlib -static -no-pie -Wl,-e,plain_fn -Wl,--build-id=none \
+    kprobes.c kprobes2.c -o "$probes/$k"
+  (cd "$probes" && $od -d --no-show-raw-insn "$k" > "$k.objdump.txt")
+  echo "$k: $($cc --version | head -1); $($od --version | head -1)" >> "$probes/VERSIONS.txt"
+done
+
 echo "llvm-dwarfdump (oracle): $(llvm-dwarfdump-19 --version 2>/dev/null | grep -m1 'LLVM version' | sed 's/^ *//')" >> "$out/VERSIONS.txt"
 du -sh "$out" >&2
