@@ -221,12 +221,12 @@ export function checkBtf(bytes: Uint8Array, opts: CheckOptions = {}): CheckRepor
     const ref = t.kind === BTF_KIND_FUNC || MODIFIER_KINDS.has(t.kind) ? (t as { type: number }).type : t.kind === BTF_KIND_FUNC_PROTO || t.kind === BTF_KIND_LOC_PROTO ? t.params.length : 0;
     return { kind: t.kind, ref, name: base!.str(t.nameOff) };
   };
-  const ctx: RecordContext = { dv, le, profile, strAt, nTypes, view, add: () => undefined, selfId: 0 };
+  const ctx: RecordContext = { dv, le, profile, strAt, nTypes, view, add: () => undefined, selfId: 0, order: opts.locsecOrder ?? "any" };
   recs.forEach((r, i) => {
     const id = firstTypeId + i;
     ctx.selfId = id;
     ctx.add = (rule, message, offset) => add(rule, message, offset ?? r.off, { id, kind: r.kind });
-    checkRecord(r, ctx, opts.locsecOrder ?? "any");
+    checkRecord(r, ctx);
   });
   return report(profile, recs.length);
 }
@@ -242,6 +242,8 @@ interface RecordContext {
   add(rule: string, message: string, offset?: number): void;
   /** Id of the record being checked. */
   selfId: number;
+  /** LOCSEC entry order to require. */
+  order: LocsecOrder;
 }
 
 /** What btf_check_type_tags walks through (PTR ends a chain). */
@@ -252,227 +254,244 @@ const MAX_MODIFIER_CHAIN = 32;
 /** Kinds whose `type` word must be 0 or a valid id (btf_ref_type_check_meta). */
 const REF_KINDS = new Set<number>([BTF_KIND_PTR, BTF_KIND_TYPEDEF, BTF_KIND_VOLATILE, BTF_KIND_CONST, BTF_KIND_RESTRICT, BTF_KIND_TYPE_TAG]);
 
-function checkRecord(r: RawRecord, c: RecordContext, order: LocsecOrder): void {
-  const { kind, vlen, kindFlag, sizeType } = r;
-  const u32 = (o: number) => c.dv.getUint32(o, c.le);
+/** The kernel's meta check of one record: what every kind shares, then its row of {@link META}. */
+function checkRecord(r: RawRecord, c: RecordContext): void {
   const name = c.strAt(r.nameOff);
   if (name === undefined) c.add("type.name_off", `Invalid name_offset ${r.nameOff}`);
-  if (!isKnownKind(kind) || kind === BTF_KIND_UNKN) {
-    c.add("type.kind", `Invalid kind ${kind}`);
+  if (!isKnownKind(r.kind) || r.kind === BTF_KIND_UNKN) {
+    c.add("type.kind", `Invalid kind ${r.kind}`);
     return;
   }
-  if (vlen > MAX_VLEN[c.profile]) c.add("type.vlen", `vlen ${vlen} over ${MAX_VLEN[c.profile]}`);
-  const nm = name ?? "";
-  const id = (v: number, what: string, voidOk = true) => {
-    if ((v === 0 && !voidOk) || v >= c.nTypes) c.add(`${kindName(kind).toLowerCase()}.type_id`, `Invalid ${what} type_id ${v}`);
-  };
-  const noVlen = () => vlen !== 0 && c.add(`${kindName(kind).toLowerCase()}.vlen`, "vlen != 0");
-  const noFlag = () => kindFlag && c.add(`${kindName(kind).toLowerCase()}.kind_flag`, "Invalid btf_info kind_flag");
-  const noName = () => r.nameOff !== 0 && c.add(`${kindName(kind).toLowerCase()}.name`, "Invalid name: must be anonymous");
-  const ident = (required: boolean) => {
-    if (nm === "" ? required : !isIdentifier(nm)) c.add(`${kindName(kind).toLowerCase()}.name`, `Invalid name '${nm}'`);
-  };
-  const rule = kindName(kind).toLowerCase();
-
-  if (REF_KINDS.has(kind)) {
-    noVlen();
-    if (kind !== BTF_KIND_TYPE_TAG) noFlag();
-    if (kind === BTF_KIND_TYPEDEF) ident(true);
-    else if (kind === BTF_KIND_TYPE_TAG) {
-      if (nm === "") c.add(`${rule}.name`, "Invalid name: empty");
-    } else noName();
-    id(sizeType, "referenced");
-    // btf_check_type_tags also ends a modifier chain that loops or runs past 32 links (-ELOOP).
-    if (kind !== BTF_KIND_PTR) {
-      // A loop is reported once, at its lowest id.
-      let cur = sizeType;
-      let lowest = c.selfId;
-      for (let steps = 0; ; steps++) {
-        const v = c.view(cur);
-        if (!v || !MODIFIER_KINDS.has(v.kind)) break;
-        if (cur === c.selfId) {
-          if (lowest === c.selfId) c.add("type.chain", `Loop detected: the modifier chain comes back to [${cur}]`);
-          break;
-        }
-        if (steps >= MAX_MODIFIER_CHAIN) {
-          c.add("type.chain", `Max chain length or cycle: more than ${MAX_MODIFIER_CHAIN} modifiers`);
-          break;
-        }
-        lowest = Math.min(lowest, cur);
-        cur = v.ref;
-      }
-    }
-    // btf_check_type_tags: tags sit right under a PTR, before any other modifier (TYPEDEF counts).
-    if (kind !== BTF_KIND_PTR && kind !== BTF_KIND_TYPE_TAG && c.view(sizeType)?.kind === BTF_KIND_TYPE_TAG) {
-      c.add("type_tag.order", `Type tags don't precede modifiers: [${sizeType}] TYPE_TAG under a ${kindName(kind)}`);
-    }
-    return;
-  }
-  switch (kind) {
-    case BTF_KIND_INT: {
-      noVlen();
-      noFlag();
-      const v = u32(r.body);
-      if (v & 0xf0000000) c.add("int.data", `Invalid int_data 0x${v.toString(16)}`, r.body);
-      // The kernel counts the bit offset into nr_bits; the size has no other bound.
-      const enc = (v >>> 24) & 0x0f, bits = (v & 0xff) + ((v >>> 16) & 0xff);
-      if (bits > 128) c.add("int.nr_bits", `nr_bits ${bits} (with bits_offset) exceeds 128`, r.body);
-      else if (Math.ceil(bits / 8) > sizeType) c.add("int.nr_bits", `nr_bits ${bits} (with bits_offset) exceeds type_size ${sizeType}`, r.body);
-      if (enc !== 0 && enc !== BTF_INT_SIGNED && enc !== BTF_INT_CHAR && enc !== BTF_INT_BOOL) c.add("int.encoding", `Unsupported encoding 0x${enc.toString(16)}`, r.body);
-      return;
-    }
-    case BTF_KIND_ARRAY: {
-      noName();
-      noVlen();
-      noFlag();
-      if (sizeType !== 0) c.add("array.size", "size != 0");
-      const elem = u32(r.body), index = u32(r.body + 4);
-      id(elem, "element", false);
-      id(index, "index", false);
-      const iv = c.view(index);
-      if (iv && iv.kind !== BTF_KIND_INT && index < c.nTypes && index !== 0) {
-        // The kernel resolves modifiers first; an index type is an INT in practice.
-        if (!REF_KINDS.has(iv.kind)) c.add("array.index", `index type [${index}] is ${kindName(iv.kind)}, not an INT`);
-      }
-      return;
-    }
-    case BTF_KIND_STRUCT:
-    case BTF_KIND_UNION: {
-      ident(false);
-      const isUnion = kind === BTF_KIND_UNION;
-      let last = 0;
-      for (let i = 0, q = r.body; i < vlen; i++, q += 12) {
-        const mName = u32(q), mType = u32(q + 4), mOff = u32(q + 8);
-        const s = c.strAt(mName);
-        if (s === undefined) c.add(`${rule}.member_name`, `member ${i}: Invalid name_offset ${mName}`, q);
-        else if (s !== "" && !isIdentifier(s)) c.add(`${rule}.member_name`, `member ${i}: Invalid name '${s}'`, q);
-        if (mType === 0 || mType >= c.nTypes) c.add(`${rule}.member_type`, `member ${i}: Invalid type_id ${mType}`, q + 4);
-        const bitOff = kindFlag ? mOff & 0xffffff : mOff;
-        if (isUnion && bitOff !== 0) c.add("union.member_offset", `member ${i}: Invalid member bits_offset ${bitOff}`, q + 8);
-        else if (bitOff < last) c.add(`${rule}.member_order`, `member ${i}: Invalid member bits_offset ${bitOff}, before the previous member's ${last}`, q + 8);
-        last = bitOff;
-        if (Math.ceil(bitOff / 8) > sizeType) c.add(`${rule}.member_offset`, `member ${i}: bits_offset ${bitOff} exceeds its size ${sizeType}`, q + 8);
-      }
-      return;
-    }
-    case BTF_KIND_ENUM:
-    case BTF_KIND_ENUM64: {
-      ident(false);
-      if (sizeType === 0 || sizeType > 8 || (sizeType & (sizeType - 1)) !== 0) c.add(`${rule}.size`, `Unexpected size ${sizeType}`);
-      const step = kind === BTF_KIND_ENUM ? 8 : 12;
-      for (let i = 0, q = r.body; i < vlen; i++, q += step) {
-        const s = c.strAt(u32(q));
-        if (s === undefined || !isIdentifier(s)) c.add(`${rule}.value_name`, `value ${i}: Invalid name${s === undefined ? "_offset" : ` '${s}'`}`, q);
-      }
-      return;
-    }
-    case BTF_KIND_FWD:
-      noVlen();
-      if (sizeType !== 0) c.add("fwd.type", "type != 0");
-      ident(true);
-      return;
-    case BTF_KIND_FUNC: {
-      ident(true);
-      noFlag();
-      // static 0 and global 1; extern (2) is for BPF objects, which libbpf rewrites before loading.
-      if (vlen > 1) c.add("func.linkage", `Invalid func linkage ${vlen}`);
-      id(sizeType, "prototype", false);
-      const t = c.view(sizeType);
-      if (t && t.kind !== BTF_KIND_FUNC_PROTO) c.add("func.proto", `type [${sizeType}] is ${kindName(t.kind)}, not a FUNC_PROTO`);
-      return;
-    }
-    case BTF_KIND_FUNC_PROTO: {
-      noName();
-      noFlag();
-      id(sizeType, "return");
-      for (let i = 0, q = r.body; i < vlen; i++, q += 8) {
-        const pName = u32(q), pType = u32(q + 4);
-        const s = c.strAt(pName);
-        if (s === undefined) c.add("func_proto.arg_name", `arg#${i}: Invalid name_offset ${pName}`, q);
-        else if (s !== "" && !isIdentifier(s)) c.add("func_proto.arg_name", `arg#${i}: Invalid name '${s}'`, q);
-        if (pType >= c.nTypes) c.add("func_proto.arg_type", `arg#${i}: Invalid type_id ${pType}`, q + 4);
-        else if (pType === 0 && (i !== vlen - 1 || pName !== 0)) c.add("func_proto.arg_void", `arg#${i}: void argument (only a last, unnamed one means ...)`, q + 4);
-      }
-      return;
-    }
-    case BTF_KIND_VAR: {
-      noVlen();
-      noFlag();
-      ident(true);
-      id(sizeType, "variable", false);
-      const linkage = u32(r.body);
-      if (linkage > 1) c.add("var.linkage", `Linkage not supported: ${linkage}`, r.body);
-      return;
-    }
-    case BTF_KIND_DATASEC: {
-      noFlag();
-      if (sizeType === 0) c.add("datasec.size", "size == 0");
-      if (!isSectionName(nm)) c.add("datasec.name", `Invalid name '${nm}'`);
-      let end = 0;
-      for (let i = 0, q = r.body; i < vlen; i++, q += 12) {
-        const t = u32(q), off = u32(q + 4), size = u32(q + 8);
-        if (t === 0 || t >= c.nTypes) c.add("datasec.var_type", `entry ${i}: Invalid type_id ${t}`, q);
-        else {
-          const v = c.view(t);
-          if (v && v.kind !== BTF_KIND_VAR) c.add("datasec.var_kind", `entry ${i}: [${t}] is ${kindName(v.kind)}, not a VAR`, q);
-        }
-        if (off < end || off >= sizeType) c.add("datasec.var_offset", `entry ${i}: Invalid offset ${off}`, q + 4);
-        if (size === 0 || size > sizeType) c.add("datasec.var_size", `entry ${i}: Invalid size ${size}`, q + 8);
-        else if (off + size > sizeType) c.add("datasec.var_end", `entry ${i}: Invalid offset+size ${off}+${size}`, q + 4);
-        end = off + size;
-      }
-      return;
-    }
-    case BTF_KIND_FLOAT:
-      noVlen();
-      noFlag();
-      if (![2, 4, 8, 12, 16].includes(sizeType)) c.add("float.size", `Invalid type_size ${sizeType}`);
-      return;
-    case BTF_KIND_DECL_TAG: {
-      noVlen();
-      if (nm === "") c.add("decl_tag.name", "Invalid value: empty");
-      id(sizeType, "tagged", false);
-      const idx = c.dv.getInt32(r.body, c.le);
-      if (idx < -1) c.add("decl_tag.component_idx", `Invalid component_idx ${idx}`, r.body);
-      return;
-    }
-    case BTF_KIND_LOC_PARAM:
-      if (c.profile === "rfc-v1") {
-        const size = sizeType | 0;
-        if (r.nameOff !== 0) c.add("loc_param.name", "LOC_PARAM must have name_off 0");
-        if (size === 0 || Math.abs(size) > 8) c.add("loc_param.size", `rfc-v1 size ${size} outside -8..8 (not 0)`);
-        return;
-      }
-      {
-        const b = locParamBreak(sizeType, u32(r.body), vlen, r.nameOff, kindFlag);
-        if (b) c.add(b.rule, b.message);
-      }
-      return;
-    case BTF_KIND_LOC_PROTO: {
-      if (r.nameOff !== 0) c.add("loc_proto.name", "LOC_PROTO must have name_off 0");
-      noFlag();
-      if (c.profile === "v2" && sizeType !== 0) c.add("loc_proto.type", `type ${sizeType}, must be 0`);
-      if (c.profile === "rfc-v1") {
-        const p = c.view(sizeType);
-        if (!p || p.kind !== BTF_KIND_FUNC_PROTO) c.add("loc_proto.func_proto", `type [${sizeType}] is not a FUNC_PROTO`);
-        else if (p.ref !== vlen) c.add("loc_proto.slots", `${vlen} slots for a FUNC_PROTO of ${p.ref} parameters`);
-      }
-      for (let i = 0, q = r.body; i < vlen; i++, q += 4) {
-        const slot = u32(q);
-        if (slot === 0) continue;
-        const v = c.view(slot);
-        if (!v || v.kind !== BTF_KIND_LOC_PARAM) c.add("loc_proto.slot", `slot ${i}: [${slot}] is ${v ? kindName(v.kind) : "out of range"}, not a LOC_PARAM`, q);
-      }
-      return;
-    }
-    case BTF_KIND_LOCSEC:
-      checkLocsec(r, c, order, nm);
-      return;
-  }
+  if (r.vlen > MAX_VLEN[c.profile]) c.add("type.vlen", `vlen ${r.vlen} over ${MAX_VLEN[c.profile]}`);
+  META[r.kind](r, c, name ?? "");
 }
 
-function checkLocsec(r: RawRecord, c: RecordContext, order: LocsecOrder, nm: string): void {
+/** A kind's meta check: `nm` is the record's name ("" when absent or invalid). */
+type MetaCheck = (r: RawRecord, c: RecordContext, nm: string) => void;
+
+const ruleOf = (r: RawRecord) => kindName(r.kind).toLowerCase();
+const u32At = (c: RecordContext, o: number) => c.dv.getUint32(o, c.le);
+
+/** A type id the record names: in range, and not void unless `voidOk`. */
+function checkId(r: RawRecord, c: RecordContext, v: number, what: string, voidOk = true): void {
+  if ((v === 0 && !voidOk) || v >= c.nTypes) c.add(`${ruleOf(r)}.type_id`, `Invalid ${what} type_id ${v}`);
+}
+function noVlen(r: RawRecord, c: RecordContext): void {
+  if (r.vlen !== 0) c.add(`${ruleOf(r)}.vlen`, "vlen != 0");
+}
+function noFlag(r: RawRecord, c: RecordContext): void {
+  if (r.kindFlag) c.add(`${ruleOf(r)}.kind_flag`, "Invalid btf_info kind_flag");
+}
+function noName(r: RawRecord, c: RecordContext): void {
+  if (r.nameOff !== 0) c.add(`${ruleOf(r)}.name`, "Invalid name: must be anonymous");
+}
+/** The name is a C identifier (dots allowed), or empty when not `required`. */
+function ident(r: RawRecord, c: RecordContext, nm: string, required: boolean): void {
+  if (nm === "" ? required : !isIdentifier(nm)) c.add(`${ruleOf(r)}.name`, `Invalid name '${nm}'`);
+}
+
+/** PTR, TYPEDEF, the CV qualifiers and TYPE_TAG (btf_ref_type_check_meta, btf_check_type_tags). */
+const checkRef: MetaCheck = (r, c, nm) => {
+  const { kind, sizeType } = r;
+  noVlen(r, c);
+  if (kind !== BTF_KIND_TYPE_TAG) noFlag(r, c);
+  if (kind === BTF_KIND_TYPEDEF) ident(r, c, nm, true);
+  else if (kind === BTF_KIND_TYPE_TAG) {
+    if (nm === "") c.add(`${ruleOf(r)}.name`, "Invalid name: empty");
+  } else noName(r, c);
+  checkId(r, c, sizeType, "referenced");
+  // btf_check_type_tags also ends a modifier chain that loops or runs past 32 links (-ELOOP).
+  if (kind !== BTF_KIND_PTR) {
+    // A loop is reported once, at its lowest id.
+    let cur = sizeType;
+    let lowest = c.selfId;
+    for (let steps = 0; ; steps++) {
+      const v = c.view(cur);
+      if (!v || !MODIFIER_KINDS.has(v.kind)) break;
+      if (cur === c.selfId) {
+        if (lowest === c.selfId) c.add("type.chain", `Loop detected: the modifier chain comes back to [${cur}]`);
+        break;
+      }
+      if (steps >= MAX_MODIFIER_CHAIN) {
+        c.add("type.chain", `Max chain length or cycle: more than ${MAX_MODIFIER_CHAIN} modifiers`);
+        break;
+      }
+      lowest = Math.min(lowest, cur);
+      cur = v.ref;
+    }
+  }
+  // btf_check_type_tags: tags sit right under a PTR, before any other modifier (TYPEDEF counts).
+  if (kind !== BTF_KIND_PTR && kind !== BTF_KIND_TYPE_TAG && c.view(sizeType)?.kind === BTF_KIND_TYPE_TAG) {
+    c.add("type_tag.order", `Type tags don't precede modifiers: [${sizeType}] TYPE_TAG under a ${kindName(kind)}`);
+  }
+};
+
+const checkMembers: MetaCheck = (r, c, nm) => {
+  ident(r, c, nm, false);
+  const rule = ruleOf(r);
+  const isUnion = r.kind === BTF_KIND_UNION;
+  let last = 0;
+  for (let i = 0, q = r.body; i < r.vlen; i++, q += 12) {
+    const mName = u32At(c, q), mType = u32At(c, q + 4), mOff = u32At(c, q + 8);
+    const s = c.strAt(mName);
+    if (s === undefined) c.add(`${rule}.member_name`, `member ${i}: Invalid name_offset ${mName}`, q);
+    else if (s !== "" && !isIdentifier(s)) c.add(`${rule}.member_name`, `member ${i}: Invalid name '${s}'`, q);
+    if (mType === 0 || mType >= c.nTypes) c.add(`${rule}.member_type`, `member ${i}: Invalid type_id ${mType}`, q + 4);
+    const bitOff = r.kindFlag ? mOff & 0xffffff : mOff;
+    if (isUnion && bitOff !== 0) c.add("union.member_offset", `member ${i}: Invalid member bits_offset ${bitOff}`, q + 8);
+    else if (bitOff < last) c.add(`${rule}.member_order`, `member ${i}: Invalid member bits_offset ${bitOff}, before the previous member's ${last}`, q + 8);
+    last = bitOff;
+    if (Math.ceil(bitOff / 8) > r.sizeType) c.add(`${rule}.member_offset`, `member ${i}: bits_offset ${bitOff} exceeds its size ${r.sizeType}`, q + 8);
+  }
+};
+
+const checkEnum: MetaCheck = (r, c, nm) => {
+  ident(r, c, nm, false);
+  const rule = ruleOf(r);
+  const size = r.sizeType;
+  if (size === 0 || size > 8 || (size & (size - 1)) !== 0) c.add(`${rule}.size`, `Unexpected size ${size}`);
+  const step = r.kind === BTF_KIND_ENUM ? 8 : 12;
+  for (let i = 0, q = r.body; i < r.vlen; i++, q += step) {
+    const s = c.strAt(u32At(c, q));
+    if (s === undefined || !isIdentifier(s)) c.add(`${rule}.value_name`, `value ${i}: Invalid name${s === undefined ? "_offset" : ` '${s}'`}`, q);
+  }
+};
+
+/** One row per kind: the checks kernel/bpf/btf.c's `check_meta` of that kind makes (plus the LOC rules of FORMAT.md 3.1.1). */
+const META: { [K in Exclude<Kind, 0>]: MetaCheck } = {
+  [BTF_KIND_INT]: (r, c) => {
+    noVlen(r, c);
+    noFlag(r, c);
+    const v = u32At(c, r.body);
+    if (v & 0xf0000000) c.add("int.data", `Invalid int_data 0x${v.toString(16)}`, r.body);
+    // The kernel counts the bit offset into nr_bits; the size has no other bound.
+    const enc = (v >>> 24) & 0x0f, bits = (v & 0xff) + ((v >>> 16) & 0xff);
+    if (bits > 128) c.add("int.nr_bits", `nr_bits ${bits} (with bits_offset) exceeds 128`, r.body);
+    else if (Math.ceil(bits / 8) > r.sizeType) c.add("int.nr_bits", `nr_bits ${bits} (with bits_offset) exceeds type_size ${r.sizeType}`, r.body);
+    if (enc !== 0 && enc !== BTF_INT_SIGNED && enc !== BTF_INT_CHAR && enc !== BTF_INT_BOOL) c.add("int.encoding", `Unsupported encoding 0x${enc.toString(16)}`, r.body);
+  },
+  [BTF_KIND_PTR]: checkRef,
+  [BTF_KIND_TYPEDEF]: checkRef,
+  [BTF_KIND_VOLATILE]: checkRef,
+  [BTF_KIND_CONST]: checkRef,
+  [BTF_KIND_RESTRICT]: checkRef,
+  [BTF_KIND_TYPE_TAG]: checkRef,
+  [BTF_KIND_ARRAY]: (r, c) => {
+    noName(r, c);
+    noVlen(r, c);
+    noFlag(r, c);
+    if (r.sizeType !== 0) c.add("array.size", "size != 0");
+    const elem = u32At(c, r.body), index = u32At(c, r.body + 4);
+    checkId(r, c, elem, "element", false);
+    checkId(r, c, index, "index", false);
+    const iv = c.view(index);
+    if (iv && iv.kind !== BTF_KIND_INT && index < c.nTypes && index !== 0) {
+      // The kernel resolves modifiers first; an index type is an INT in practice.
+      if (!REF_KINDS.has(iv.kind)) c.add("array.index", `index type [${index}] is ${kindName(iv.kind)}, not an INT`);
+    }
+  },
+  [BTF_KIND_STRUCT]: checkMembers,
+  [BTF_KIND_UNION]: checkMembers,
+  [BTF_KIND_ENUM]: checkEnum,
+  [BTF_KIND_ENUM64]: checkEnum,
+  [BTF_KIND_FWD]: (r, c, nm) => {
+    noVlen(r, c);
+    if (r.sizeType !== 0) c.add("fwd.type", "type != 0");
+    ident(r, c, nm, true);
+  },
+  [BTF_KIND_FUNC]: (r, c, nm) => {
+    ident(r, c, nm, true);
+    noFlag(r, c);
+    // static 0 and global 1; extern (2) is for BPF objects, which libbpf rewrites before loading.
+    if (r.vlen > 1) c.add("func.linkage", `Invalid func linkage ${r.vlen}`);
+    checkId(r, c, r.sizeType, "prototype", false);
+    const t = c.view(r.sizeType);
+    if (t && t.kind !== BTF_KIND_FUNC_PROTO) c.add("func.proto", `type [${r.sizeType}] is ${kindName(t.kind)}, not a FUNC_PROTO`);
+  },
+  [BTF_KIND_FUNC_PROTO]: (r, c) => {
+    noName(r, c);
+    noFlag(r, c);
+    checkId(r, c, r.sizeType, "return");
+    for (let i = 0, q = r.body; i < r.vlen; i++, q += 8) {
+      const pName = u32At(c, q), pType = u32At(c, q + 4);
+      const s = c.strAt(pName);
+      if (s === undefined) c.add("func_proto.arg_name", `arg#${i}: Invalid name_offset ${pName}`, q);
+      else if (s !== "" && !isIdentifier(s)) c.add("func_proto.arg_name", `arg#${i}: Invalid name '${s}'`, q);
+      if (pType >= c.nTypes) c.add("func_proto.arg_type", `arg#${i}: Invalid type_id ${pType}`, q + 4);
+      else if (pType === 0 && (i !== r.vlen - 1 || pName !== 0)) c.add("func_proto.arg_void", `arg#${i}: void argument (only a last, unnamed one means ...)`, q + 4);
+    }
+  },
+  [BTF_KIND_VAR]: (r, c, nm) => {
+    noVlen(r, c);
+    noFlag(r, c);
+    ident(r, c, nm, true);
+    checkId(r, c, r.sizeType, "variable", false);
+    const linkage = u32At(c, r.body);
+    if (linkage > 1) c.add("var.linkage", `Linkage not supported: ${linkage}`, r.body);
+  },
+  [BTF_KIND_DATASEC]: (r, c, nm) => {
+    noFlag(r, c);
+    const size = r.sizeType;
+    if (size === 0) c.add("datasec.size", "size == 0");
+    if (!isSectionName(nm)) c.add("datasec.name", `Invalid name '${nm}'`);
+    let end = 0;
+    for (let i = 0, q = r.body; i < r.vlen; i++, q += 12) {
+      const t = u32At(c, q), off = u32At(c, q + 4), vsize = u32At(c, q + 8);
+      if (t === 0 || t >= c.nTypes) c.add("datasec.var_type", `entry ${i}: Invalid type_id ${t}`, q);
+      else {
+        const v = c.view(t);
+        if (v && v.kind !== BTF_KIND_VAR) c.add("datasec.var_kind", `entry ${i}: [${t}] is ${kindName(v.kind)}, not a VAR`, q);
+      }
+      if (off < end || off >= size) c.add("datasec.var_offset", `entry ${i}: Invalid offset ${off}`, q + 4);
+      if (vsize === 0 || vsize > size) c.add("datasec.var_size", `entry ${i}: Invalid size ${vsize}`, q + 8);
+      else if (off + vsize > size) c.add("datasec.var_end", `entry ${i}: Invalid offset+size ${off}+${vsize}`, q + 4);
+      end = off + vsize;
+    }
+  },
+  [BTF_KIND_FLOAT]: (r, c) => {
+    noVlen(r, c);
+    noFlag(r, c);
+    if (![2, 4, 8, 12, 16].includes(r.sizeType)) c.add("float.size", `Invalid type_size ${r.sizeType}`);
+  },
+  [BTF_KIND_DECL_TAG]: (r, c, nm) => {
+    noVlen(r, c);
+    if (nm === "") c.add("decl_tag.name", "Invalid value: empty");
+    checkId(r, c, r.sizeType, "tagged", false);
+    const idx = c.dv.getInt32(r.body, c.le);
+    if (idx < -1) c.add("decl_tag.component_idx", `Invalid component_idx ${idx}`, r.body);
+  },
+  [BTF_KIND_LOC_PARAM]: (r, c) => {
+    if (c.profile === "rfc-v1") {
+      const size = r.sizeType | 0;
+      if (r.nameOff !== 0) c.add("loc_param.name", "LOC_PARAM must have name_off 0");
+      if (size === 0 || Math.abs(size) > 8) c.add("loc_param.size", `rfc-v1 size ${size} outside -8..8 (not 0)`);
+      return;
+    }
+    const b = locParamBreak(r.sizeType, u32At(c, r.body), r.vlen, r.nameOff, r.kindFlag);
+    if (b) c.add(b.rule, b.message);
+  },
+  [BTF_KIND_LOC_PROTO]: (r, c) => {
+    if (r.nameOff !== 0) c.add("loc_proto.name", "LOC_PROTO must have name_off 0");
+    noFlag(r, c);
+    if (c.profile === "v2" && r.sizeType !== 0) c.add("loc_proto.type", `type ${r.sizeType}, must be 0`);
+    if (c.profile === "rfc-v1") {
+      const p = c.view(r.sizeType);
+      if (!p || p.kind !== BTF_KIND_FUNC_PROTO) c.add("loc_proto.func_proto", `type [${r.sizeType}] is not a FUNC_PROTO`);
+      else if (p.ref !== r.vlen) c.add("loc_proto.slots", `${r.vlen} slots for a FUNC_PROTO of ${p.ref} parameters`);
+    }
+    for (let i = 0, q = r.body; i < r.vlen; i++, q += 4) {
+      const slot = u32At(c, q);
+      if (slot === 0) continue;
+      const v = c.view(slot);
+      if (!v || v.kind !== BTF_KIND_LOC_PARAM) c.add("loc_proto.slot", `slot ${i}: [${slot}] is ${v ? kindName(v.kind) : "out of range"}, not a LOC_PARAM`, q);
+    }
+  },
+  [BTF_KIND_LOCSEC]: (r, c, nm) => checkLocsec(r, c, nm),
+};
+
+function checkLocsec(r: RawRecord, c: RecordContext, nm: string): void {
   const u32 = (o: number) => c.dv.getUint32(o, c.le);
+  const order = c.order;
   if (r.kindFlag) c.add("locsec.kind_flag", "Invalid btf_info kind_flag");
   if (r.sizeType !== 0) c.add("locsec.type", `type ${r.sizeType}, must be 0`);
   if (!isSectionName(nm)) c.add("locsec.name", `Invalid name '${nm}': a non-empty printable name is required`);
