@@ -5,7 +5,7 @@ DEB_PKGS := rustc cargo libstd-rust-dev-wasm32 librust-gimli-dev lld dwarves bpf
             llvm-19 clang-14 clang-19 gcc gcc-aarch64-linux-gnu elfutils python3-pyelftools bpftrace
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 WASM := wasm/btfgen_dwarf.wasm
-WASM_SRC := $(wildcard wasm/src/*.rs) wasm/Cargo.toml wasm/Cargo.lock wasm/.cargo/config.toml
+WASM_SRC := $(wildcard wasm/src/*.rs) wasm/build.rs src/dwarf/records.ts wasm/Cargo.toml wasm/Cargo.lock wasm/.cargo/config.toml
 TS_SRC := $(shell find src -name '*.ts')
 # The kernel debug package: BTFGEN_KERNEL_DIR (what the tests and scripts read) or KERNEL_DIR.
 KERNEL_DIR ?= $(or $(BTFGEN_KERNEL_DIR),$(HOME)/.cache/btfgen/kernel)

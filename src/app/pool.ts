@@ -8,40 +8,58 @@ import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
-import { BtfgenError, MalformedError, NotFoundError, TruncatedError, UnsupportedError } from "../errors.js";
+import {
+  BtfgenError, IoError, MalformedError, NotFoundError, TruncatedError, UnsupportedError, UsageError,
+} from "../errors.js";
 
-/** An error as it crosses from a worker. */
+/** An error as it crosses from a worker: class name, place, the worker's stack and its cause chain. */
 export interface WorkerError {
   name: string;
   message: string;
   file?: string;
   section?: string;
   offset?: number;
+  typeId?: number;
+  stack?: string;
+  cause?: WorkerError;
 }
 
 /** A worker's answer to request `id`. */
 export type WorkerReply<R> = { id: number; ok: true; value: R } | { id: number; ok: false; error: WorkerError };
 
-/** Turns any thrown value into a {@link WorkerError} (BtfgenError classes keep their name and place). */
-export function toWorkerError(e: unknown): WorkerError {
+/** Causes followed at most (a cause chain can be cyclic). */
+const MAX_CAUSES = 8;
+
+/** Turns any thrown value into a {@link WorkerError} (BtfgenError classes keep their name, place and type id). */
+export function toWorkerError(e: unknown, depth = 0): WorkerError {
   const b = e instanceof BtfgenError ? e : undefined;
+  const cause = e instanceof Error ? e.cause : undefined;
   return {
     name: b ? b.constructor.name : "Error",
     message: e instanceof Error ? e.message : String(e),
     file: b?.file,
     section: b?.section,
     offset: b?.offset,
+    typeId: b?.typeId,
+    stack: e instanceof Error ? e.stack : undefined,
+    cause: cause !== undefined && depth < MAX_CAUSES ? toWorkerError(cause, depth + 1) : undefined,
   };
 }
 
-const ERRORS: Record<string, new (m: string, w: object) => BtfgenError> = {
-  BtfgenError, MalformedError, NotFoundError, TruncatedError, UnsupportedError,
+const ERRORS: Record<string, new (m: string, w: object, o?: { cause?: unknown }) => BtfgenError> = {
+  BtfgenError, IoError, MalformedError, NotFoundError, TruncatedError, UnsupportedError, UsageError,
 };
 
-function fromWorkerError(e: WorkerError): Error {
+/** Rebuilds a {@link WorkerError} in this thread: the same class, place, type id, cause chain and the worker's stack. */
+export function fromWorkerError(e: WorkerError): Error {
   const Cls = ERRORS[e.name];
+  const options = e.cause ? { cause: fromWorkerError(e.cause) } : undefined;
   // Only btfgen's own errors stay input errors; anything else is a bug, reported as such.
-  return Cls ? new Cls(e.message, { file: e.file, section: e.section, offset: e.offset }) : new Error(e.message);
+  const err = Cls
+    ? new Cls(e.message, { file: e.file, section: e.section, offset: e.offset, typeId: e.typeId }, options)
+    : new Error(e.message, options);
+  if (e.stack !== undefined) err.stack = e.stack;
+  return err;
 }
 
 /**

@@ -2,11 +2,12 @@
  * `btfgen sites FILE`: the inline sites (and optimised functions) of an
  * object's DWARF, lowered and sorted by function name then address.
  */
+import { functionSymbols, isCloneName } from "../dwarf/clones.js";
 import { readDwarf } from "../dwarf/load.js";
 import { NotFoundError } from "../errors.js";
 import type { DwarfRecords } from "../dwarf/records.js";
 import type { ElfFile } from "../elf/elf.js";
-import { ET_REL, STT_FUNC } from "../elf/constants.js";
+import { ET_REL } from "../elf/constants.js";
 import { FUNC_VARIADIC, LOC_ABSENT, SITE_OPTIMIZED } from "../dwarf/records.js";
 import { compareSites, type ParamNames } from "../lower/print.js";
 import {
@@ -26,32 +27,7 @@ export function addressMapOf(elf: ElfFile): AddressMap {
   };
 }
 
-/** Suffixes gcc and clang give to clones of a function. */
-const CLONE_NAME = /\.(isra|constprop|part|cold|specialized|llvm)\b|\.(isra|constprop|part)\.\d/;
-
-/**
- * STT_FUNC symbols by address (names sorted, so the first one is stable).
- * In ET_REL files a symbol's value is relative to its section, whose
- * laid-out address is added (see ElfOpenOptions.layoutRelocatable).
- */
-export function functionSymbols(elf: ElfFile): Map<bigint, string[]> {
-  const out = new Map<bigint, string[]>();
-  const rel = elf.type === ET_REL;
-  for (const s of elf.symbols()) {
-    if (s.type !== STT_FUNC || s.name === "") continue;
-    let addr = s.value;
-    if (rel) {
-      const sec = elf.sections[s.shndx];
-      if (!sec || s.shndx === 0 || s.shndx >= 0xff00) continue;
-      addr += sec.addr;
-    }
-    const list = out.get(addr);
-    if (list) list.push(s.name);
-    else out.set(addr, [s.name]);
-  }
-  for (const list of out.values()) list.sort();
-  return out;
-}
+export { functionSymbols } from "../dwarf/clones.js";
 
 /** Sites of one object, read from its DWARF. */
 export interface ObjectSites {
@@ -89,7 +65,7 @@ export function siteSelection(records: DwarfRecords, funcSyms: Map<bigint, strin
   const { sites: S, locs: L, funcs: F } = records;
   const isOptimizedFunction = (row: number, addr: bigint): boolean => {
     if (S.flags[row] & SITE_OPTIMIZED) return true;
-    if (funcSyms.get(addr)?.some((n) => CLONE_NAME.test(n))) return true;
+    if (funcSyms.get(addr)?.some(isCloneName)) return true;
     const f = S.func[row];
     const n = F.paramCount[f] - (F.flags[f] & FUNC_VARIADIC ? 1 : 0);
     for (let p = 0; p < n; p++) if (L.kind[S.locStart[row] + p] === LOC_ABSENT) return true;

@@ -1,11 +1,13 @@
 /**
  * DWARF stage: the gimli wasm reader and the record stream it produces.
  */
-export { readDwarf, DwarfReader, strAt, addrOf, callerAddrOf, nameClones } from "./load.js";
+export { readDwarf, DwarfReader, strAt, addrOf, callerAddrOf, nameClones, markCloneSites } from "./load.js";
+export { CLONE_SUFFIXES, isCloneName, cloneBase, functionSymbols } from "./clones.js";
 export type { ReadDwarfOptions } from "./load.js";
-export { DwarfWasm, SECTION_IDS, WALK_SITES, WALK_TYPES, WASM_URL } from "./wasm.js";
+export { DwarfWasm, WALK_SITES, WALK_TYPES, WASM_URL } from "./wasm.js";
 export type { Column } from "./wasm.js";
 export {
+  COLUMNS,
   NONE,
   FUNC_EXTERNAL,
   FUNC_DECLARATION,
@@ -40,6 +42,7 @@ export {
   DIE_BIT_OFFSET_CONVERTED,
 } from "./records.js";
 export type {
+  ElementType,
   DieOffset,
   StrId,
   UnitTable,

@@ -7,20 +7,18 @@ import type { ElfFile } from "../elf/index.js";
 import { BtfgenError, MalformedError } from "../errors.js";
 import {
   ADDR_NONE,
+  COLUMNS,
   FUNC_OPTIMIZED,
   NONE,
   SITE_FUNC,
   SITE_OPTIMIZED,
-  type DieTable,
   type DwarfRecords,
-  type FuncTable,
-  type LocTable,
-  type ParamTable,
+  type ElementType,
   type SiteTable,
   type StrId,
-  type UnitTable,
 } from "./records.js";
-import { type Column, DwarfWasm, SECTION_IDS, WALK_SITES, WALK_TYPES } from "./wasm.js";
+import { functionSymbols, isCloneName } from "./clones.js";
+import { type Column, DwarfWasm, WALK_SITES, WALK_TYPES } from "./wasm.js";
 
 /** Options of {@link readDwarf}. */
 export interface ReadDwarfOptions {
@@ -60,7 +58,7 @@ export class DwarfReader {
   /** Loads the debug sections of `elf`. Throws {@link MalformedError} for bad DWARF. */
   static open(elf: ElfFile): DwarfReader {
     const wasm = new DwarfWasm(elf.path);
-    for (const name of SECTION_IDS) {
+    for (const name of wasm.sectionIds.keys()) {
       const sec = elf.debugSection(name);
       if (sec === undefined) continue;
       const size = elf.sectionSize(sec);
@@ -78,8 +76,9 @@ export class DwarfReader {
     const clamp = (n: number) => (Number.isFinite(n) ? Math.max(0, Math.min(Math.floor(n), this.unitCount)) : n > 0 ? this.unitCount : 0);
     try {
       const rec = toRecords(this.wasm.walk(clamp(from), clamp(to), flags), (flags & WALK_TYPES) !== 0);
+      markCloneSites(rec);
       if (symbols && (flags & WALK_SITES) !== 0) {
-        this.clones ??= cloneSymbols(this.elf);
+        this.clones ??= functionSymbols(this.elf);
         if (nameClones(rec, this.clones, (t) => this.wasm.intern(t))) rec.strings = this.wasm.strings();
       }
       return rec;
@@ -100,18 +99,28 @@ export function readDwarf(elf: ElfFile, opts: ReadDwarfOptions = {}): DwarfRecor
   return reader.walk(from, to, flags, opts.symbols ?? true);
 }
 
-const CLONE_NAME = /\.(isra|constprop|part)\.|\.cold(\.|$)/;
-
-/** STT_FUNC symbols with a `.` in their name, by value. */
-function cloneSymbols(elf: ElfFile): Map<bigint, string[]> {
-  const m = new Map<bigint, string[]>();
-  for (const s of elf.symbols()) {
-    if (s.type !== 2 /* STT_FUNC */ || !s.name.includes(".")) continue;
-    const l = m.get(s.value);
-    if (l) l.push(s.name);
-    else m.set(s.value, [s.name]);
+/**
+ * Flags the SITE_FUNC rows whose own DWARF name (the concrete instance's
+ * DW_AT_linkage_name or DW_AT_name, `siteName`) is a clone name
+ * ({@link isCloneName}): SITE_OPTIMIZED on the row, FUNC_OPTIMIZED on the
+ * origin. The walk itself flags only DW_CC_nocall, so the rule lives in one
+ * place.
+ */
+export function markCloneSites(rec: DwarfRecords): void {
+  const S = rec.sites;
+  const blob = rec.strings;
+  for (let i = 0; i < S.count; i++) {
+    const id = S.siteName[i]!;
+    if (S.kind[i] !== SITE_FUNC || id === 0 || id === NONE) continue;
+    // Most names have no dot: look at the bytes before decoding any.
+    let end = id;
+    let dot = false;
+    while (end < blob.length && blob[end] !== 0) dot ||= blob[end++] === 0x2e;
+    if (dot && isCloneName(utf8.decode(blob.subarray(id, end)))) {
+      S.flags[i]! |= SITE_OPTIMIZED;
+      rec.funcs.flags[S.func[i]!]! |= FUNC_OPTIMIZED;
+    }
   }
-  return m;
 }
 
 /**
@@ -122,8 +131,11 @@ function cloneSymbols(elf: ElfFile): Map<bigint, string[]> {
  * SITE_FUNC without a siteName, a function symbol at its entry address named
  * `<origin name>.<suffix>` becomes its siteName (interned in the
  * instance's string table, so the id is stable across walks); a clone name
- * sets SITE_OPTIMIZED on the row and FUNC_OPTIMIZED on the origin. In ET_REL files symbol values and addresses are both section
- * offsets; requiring the origin-name prefix keeps that unambiguous enough.
+ * ({@link isCloneName}) sets SITE_OPTIMIZED on the row and FUNC_OPTIMIZED on
+ * the origin. `symbols` is {@link functionSymbols} of the same ELF file: in
+ * ET_REL files both its keys and the site addresses are laid-out section
+ * addresses, and the origin-name prefix keeps two sections' offsets apart
+ * when they are not laid out.
  */
 export function nameClones(
   rec: DwarfRecords,
@@ -144,7 +156,7 @@ export function nameClones(
     if (!hit) continue;
     S.siteName[i] = intern(hit);
     changed = true;
-    if (CLONE_NAME.test(hit)) {
+    if (isCloneName(hit)) {
       S.flags[i]! |= SITE_OPTIMIZED;
       rec.funcs.flags[f]! |= FUNC_OPTIMIZED;
     }
@@ -152,105 +164,47 @@ export function nameClones(
   return changed;
 }
 
-function toRecords(cols: Map<string, Column>, types: boolean): DwarfRecords {
-  const get = <T extends Column>(name: string): T => {
-    const c = cols.get(name);
-    if (c === undefined) throw new MalformedError(`wasm module lacks column ${name}`);
-    return c as T;
-  };
-  const u8 = (n: string) => get<Uint8Array>(n);
-  const u16 = (n: string) => get<Uint16Array>(n);
-  const u32 = (n: string) => get<Uint32Array>(n);
+/** The typed array of an element type. */
+type ArrayOf<T> = T extends "u8" ? Uint8Array : T extends "u16" ? Uint16Array : Uint32Array;
+/** A table as {@link COLUMNS} describes it: one array per field, and the row count. */
+type TableOf<S> = { count: number } & { -readonly [K in keyof S]: ArrayOf<S[K]> };
 
-  const units: UnitTable = {
-    count: u32("units.offset").length,
-    offset: u32("units.offset"),
-    version: u8("units.version"),
-    addrSize: u8("units.addrSize"),
-    offsetSize: u8("units.offsetSize"),
-    name: u32("units.name"),
-    producer: u32("units.producer"),
-    language: u32("units.language"),
-  };
-  const funcs: FuncTable = {
-    count: u32("funcs.die").length,
-    die: u32("funcs.die"),
-    name: u32("funcs.name"),
-    linkageName: u32("funcs.linkageName"),
-    type: u32("funcs.type"),
-    flags: u32("funcs.flags"),
-    declFile: u32("funcs.declFile"),
-    declLine: u32("funcs.declLine"),
-    paramStart: u32("funcs.paramStart"),
-    paramCount: u32("funcs.paramCount"),
-  };
-  const params: ParamTable = {
-    count: u32("params.die").length,
-    die: u32("params.die"),
-    name: u32("params.name"),
-    type: u32("params.type"),
-  };
-  const sites: SiteTable = {
-    count: u8("sites.kind").length,
-    kind: u8("sites.kind"),
-    func: u32("sites.func"),
-    die: u32("sites.die"),
-    addrLo: u32("sites.addrLo"),
-    addrHi: u32("sites.addrHi"),
-    addrSource: u8("sites.addrSource"),
-    caller: u32("sites.caller"),
-    callerLo: u32("sites.callerLo"),
-    callerHi: u32("sites.callerHi"),
-    callFile: u32("sites.callFile"),
-    callLine: u32("sites.callLine"),
-    depth: u8("sites.depth"),
-    unit: u32("sites.unit"),
-    locStart: u32("sites.locStart"),
-    siteName: u32("sites.siteName"),
-    flags: u8("sites.flags"),
-  };
-  const locs: LocTable = {
-    count: u8("locs.kind").length,
-    kind: u8("locs.kind"),
-    exprOff: u32("locs.exprOff"),
-    exprLen: u32("locs.exprLen"),
-    valLo: u32("locs.valLo"),
-    valHi: u32("locs.valHi"),
-  };
-  const rec: DwarfRecords = {
-    units,
-    funcs,
-    params,
-    sites,
-    locs,
-    strings: u8("blob.strings"),
-    exprs: u8("blob.exprs"),
-  };
-  if (types) {
-    const dies: DieTable = {
-      count: u32("dies.off").length,
-      off: u32("dies.off"),
-      tag: u16("dies.tag"),
-      parent: u32("dies.parent"),
-      unit: u32("dies.unit"),
-      name: u32("dies.name"),
-      type: u32("dies.type"),
-      origin: u32("dies.origin"),
-      byteSize: u32("dies.byteSize"),
-      bitSize: u32("dies.bitSize"),
-      bitOffset: u32("dies.bitOffset"),
-      encoding: u8("dies.encoding"),
-      count_: u32("dies.count_"),
-      valLo: u32("dies.valLo"),
-      valHi: u32("dies.valHi"),
-      flags: u32("dies.flags"),
-      exprOff: u32("dies.exprOff"),
-      exprLen: u32("dies.exprLen"),
-      addrLo: u32("dies.addrLo"),
-      addrHi: u32("dies.addrHi"),
-    };
-    rec.dies = dies;
+const ARRAY_OF: Record<ElementType, new (n: number) => Column> = { u8: Uint8Array, u16: Uint16Array, u32: Uint32Array };
+
+/** Column `name` of a walk, checked to be an array of `type`. */
+function column(cols: Map<string, Column>, name: string, type: ElementType): Column {
+  const c = cols.get(name);
+  if (c === undefined) throw new Error(`the wasm walk returned no column ${name}`);
+  if (!(c instanceof ARRAY_OF[type])) throw new Error(`wasm column ${name} is not ${type}`);
+  return c;
+}
+
+/** Table `name` from the walk's columns: every field of {@link COLUMNS}, each checked, all of one length. */
+function table<K extends Exclude<keyof typeof COLUMNS, "blob">>(cols: Map<string, Column>, name: K): TableOf<(typeof COLUMNS)[K]> {
+  const t: Record<string, Column | number> = {};
+  let count = -1;
+  for (const [field, type] of Object.entries(COLUMNS[name]) as [string, ElementType][]) {
+    const c = column(cols, `${name}.${field}`, type);
+    if (count < 0) count = c.length;
+    else if (c.length !== count) throw new Error(`wasm column ${name}.${field} has ${c.length} rows, ${name} has ${count}`);
+    t[field] = c;
   }
+  t.count = Math.max(count, 0);
+  // Each field was checked above against the schema the type is built from.
+  return t as TableOf<(typeof COLUMNS)[K]>;
+}
+
+function toRecords(cols: Map<string, Column>, types: boolean): DwarfRecords {
+  const rec: DwarfRecords = {
+    units: table(cols, "units"),
+    funcs: table(cols, "funcs"),
+    params: table(cols, "params"),
+    sites: table(cols, "sites"),
+    locs: table(cols, "locs"),
+    strings: column(cols, "blob.strings", COLUMNS.blob.strings) as Uint8Array,
+    exprs: column(cols, "blob.exprs", COLUMNS.blob.exprs) as Uint8Array,
+  };
+  if (types) rec.dies = table(cols, "dies");
   return rec;
 }
 

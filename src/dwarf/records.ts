@@ -251,3 +251,49 @@ export interface DieTable {
   addrLo: Uint32Array;
   addrHi: Uint32Array;
 }
+
+/** Element type of a column, as the wasm module names it (`column_names()`). */
+export type ElementType = "u8" | "u16" | "u32";
+
+/** The element type a typed-array field is declared with. */
+type ElementOf<A> = A extends Uint8Array ? "u8" : A extends Uint16Array ? "u16" : A extends Uint32Array ? "u32" : never;
+
+/** Every column field of table `T` with its element type (a field missing or mistyped fails to compile). */
+type Schema<T> = { readonly [K in Exclude<keyof T, "count">]-?: ElementOf<NonNullable<T[K]>> };
+
+/**
+ * The column schema the records above declare, by table: what the TS side
+ * expects of the wasm module's column list (`wasm/src/columns.rs`, the order
+ * and the walk). `satisfies` ties it to the interfaces, so a field added
+ * there without a column here, or typed differently, does not compile; the
+ * module's list is checked against it when an instance starts
+ * ({@link DwarfWasm}), so a column added on one side only fails there.
+ */
+export const COLUMNS = {
+  units: { offset: "u32", version: "u8", addrSize: "u8", offsetSize: "u8", name: "u32", producer: "u32", language: "u32" },
+  funcs: {
+    die: "u32", name: "u32", linkageName: "u32", type: "u32", flags: "u32", declFile: "u32", declLine: "u32",
+    paramStart: "u32", paramCount: "u32",
+  },
+  params: { die: "u32", name: "u32", type: "u32" },
+  sites: {
+    kind: "u8", func: "u32", die: "u32", addrLo: "u32", addrHi: "u32", addrSource: "u8", caller: "u32",
+    callerLo: "u32", callerHi: "u32", callFile: "u32", callLine: "u32", depth: "u8", unit: "u32",
+    locStart: "u32", siteName: "u32", flags: "u8",
+  },
+  locs: { kind: "u8", exprOff: "u32", exprLen: "u32", valLo: "u32", valHi: "u32" },
+  dies: {
+    off: "u32", tag: "u16", parent: "u32", unit: "u32", name: "u32", type: "u32", origin: "u32", byteSize: "u32",
+    bitSize: "u32", bitOffset: "u32", encoding: "u8", count_: "u32", valLo: "u32", valHi: "u32", flags: "u32",
+    exprOff: "u32", exprLen: "u32", addrLo: "u32", addrHi: "u32",
+  },
+  blob: { strings: "u8", exprs: "u8" },
+} as const satisfies {
+  units: Schema<UnitTable>;
+  funcs: Schema<FuncTable>;
+  params: Schema<ParamTable>;
+  sites: Schema<SiteTable>;
+  locs: Schema<LocTable>;
+  dies: Schema<DieTable>;
+  blob: Schema<Pick<DwarfRecords, "strings" | "exprs">>;
+};

@@ -4,30 +4,17 @@
  *
  * ABI (see wasm/src/lib.rs): `alloc_bytes`/`free_bytes` manage wasm memory,
  * `set_section(id, ptr, len)` registers a debug section the ELF reader wrote
- * straight into that memory, `init(littleEndian)`, `unit_count()`,
+ * straight into that memory (ids and names from `section_names()`, gimli's
+ * `SectionId`s), `init(littleEndian)`, `unit_count()`,
  * `walk(from, to, flags)`, then `result()` points at (pointer, count) pairs,
- * one per column of `column_names()`. Status 0 = ok, 1 = error described by
- * `error()`. Memory can grow on any call, which detaches every view: views
- * are made right before use and data is copied out once.
+ * one per column of `column_names()`, checked against {@link COLUMNS}.
+ * Status 0 = ok, 1 = error described by `error()`. Memory can grow on any
+ * call, which detaches every view: views are made right before use and data
+ * is copied out once.
  */
 import { readFileSync } from "node:fs";
 import { MalformedError } from "../errors.js";
-
-/** Section ids of `set_section`, in the Rust `SECTION_NAMES` order. */
-export const SECTION_IDS: readonly string[] = [
-  ".debug_info",
-  ".debug_abbrev",
-  ".debug_str",
-  ".debug_line",
-  ".debug_line_str",
-  ".debug_str_offsets",
-  ".debug_addr",
-  ".debug_loc",
-  ".debug_loclists",
-  ".debug_ranges",
-  ".debug_rnglists",
-  ".debug_types",
-];
+import { COLUMNS, type ElementType } from "./records.js";
 
 /** Walk flag: sites with their funcs, params and locs. */
 export const WALK_SITES = 1;
@@ -45,6 +32,8 @@ interface Exports {
   result(): number;
   column_names(): number;
   column_names_len(): number;
+  section_names(): number;
+  section_names_len(): number;
   error(): number;
   intern_bytes(ptr: number, len: number): number;
   strings_ptr(): number;
@@ -54,7 +43,45 @@ interface Exports {
 /** A column copied out of wasm memory. */
 export type Column = Uint8Array | Uint16Array | Uint32Array;
 
+/** One column of the module's list: `table.field`, its element type. */
+interface ColumnSpec {
+  name: string;
+  type: ElementType;
+}
+
 let compiled: WebAssembly.Module | undefined;
+/** The module's column list, checked once against {@link COLUMNS}. */
+let columnList: ColumnSpec[] | undefined;
+
+/**
+ * Parses `table.field:type,` and checks it against {@link COLUMNS}: the same
+ * columns, each with the element type the records declare. A mismatch is a
+ * build problem (wasm and TS out of step), not bad input.
+ */
+export function checkColumns(text: string): ColumnSpec[] {
+  const list = text.split(",").filter((s) => s.length > 0).map((s) => {
+    const [name, type] = s.split(":");
+    return { name: name!, type: type as ElementType };
+  });
+  const expected = new Map<string, ElementType>();
+  for (const [table, fields] of Object.entries(COLUMNS)) {
+    for (const [field, type] of Object.entries(fields)) expected.set(`${table}.${field}`, type);
+  }
+  const problems: string[] = [];
+  const seen = new Set<string>();
+  for (const c of list) {
+    const want = expected.get(c.name);
+    if (seen.has(c.name)) problems.push(`${c.name} twice`);
+    else if (want === undefined) problems.push(`${c.name} unknown to src/dwarf/records.ts`);
+    else if (want !== c.type) problems.push(`${c.name} is ${c.type}, records.ts says ${want}`);
+    seen.add(c.name);
+  }
+  for (const name of expected.keys()) if (!seen.has(name)) problems.push(`${name} missing`);
+  if (problems.length > 0) {
+    throw new Error(`wasm/btfgen_dwarf.wasm does not match src/dwarf/records.ts (run make build): ${problems.join("; ")}`);
+  }
+  return list;
+}
 
 /** Where the module lives: `<package root>/wasm/btfgen_dwarf.wasm`, from `src/dwarf/` and `dist/dwarf/` alike. */
 export const WASM_URL = new URL("../../wasm/btfgen_dwarf.wasm", import.meta.url);
@@ -76,11 +103,25 @@ export class DwarfWasm {
   dead = false;
   /** Where errors are reported (file name). */
   readonly file?: string;
+  /** `set_section` id of each section the module reads, by name, in the module's order. */
+  readonly sectionIds: ReadonlyMap<string, number>;
 
   constructor(file?: string) {
     const inst = new WebAssembly.Instance(module(), {});
     this.x = inst.exports as unknown as Exports;
     this.file = file;
+    const ids = new Map<string, number>();
+    for (const s of this.text(this.x.section_names(), this.x.section_names_len()).split(",")) {
+      if (!s) continue;
+      const [id, name] = s.split(":");
+      ids.set(name!, Number(id));
+    }
+    this.sectionIds = ids;
+    columnList ??= checkColumns(this.text(this.x.column_names(), this.x.column_names_len()));
+  }
+
+  private text(ptr: number, len: number): string {
+    return utf8.decode(this.u8().subarray(ptr >>> 0, (ptr >>> 0) + (len >>> 0)));
   }
 
   /** Runs an export, turning a trap into {@link MalformedError}. */
@@ -126,8 +167,8 @@ export class DwarfWasm {
    * fresh view of wasm memory, and registers the section.
    */
   addSection(name: string, len: number, fill: (target: Uint8Array) => void): void {
-    const id = SECTION_IDS.indexOf(name);
-    if (id < 0) throw new RangeError(`unknown DWARF section ${name}`);
+    const id = this.sectionIds.get(name);
+    if (id === undefined) throw new RangeError(`unknown DWARF section ${name}`);
     if (len === 0) return;
     const ptr = this.call("alloc_bytes", () => this.x.alloc_bytes(len)) >>> 0;
     if (ptr === 0) throw new MalformedError(`cannot allocate ${len} bytes for ${name}`, { file: this.file, section: name });
@@ -144,12 +185,11 @@ export class DwarfWasm {
   /** Walks units `[from, to)`; returns every column by `table.field` name. */
   walk(from: number, to: number, flags: number): Map<string, Column> {
     if (this.call("walk", () => this.x.walk(from, to, flags)) !== 0) this.fail("reading DWARF");
-    const names = this.columnNames();
     const desc = this.x.result() >>> 2;
     const m = this.u32();
     const buf = this.x.memory.buffer;
     const cols = new Map<string, Column>();
-    names.forEach(([name, type], i) => {
+    columnList!.forEach(({ name, type }, i) => {
       const ptr = m[desc + 2 * i];
       const len = m[desc + 2 * i + 1];
       const size = type === "u8" ? 1 : type === "u16" ? 2 : 4;
@@ -198,14 +238,5 @@ export class DwarfWasm {
       this.strLen = len;
     }
     return this.strBuf.subarray(0, len);
-  }
-
-  private columnNames(): Array<[string, string]> {
-    const p = this.x.column_names();
-    const text = utf8.decode(this.u8().subarray(p, p + this.x.column_names_len()));
-    return text
-      .split(",")
-      .filter((s) => s.length > 0)
-      .map((s) => s.split(":") as [string, string]);
   }
 }

@@ -19,6 +19,7 @@
 import { BTF_FUNC_GLOBAL, BTF_FUNC_STATIC, BTF_KIND_FUNC } from "../btf/kinds.js";
 import type { TypeId } from "../btf/model.js";
 import { btfIdentifier } from "../btf/names.js";
+import { cloneBase } from "../dwarf/clones.js";
 import { DIE_DECLARATION, DIE_EXTERNAL, DIE_HAS_ADDR, NONE } from "../dwarf/records.js";
 import type { ElfSymbol } from "../elf/symbols.js";
 import {
@@ -52,9 +53,10 @@ export function funcFilterFromSymbols(symbols: readonly ElfSymbol[], mcount?: Fl
   const symbolRanges = new Map<string, { addr: number; size: number }>();
   for (const s of symbols) {
     if (s.type !== 2 /* STT_FUNC */ || !s.name) continue;
-    const dot = s.name.indexOf(".");
-    if (dot > 0) {
-      cloneBases.add(s.name.slice(0, dot));
+    // A dotted name is no C identifier, so never a FUNC's; clones are told apart for the skip counts.
+    if (s.name.indexOf(".") > 0) {
+      const base = cloneBase(s.name);
+      if (base) cloneBases.add(base);
       continue;
     }
     funcSymbols.add(s.name);

@@ -4,11 +4,7 @@ use gimli::{AttributeValue, Unit};
 
 use crate::sections::{Ctx, Fail, Res, R};
 
-/// Values of `sites.addrSource` (records.ts ADDR_*).
-pub const ADDR_NONE: u8 = 0;
-pub const ADDR_ENTRY_PC: u8 = 1;
-pub const ADDR_LOW_PC: u8 = 2;
-pub const ADDR_RANGES: u8 = 3;
+use crate::consts::{ADDR_ENTRY_PC, ADDR_LOW_PC, ADDR_NONE, ADDR_RANGES};
 
 /// The pc-related attributes of one DIE, as read.
 #[derive(Default)]

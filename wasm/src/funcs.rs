@@ -15,18 +15,10 @@ use gimli::{constants, AttributeValue, Unit, UnitOffset};
 use std::rc::Rc;
 
 use crate::columns::Out;
-use crate::sections::{Ctx, Fail, Res, NONE, R};
+use crate::sections::{Ctx, Fail, Res, R};
 use crate::strings::FxMap;
 
-/// FuncTable flags (records.ts FUNC_*).
-pub const FUNC_EXTERNAL: u32 = 0x1;
-pub const FUNC_DECLARATION: u32 = 0x2;
-pub const FUNC_DECLARED_INLINE: u32 = 0x4;
-pub const FUNC_VARIADIC: u32 = 0x8;
-pub const FUNC_PROTOTYPED: u32 = 0x10;
-pub const FUNC_ARTIFICIAL: u32 = 0x20;
-pub const FUNC_HAS_OUT_OF_LINE: u32 = 0x40;
-pub const FUNC_OPTIMIZED: u32 = 0x80;
+use crate::consts::*;
 
 /// Longest origin chain followed (cycles in bad input end here too).
 const MAX_CHAIN: usize = 16;

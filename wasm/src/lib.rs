@@ -1,8 +1,9 @@
 //! btfgen's DWARF reader, compiled to wasm32 and driven from `src/dwarf/`.
 //!
 //! ABI (plain `extern "C"`, no wasm-bindgen):
-//! 1. `alloc(len)` per debug section; TS writes the bytes there, then
-//!    `set_section(id, ptr, len)` (ids: [`sections::SECTION_NAMES`]).
+//! 1. `alloc_bytes(len)` per debug section; TS writes the bytes there, then
+//!    `set_section(id, ptr, len)`: ids are gimli's `SectionId`s, listed with
+//!    their names by `section_names()` (`id:name,`, from [`sections::READ`]).
 //! 2. `init(little_endian)` builds the gimli `Dwarf` and the unit index;
 //!    `unit_count()` tells how many `.debug_info` units there are.
 //! 3. `walk(from, to, flags)` over unit indices `[from, to)`; flags
@@ -18,6 +19,7 @@
 mod alloc;
 mod addr;
 mod columns;
+mod consts;
 mod expr;
 mod funcs;
 mod loc;
@@ -34,7 +36,8 @@ static GLOBAL: alloc::WasmAlloc = alloc::WasmAlloc;
 
 use columns::Out;
 use funcs::Funcs;
-use sections::{Ctx, Fail};
+use columns::Table;
+use sections::{Ctx, Raw, NSECTIONS, READ};
 
 /// Walk flag: inline and out-of-line sites with their funcs/params/locs.
 pub const WALK_SITES: u32 = 1;
@@ -42,12 +45,12 @@ pub const WALK_SITES: u32 = 1;
 pub const WALK_TYPES: u32 = 2;
 
 struct State {
-    raw: [(u32, u32); 12],
+    raw: Raw,
     ctx: Option<Ctx>,
     out: Out,
     funcs: Funcs,
     descriptor: Vec<u32>,
-    names: String,
+    section_list: String,
     /// msg ptr, msg len, section ptr, section len, offset lo, offset hi.
     error: Vec<u32>,
     error_msg: String,
@@ -62,12 +65,12 @@ fn state() -> &'static mut State {
     unsafe {
         if STATE.is_none() {
             STATE = Some(State {
-                raw: [(0, 0); 12],
+                raw: [(0, 0); NSECTIONS],
                 ctx: None,
                 out: Out::default(),
                 funcs: Funcs::default(),
                 descriptor: Vec::new(),
-                names: format!("{}blob.strings:u8,", Out::NAMES),
+                section_list: READ.iter().map(|s| format!("{}:{},", *s as u32, s.name())).collect(),
                 error: vec![0; 6],
                 error_msg: String::new(),
                 error_section: String::new(),
@@ -121,9 +124,9 @@ pub extern "C" fn free_bytes(ptr: u32, len: u32) {
 #[no_mangle]
 pub extern "C" fn set_section(id: u32, ptr: u32, len: u32) -> u32 {
     let st = state();
-    match st.raw.get_mut(id as usize) {
-        Some(slot) => {
-            *slot = (ptr, len);
+    match sections::read_id(id) {
+        Some(s) => {
+            st.raw[s as usize] = (ptr, len);
             0
         }
         None => set_error(st, String::new(), 0, format!("unknown section id {}", id)),
@@ -139,13 +142,7 @@ pub extern "C" fn init(little_endian: u32) -> u32 {
             st.ctx = Some(c);
             0
         }
-        Err(f) => {
-            let (sec, off, msg) = match &f {
-                Fail::Gimli(e) => (".debug_info".to_string(), 0u64, format!("{}", e)),
-                Fail::Msg(m) => (".debug_info".to_string(), 0u64, m.to_string()),
-            };
-            set_error(st, sec, off, msg)
-        }
+        Err((sec, off, msg)) => set_error(st, sec, off, msg),
     }
 }
 
@@ -183,9 +180,7 @@ pub extern "C" fn walk(from: u32, to: u32, flags: u32) -> u32 {
         return set_error(st, sec, off, msg);
     }
     st.descriptor.clear();
-    st.out.describe(&mut st.descriptor);
-    st.descriptor.push(ctx.strings.blob.as_ptr() as usize as u32);
-    st.descriptor.push(ctx.strings.blob.len() as u32);
+    st.out.describe(&ctx.strings.blob, &mut st.descriptor);
     0
 }
 
@@ -200,36 +195,12 @@ fn reserve(ctx: &Ctx, out: &mut Out, from: usize, to: usize, flags: u32) {
     }
     let bytes = (ctx.unit_ends[to - 1] as usize).saturating_sub(ctx.unit_offsets[from] as usize);
     if flags & WALK_SITES != 0 {
-        let sites = bytes / 400;
-        let locs = bytes / 250;
-        for v in [&mut out.site_kind, &mut out.site_addr_source, &mut out.site_depth, &mut out.site_flags] {
-            v.reserve(sites);
-        }
-        for v in [
-            &mut out.site_func, &mut out.site_die, &mut out.site_addr_lo, &mut out.site_addr_hi,
-            &mut out.site_caller, &mut out.site_caller_lo, &mut out.site_caller_hi, &mut out.site_call_file,
-            &mut out.site_call_line, &mut out.site_unit, &mut out.site_loc_start, &mut out.site_name,
-        ] {
-            v.reserve(sites);
-        }
-        out.loc_kind.reserve(locs);
-        for v in [&mut out.loc_expr_off, &mut out.loc_expr_len, &mut out.loc_val_lo, &mut out.loc_val_hi] {
-            v.reserve(locs);
-        }
-        out.exprs.reserve(locs * 3);
+        out.reserve(Table::sites, bytes / 400);
+        out.reserve(Table::locs, bytes / 250);
+        out.reserve(Table::blob, bytes / 250 * 3);
     }
     if flags & WALK_TYPES != 0 {
-        let rows = bytes / 12;
-        out.die_tag.reserve(rows);
-        out.die_encoding.reserve(rows);
-        for v in [
-            &mut out.die_off, &mut out.die_parent, &mut out.die_unit, &mut out.die_name, &mut out.die_type,
-            &mut out.die_origin, &mut out.die_byte_size, &mut out.die_bit_size, &mut out.die_bit_offset,
-            &mut out.die_count, &mut out.die_val_lo, &mut out.die_val_hi, &mut out.die_flags,
-            &mut out.die_expr_off, &mut out.die_expr_len, &mut out.die_addr_lo, &mut out.die_addr_hi,
-        ] {
-            v.reserve(rows);
-        }
+        out.reserve(Table::dies, bytes / 12);
     }
 }
 
@@ -251,16 +222,28 @@ pub extern "C" fn result() -> u32 {
     state().descriptor.as_ptr() as usize as u32
 }
 
-/// Pointer / length of the column name list.
+/// Pointer to the column list ([`Out::NAMES`], `table.field:type,`).
 #[no_mangle]
 pub extern "C" fn column_names() -> u32 {
-    state().names.as_ptr() as usize as u32
+    Out::NAMES.as_ptr() as usize as u32
 }
 
-/// Length of the column name list.
+/// Length of the column list.
 #[no_mangle]
 pub extern "C" fn column_names_len() -> u32 {
-    state().names.len() as u32
+    Out::NAMES.len() as u32
+}
+
+/// Pointer to the section list (`id:name,` per section read).
+#[no_mangle]
+pub extern "C" fn section_names() -> u32 {
+    state().section_list.as_ptr() as usize as u32
+}
+
+/// Length of the section list.
+#[no_mangle]
+pub extern "C" fn section_names_len() -> u32 {
+    state().section_list.len() as u32
 }
 
 /// Pointer to the error descriptor (see `State::error`).

@@ -6,17 +6,7 @@ use crate::columns::Out;
 use crate::expr::append_expr;
 use crate::sections::{Ctx, Fail, Here, Res, R};
 
-/// Values of `locs.kind` (records.ts LOC_*).
-pub const LOC_ABSENT: u8 = 0;
-pub const LOC_EXPR: u8 = 1;
-pub const LOC_CONST_U: u8 = 2;
-pub const LOC_CONST_S: u8 = 3;
-pub const LOC_CONST_BLOCK: u8 = 4;
-pub const LOC_LIST_NO_ENTRY: u8 = 5;
-pub const LOC_NO_ADDR: u8 = 6;
-/// Extension: the instance has the formal parameter, but neither
-/// DW_AT_location nor DW_AT_const_value (optimised out).
-pub const LOC_NONE: u8 = 7;
+use crate::consts::{LOC_CONST_BLOCK, LOC_CONST_S, LOC_CONST_U, LOC_EXPR, LOC_LIST_NO_ENTRY, LOC_NONE, LOC_NO_ADDR};
 
 /// Writes row `row` of the loc columns (already pushed as LOC_ABSENT).
 /// `addr` is the site's entry address, `view` its entry view (None: not

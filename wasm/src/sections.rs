@@ -16,22 +16,37 @@ use crate::strings::{FxMap, Interner};
 /// The reader every gimli structure uses.
 pub type R = EndianSlice<'static, RunTimeEndian>;
 
-/// Section ids of the `set_section` export (TS `SECTION_IDS` mirrors this).
-#[allow(dead_code)]
-pub const SECTION_NAMES: [&str; 12] = [
-    ".debug_info",
-    ".debug_abbrev",
-    ".debug_str",
-    ".debug_line",
-    ".debug_line_str",
-    ".debug_str_offsets",
-    ".debug_addr",
-    ".debug_loc",
-    ".debug_loclists",
-    ".debug_ranges",
-    ".debug_rnglists",
-    ".debug_types",
+/// The sections read, the one list of them: `set_section` takes gimli's
+/// own `SectionId` as the id (`id as u32`), and `section_names()` gives the
+/// TS side `id:name,` for each entry, so neither side numbers them by hand.
+pub const READ: [SectionId; 12] = [
+    SectionId::DebugAbbrev,
+    SectionId::DebugAddr,
+    SectionId::DebugInfo,
+    SectionId::DebugLine,
+    SectionId::DebugLineStr,
+    SectionId::DebugLoc,
+    SectionId::DebugLocLists,
+    SectionId::DebugRanges,
+    SectionId::DebugRngLists,
+    SectionId::DebugStr,
+    SectionId::DebugStrOffsets,
+    SectionId::DebugTypes,
 ];
+
+/// Slots of the section table: one per `SectionId` (`DebugTypes` is the last).
+pub const NSECTIONS: usize = SectionId::DebugTypes as usize + 1;
+
+/// (pointer, length) of each section, indexed by `SectionId as usize`.
+pub type Raw = [(u32, u32); NSECTIONS];
+
+/// The `SectionId` of a `set_section` id, if it is one of [`READ`].
+pub fn read_id(id: u32) -> Option<SectionId> {
+    READ.iter().copied().find(|s| *s as u32 == id)
+}
+
+/// An error as the `error()` export reports it: section, offset, message.
+pub type Report = (String, u64, String);
 
 /// Failure inside the walk: a gimli error or one of ours.
 #[derive(Debug)]
@@ -79,8 +94,8 @@ pub struct Ctx {
     pub debug_loclists: R,
 }
 
-fn section_slice(raw: &[(u32, u32); 12], id: usize, endian: RunTimeEndian) -> R {
-    let (ptr, len) = raw[id];
+fn section_slice(raw: &Raw, id: SectionId, endian: RunTimeEndian) -> R {
+    let (ptr, len) = raw[id as usize];
     if ptr == 0 || len == 0 {
         return EndianSlice::new(&[], endian);
     }
@@ -92,29 +107,15 @@ fn section_slice(raw: &[(u32, u32); 12], id: usize, endian: RunTimeEndian) -> R 
 
 impl Ctx {
     /// Builds the `Dwarf` over the registered sections and indexes the units.
-    pub fn new(raw: &[(u32, u32); 12], little_endian: bool) -> Res<Ctx> {
+    /// A failure is reported where it happened (the unit header gimli could
+    /// not read, or the offset its error names).
+    pub fn new(raw: &Raw, little_endian: bool) -> Result<Ctx, Report> {
         let endian = if little_endian { RunTimeEndian::Little } else { RunTimeEndian::Big };
-        let load = |id: SectionId| -> Result<R, ()> {
-            let i = match id {
-                SectionId::DebugInfo => 0,
-                SectionId::DebugAbbrev => 1,
-                SectionId::DebugStr => 2,
-                SectionId::DebugLine => 3,
-                SectionId::DebugLineStr => 4,
-                SectionId::DebugStrOffsets => 5,
-                SectionId::DebugAddr => 6,
-                SectionId::DebugLoc => 7,
-                SectionId::DebugLocLists => 8,
-                SectionId::DebugRanges => 9,
-                SectionId::DebugRngLists => 10,
-                SectionId::DebugTypes => 11,
-                _ => return Ok(EndianSlice::new(&[], endian)),
-            };
-            Ok(section_slice(raw, i, endian))
-        };
+        // Sections outside READ were never registered: their slots are empty.
+        let load = |id: SectionId| -> Result<R, ()> { Ok(section_slice(raw, id, endian)) };
         let dwarf = match Dwarf::load(load) {
             Ok(d) => d,
-            Err(()) => return Err(Fail::Msg("cannot load sections")),
+            Err(()) => return Err((".debug_info".to_string(), 0, "cannot load sections".to_string())),
         };
         let mut ctx = Ctx {
             dwarf,
@@ -127,8 +128,8 @@ impl Ctx {
             file_paths: FxMap::default(),
             strp_ids: FxMap::default(),
             here: Here { section: ".debug_info", offset: 0 },
-            debug_loc: section_slice(raw, 7, endian),
-            debug_loclists: section_slice(raw, 8, endian),
+            debug_loc: section_slice(raw, SectionId::DebugLoc, endian),
+            debug_loclists: section_slice(raw, SectionId::DebugLocLists, endian),
         };
         let mut iter = ctx.dwarf.units();
         loop {
@@ -136,8 +137,9 @@ impl Ctx {
                 Ok(Some(h)) => h,
                 Ok(None) => break,
                 Err(e) => {
+                    // The header that failed starts where the last good unit ends.
                     ctx.here.offset = ctx.unit_ends.last().copied().unwrap_or(0) as u64;
-                    return Err(e.into());
+                    return Err(ctx.describe(&e.into()));
                 }
             };
             let off = match h.offset() {
@@ -163,6 +165,10 @@ impl Ctx {
             None => return Err(Fail::Msg("unit index out of range")),
         };
         let saved = self.here;
+        // Abbreviations first (gimli caches them for `unit`): an error in
+        // them is reported at the unit's table in .debug_abbrev.
+        self.here = Here { section: ".debug_abbrev", offset: h.debug_abbrev_offset().0 as u64 };
+        self.dwarf.abbreviations(&h)?;
         self.here = Here { section: ".debug_info", offset: self.unit_offsets[idx] as u64 };
         let u = Rc::new(self.dwarf.unit(h)?);
         self.here = saved;
@@ -303,7 +309,7 @@ impl Ctx {
     }
 
     /// Turns a failure into (section, offset, message).
-    pub fn describe(&self, f: &Fail) -> (String, u64, String) {
+    pub fn describe(&self, f: &Fail) -> Report {
         match f {
             Fail::Msg(m) => (self.here.section.to_string(), self.here.offset, m.to_string()),
             Fail::Gimli(e) => {
@@ -318,5 +324,4 @@ impl Ctx {
     }
 }
 
-/// Marks an absent u32 value in any column.
-pub const NONE: u32 = 0xffff_ffff;
+pub use crate::consts::NONE;

@@ -10,19 +10,13 @@
 
 use gimli::{constants, AttributeValue};
 
-use crate::addr::{entry_addr, PcAttrs, ADDR_ENTRY_PC, ADDR_NONE};
+use crate::addr::{entry_addr, PcAttrs};
 use crate::columns::Out;
-use crate::funcs::{Funcs, Start, FUNC_HAS_OUT_OF_LINE, FUNC_OPTIMIZED};
-use crate::loc::{set_loc, LOC_ABSENT};
-use crate::sections::{Ctx, Here, Res, NONE};
+use crate::consts::{ADDR_ENTRY_PC, ADDR_NONE, FUNC_HAS_OUT_OF_LINE, FUNC_OPTIMIZED, LOC_ABSENT, NONE, SITE_FUNC, SITE_INLINE, SITE_OPTIMIZED};
+use crate::funcs::{Funcs, Start};
+use crate::loc::set_loc;
+use crate::sections::{Ctx, Here, Res};
 
-/// Values of `sites.kind`.
-pub const SITE_INLINE: u8 = 0;
-pub const SITE_FUNC: u8 = 1;
-
-/// Extension, `sites.flags`: this out-of-line instance has a changed calling
-/// convention (DW_CC_nocall) or a clone name (.isra./.constprop./.part./.cold).
-pub const SITE_OPTIMIZED: u8 = 0x1;
 
 /// Entry view of an out-of-line function: gcc starts every function with
 /// `.loc ... view -0`, which resets gas's view number there to 0, so
@@ -54,11 +48,6 @@ impl Frame {
     fn inherit(&self) -> Frame {
         Frame { site: NONE, start: None, ..*self }
     }
-}
-
-fn is_clone_name(s: &[u8]) -> bool {
-    const PATS: [&[u8]; 4] = [b".isra.", b".constprop.", b".part.", b".cold"];
-    PATS.iter().any(|p| s.windows(p.len()).any(|w| w == *p))
 }
 
 /// Pushes a UnitTable row for unit `ui` and returns its index.
@@ -106,11 +95,13 @@ pub fn walk_sites(ctx: &mut Ctx, out: &mut Out, funcs: &mut Funcs, ui: usize, ur
     while !raw.is_empty() {
         let depth = raw.next_depth();
         let off = base + raw.next_offset().0 as u32;
+        // Before the abbreviation code: an error reading it or skipping the
+        // attributes of any DIE is reported at that DIE.
+        ctx.here = Here { section: ".debug_info", offset: off as u64 };
         let ab = match raw.read_abbreviation()? {
             Some(a) => a,
             None => continue,
         };
-        ctx.here = Here { section: ".debug_info", offset: off as u64 };
         let d = if depth < 0 { 0 } else { depth as usize };
         stack.truncate(d);
         let parent = stack.last().copied().unwrap_or(TOP);
@@ -151,7 +142,9 @@ pub fn walk_sites(ctx: &mut Ctx, out: &mut Out, funcs: &mut Funcs, ui: usize, ur
                         Some(v) => ctx.attr_str(&unit, v),
                         None => 0,
                     };
-                    let optimized = nocall || is_clone_name(ctx.strings.get(site_name));
+                    // Clone names (`foo.isra.0`) are judged on the TS side,
+                    // by the one rule of src/dwarf/clones.ts.
+                    let optimized = nocall;
                     let f = start.func as usize;
                     if f < out.func_flags.len() {
                         out.func_flags[f] |= FUNC_HAS_OUT_OF_LINE | if optimized { FUNC_OPTIMIZED } else { 0 };
@@ -159,7 +152,7 @@ pub fn walk_sites(ctx: &mut Ctx, out: &mut Out, funcs: &mut Funcs, ui: usize, ur
                     let has_addr = src != ADDR_NONE;
                     let row = push_site(out, SITE_FUNC, &start, off, addr, src, start.func, addr, 0, 0, 0, urow);
                     out.site_name.push(site_name);
-                    out.site_flags.push(if optimized { crate::sites::SITE_OPTIMIZED } else { 0 });
+                    out.site_flags.push(if optimized { SITE_OPTIMIZED } else { 0 });
                     frame.caller = start.func;
                     frame.caller_addr = addr;
                     frame.site = row;

@@ -97,17 +97,4 @@ impl Interner {
         self.map.insert(s.into(), id);
         id
     }
-
-    /// The bytes of StrId `id` (without the NUL).
-    pub fn get(&self, id: u32) -> &[u8] {
-        let start = id as usize;
-        if start >= self.blob.len() {
-            return &[];
-        }
-        let rest = &self.blob[start..];
-        match rest.iter().position(|&b| b == 0) {
-            Some(n) => &rest[..n],
-            None => rest,
-        }
-    }
 }

@@ -18,20 +18,12 @@
 
 use gimli::{constants, AttributeValue, DwTag};
 
-use crate::addr::{entry_addr, PcAttrs, ADDR_NONE};
+use crate::addr::{entry_addr, PcAttrs};
 use crate::columns::Out;
 use crate::expr::append_expr;
-use crate::sections::{Ctx, Here, Res, NONE, R};
+use crate::sections::{Ctx, Here, Res, R};
 
-/// DieTable flags (records.ts DIE_*).
-pub const DIE_DECLARATION: u32 = 0x1;
-pub const DIE_EXTERNAL: u32 = 0x2;
-pub const DIE_HAS_ADDR: u32 = 0x4;
-pub const DIE_ARTIFICIAL: u32 = 0x8;
-pub const DIE_PROTOTYPED: u32 = 0x10;
-pub const DIE_SIGNED_VALUE: u32 = 0x20;
-pub const DIE_DECLARED_INLINE: u32 = 0x40;
-pub const DIE_BIT_OFFSET_CONVERTED: u32 = 0x80;
+use crate::consts::*;
 
 const DW_TAG_LLVM_ANNOTATION: DwTag = DwTag(0x6000);
 const DW_TAG_GNU_ANNOTATION: DwTag = DwTag(0x6001);
@@ -203,6 +195,9 @@ pub fn walk_types(ctx: &mut Ctx, out: &mut Out, ui: usize, urow: u32) -> Res<()>
     while !raw.is_empty() {
         let depth = raw.next_depth();
         let off = base + raw.next_offset().0 as u32;
+        // Before the abbreviation code: an error reading it or skipping the
+        // attributes of any DIE is reported at that DIE.
+        ctx.here = Here { section: ".debug_info", offset: off as u64 };
         let ab = match raw.read_abbreviation()? {
             Some(a) => a,
             None => continue,
@@ -213,7 +208,6 @@ pub fn walk_types(ctx: &mut Ctx, out: &mut Out, ui: usize, urow: u32) -> Res<()>
         let tag = ab.tag();
         let mut me = Parent { row: NONE, tag: None, signed_enum: false };
         if depth > 0 && kept(tag, parent.tag, depth) {
-            ctx.here = Here { section: ".debug_info", offset: off as u64 };
             let mut r = Row {
                 name: 0,
                 ty: NONE,
