@@ -10,10 +10,11 @@
 # Files: ~/.cache/btfgen/kernels/<version>/ (BTFGEN_KERNELS_DIR to change):
 #   root/usr/lib/debug/boot/vmlinux-<version>-cloud-amd64, vmlinux.func_info.btf;
 #   the report in ~/.cache/btfgen/kernels/diff-<old>-<new>.txt and .json.
-# Each step is skipped when its output is there; the func_info is rewritten
-# when dist/ is newer. Nothing is committed. Needs ~2 GB per kernel unpacked
+# Each step is skipped when its output is there (BTFGEN_REDO=1 rewrites the
+# func_info files). Nothing is committed. Needs ~2 GB per kernel unpacked
 # and ~20 s of btfgen per vmlinux.
 set -euo pipefail
+shopt -s inherit_errexit  # a failing step inside $(...) ends the script too
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BTFGEN=(node "$ROOT/dist/cli/main.js")
 CACHE=${BTFGEN_KERNELS_DIR:-$HOME/.cache/btfgen/kernels}
@@ -40,7 +41,7 @@ vmlinux_of() {
 # Writes the func_info of version $1's vmlinux $2 into its directory; prints its path.
 funcinfo_of() {
   local vm=$2 out=$CACHE/$1/vmlinux.func_info.btf
-  if [ ! -f "$out" ] || [ "$ROOT/dist/cli/main.js" -nt "$out" ]; then
+  if [ ! -f "$out" ] || [ -n "${BTFGEN_REDO:-}" ]; then
     echo "kernel-diff: btfgen $vm" >&2
     /usr/bin/time -f "kernel-diff: %e s, %M KB" "${BTFGEN[@]}" "$vm" -o "$out" -q >&2
   fi

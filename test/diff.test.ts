@@ -11,7 +11,7 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { cloneOf, compareBuilds, diffCommand, failKinds, loadBuild, type DiffReport } from "../src/app/diff.js";
+import { cloneOf, compareBuilds, diffCommand, failKinds, loadBuild, type Build, type DiffReport, type FuncState } from "../src/app/diff.js";
 import { encodeCommand, funcInfoCommand } from "../src/app/funcinfo.js";
 import { NotFoundError, UsageError } from "../src/errors.js";
 import { inlineSites } from "./helpers/dwarfdump.ts";
@@ -250,6 +250,47 @@ describe("options", () => {
     expect(back.summary.uninlined).toBe(fwd.summary["inlined-fully"] + fwd.summary["inlined-partially"]);
     expect(back.summary["clone-gone"]).toBe(fwd.summary["clone-new"]);
     expect(back.params.unavailable).toBe(fwd.params.available);
+  });
+});
+
+describe("compareBuilds on hand-made builds", () => {
+  const fn = (name: string, over: Partial<FuncState> = {}): FuncState => ({
+    name, state: "out-of-line", baseFunc: true, symbol: true, sites: 0, entries: 0, clones: [], signatures: ["(int a)"], params: new Map(), ...over,
+  });
+  const build = (...fs: FuncState[]): Build => ({ file: "x", symbolsFrom: "x", funcs: new Map(fs.map((f) => [f.name, f])) });
+
+  test.each([
+    [["(int a)"], ["(long a)"], true],
+    [["(int a)"], ["(int b)"], true],
+    [["(int a)"], ["(int a, int b)"], true],
+    [["(int a)", "(void)"], ["(int a)"], false],
+    [["(int a)"], ["(int a)", "(const struct pt_regs * __unused)"], false],
+    [["(int a)", "(int b)"], ["(int c)", "(int d)"], true],
+    [["(int a)"], [], false],
+  ])("signatures %j -> %j: changed %s", (a, b, changed) => {
+    const r = compareBuilds(build(fn("f", { signatures: a })), build(fn("f", { signatures: b })));
+    expect(r.summary.signature).toBe(changed ? 1 : 0);
+  });
+
+  test.each([
+    [{ entries: 2, located: 1 }, { entries: 4, located: 2 }, undefined],
+    [{ entries: 2, located: 1 }, { entries: 4, located: 1 }, "fewer"],
+    [{ entries: 3, located: 1 }, { entries: 2, located: 1 }, "more"],
+    [{ entries: 3, located: 1 }, { entries: 5, located: 0 }, "unavailable"],
+    [{ entries: 1, located: 0 }, { entries: 9, located: 1 }, "available"],
+    [{ entries: 1, located: 0 }, { entries: 2, located: 0 }, undefined],
+  ])("coverage %j -> %j: %s", (a, b, change) => {
+    const site = (c: { entries: number; located: number }) => fn("f", { state: "fully inlined", baseFunc: false, symbol: false, sites: c.entries, params: new Map([["p", c]]) });
+    const r = compareBuilds(build(site(a)), build(site(b)));
+    expect(r.functions[0]?.locations.map((l) => l.change)[0]).toBe(change);
+    expect(r.summary.locations).toBe(change ? 1 : 0);
+  });
+
+  test("a parameter only one build has is no location change; clones unknown in one build are not compared", () => {
+    const a = fn("f", { state: "fully inlined", sites: 1, params: new Map([["p", { entries: 1, located: 1 }]]) });
+    const b = fn("f", { state: "fully inlined", sites: 1, clones: undefined, symbol: undefined, params: new Map([["q", { entries: 1, located: 0 }]]) });
+    const r = compareBuilds(build(a), { file: "y", funcs: new Map([["f", b]]) });
+    expect(r.summary).toEqual(zero);
   });
 });
 

@@ -27,10 +27,17 @@
  *    so: without one, clones are "unknown" and not compared. Two builds'
  *    clones differ when their suffixes without the numbers differ
  *    (`isra` -> `constprop`), not when only a number does.
- *  - **signature**: the parameter list (names, C type text, count; `...`
- *    included) of each FUNC NAME in the base and the func_info split; a
- *    function with several (static functions of one name in several units)
- *    has the sorted set. The return type is not compared.
+ *  - **signature**: the parameter lists (names, C type text, count; `...`
+ *    included) of the base's FUNCs NAME: what a tracer attaching by name
+ *    sees. A function without one (inline only, or a clone) has those of the
+ *    split's FUNCs NAME. A name can have several (static functions of one
+ *    name in several units; the vmlinux `.BTF` of pahole 1.24 has
+ *    `__ia32_sys_*` wrappers both as `(const struct pt_regs *regs)` and as
+ *    the `sys_ni` stubs' `(... *__unused)`), and which of them a build has
+ *    comes and goes with its configuration and units; so the signature
+ *    *changed* when the two builds' sets of parameter lists have none in
+ *    common (for the usual one-prototype function: when it differs). The
+ *    return type is not compared.
  *  - **locations**: per parameter name, over all LOCSEC entries of NAME
  *    (sites and optimised entries), how many entries have the parameter
  *    and how many of those give it a location. Addresses differ between
@@ -77,7 +84,7 @@ export interface FuncState {
   entries: number;
   /** Clone symbols, sorted; undefined without a symbol table. */
   clones?: string[];
-  /** Parameter lists `(int a, long b)`, sorted, one per distinct FUNC prototype. */
+  /** Parameter lists `(int a, long b)` of the base's FUNCs of the name (else the split's), sorted, one per distinct prototype. */
   signatures: string[];
   /** Coverage by parameter name, in the order the names first appear. */
   params: Map<string, ParamCoverage>;
@@ -193,8 +200,9 @@ export function cloneOf(symbol: string): { name: string; kind: string } | undefi
 }
 
 /** STT_FUNC symbols of an ELF: names, and names by (section, section offset). */
-interface SymbolTable {
+export interface SymbolTable {
   names: Set<string>;
+  /** Keyed `section NUL offset`, the offset from the section start as LOCSEC offsets are. */
   at: Map<string, string[]>;
 }
 
@@ -247,11 +255,13 @@ export function readBuild(file: string, split: Btf, symbols: SymbolTable | undef
     }
     return f;
   };
-  const sigs = new Map<string, Set<string>>();
-  const addSig = (name: string, sig: string | undefined) => {
+  // Prototypes by name: of the base's FUNCs, and of the split's.
+  const baseSigs = new Map<string, Set<string>>();
+  const splitSigs = new Map<string, Set<string>>();
+  const addSig = (to: Map<string, Set<string>>, name: string, sig: string | undefined) => {
     if (sig === undefined) return;
-    let s = sigs.get(name);
-    if (!s) sigs.set(name, (s = new Set()));
+    let s = to.get(name);
+    if (!s) to.set(name, (s = new Set()));
     s.add(sig);
   };
   // FUNCs of the object's own BTF (the split's immediate base) and of the split.
@@ -262,7 +272,7 @@ export function readBuild(file: string, split: Btf, symbols: SymbolTable | undef
       if (t.kind !== BTF_KIND_FUNC) continue;
       const name = btf.str(t.nameOff);
       if (btf === base) get(name).baseFunc = true;
-      addSig(name, signatureOf(split, t.type));
+      addSig(btf === base ? baseSigs : splitSigs, name, signatureOf(split, t.type));
     }
   }
   // The functions are those with a base FUNC, a clone or a LOCSEC entry; a
@@ -289,7 +299,7 @@ export function readBuild(file: string, split: Btf, symbols: SymbolTable | undef
   }
   for (const f of funcs.values()) {
     f.clones?.sort();
-    f.signatures = [...(sigs.get(f.name) ?? [])].sort();
+    f.signatures = [...(baseSigs.get(f.name) ?? splitSigs.get(f.name) ?? [])].sort();
     const outOfLine = f.baseFunc || f.symbol === true;
     f.state = outOfLine ? (f.sites ? "partially inlined" : "out-of-line") : f.sites ? "fully inlined" : "clone only";
   }
@@ -357,7 +367,7 @@ function kindsOf(o: FuncState | undefined, n: FuncState | undefined, locations: 
     else if (o.clones.length && !n.clones.length) k.push("clone-gone");
     else if (!sameList(cloneKinds(o), cloneKinds(n))) k.push("clone-changed");
   }
-  if (o.signatures.length && n.signatures.length && !sameList(o.signatures, n.signatures)) k.push("signature");
+  if (o.signatures.length && n.signatures.length && !o.signatures.some((x) => n.signatures.includes(x))) k.push("signature");
   if (locations.length) k.push("locations");
   return k;
 }
