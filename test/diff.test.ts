@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { cloneOf, compareBuilds, diffCommand, failKinds, loadBuild, type Build, type DiffReport, type FuncState } from "../src/app/diff.js";
 import { encodeCommand, funcInfoCommand } from "../src/app/funcinfo.js";
-import { NotFoundError, UsageError } from "../src/errors.js";
+import { MalformedError, NotFoundError, UsageError } from "../src/errors.js";
 import { inlineSites } from "./helpers/dwarfdump.ts";
 import { expectFileAccepted } from "./helpers/check.ts";
 
@@ -195,6 +195,10 @@ test("func_info files on a raw chain (no symbol table): clones unknown, the clon
   expect(r.report.functions.find((d) => d.name === "f_clone")?.kinds).toEqual(["inlined-fully"]);
   expect(r.report.summary).toEqual({ ...zero, ...EXPECTED.gcc12.summary, "clone-new": 0, "inlined-fully": 2 });
   expect(r.report.new.totals.entries).toBeUndefined();
+  // The other build's base is not this file's: one error naming the file.
+  const wrong = diffCommand({ old: fi.old.fi, new: fi.new.fi, baseOld: [fi.new.base], baseNew: [fi.new.base] });
+  await expect(wrong).rejects.toBeInstanceOf(MalformedError);
+  await expect(wrong).rejects.toMatchObject({ file: fi.old.fi });
 });
 
 describe("options", () => {

@@ -51,7 +51,7 @@
 import type { Btf } from "../btf/btf.js";
 import { BTF_KIND_FUNC, BTF_KIND_FUNC_PROTO } from "../btf/kinds.js";
 import { ET_REL, STT_FUNC } from "../elf/constants.js";
-import { NotFoundError, UsageError } from "../errors.js";
+import { BtfgenError, NotFoundError, UsageError } from "../errors.js";
 import type { Profile } from "../btf/kinds.js";
 import { typeText } from "./ctype.js";
 import { decodeFuncInfo } from "./decode.js";
@@ -326,7 +326,12 @@ export async function loadBuild(file: string, base: string[], format?: Profile, 
     syms = readSymbols(last);
     from = syms ? last : undefined;
   }
-  return readBuild(file, split, syms, from);
+  try {
+    return readBuild(file, split, syms, from);
+  } catch (e) {
+    // A chain that is not the file's base shows only now, as a LOCSEC naming a non-FUNC.
+    throw e instanceof BtfgenError ? e.at({ file }) : e;
+  }
 }
 
 const sameList = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
