@@ -7,7 +7,7 @@
  * the kernel does, and asks whether the site's address starts an
  * instruction.
  */
-import { Capstone, Const, loadCapstone } from "capstone-wasm";
+import { Capstone, Const, loadCapstone, type Insn } from "capstone-wasm";
 import { EM_AARCH64, EM_X86_64 } from "../elf/constants.js";
 
 /** What the decoder says about one address. */
@@ -70,7 +70,13 @@ export class BoundaryChecker {
     // instruction resumes at it, and a window that decodes nothing is undecodable.
     const WINDOW = 4096;
     while (pos < code.length) {
-      const insns = this.cs.disasm(code.subarray(pos, Math.min(code.length, pos + WINDOW)), { address: 0 });
+      let insns: Insn[];
+      try {
+        insns = this.cs.disasm(code.subarray(pos, Math.min(code.length, pos + WINDOW)), { address: 0 });
+      } catch {
+        // capstone-wasm throws when the first bytes decode to nothing.
+        break;
+      }
       if (insns.length === 0) break;
       for (const i of insns) starts[pos + Number(i.address)] = 1;
       this.instructions += insns.length;
