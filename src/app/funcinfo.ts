@@ -196,94 +196,15 @@ export async function buildFuncInfo(path: string, opts: Omit<FuncInfoOptions, "f
         path, chain: base.chain().map((b) => writeBtf(b, { profile: "v2", littleEndian: true, layout: false })),
       } satisfies BatchWorkerInit, jobs)
       : undefined;
-    let split = new Btf({ base });
-    let stats = newLowerStats();
-    let sites: LoweredSite[] = [];
-    const protoOfSite = new Map<LoweredSite, TypeId>();
-    const linkageOfSite = new Map<LoweredSite, number>();
+    let lowered: LoweredUnits;
     try {
-      let unitCount: number;
-      if (pool) {
-        const first = await pool.map([{ count: true }]).next();
-        unitCount = first.value as number;
-      } else {
-        unitCount = mainReader().unitCount;
-      }
-      const per = whole ? unitCount : Math.max(1, opts.unitsPerBatch ?? UNITS_PER_BATCH);
-      const ranges: BatchRequest[] = [];
-      for (let u = 0; u < unitCount; u += per) ranges.push({ from: u, to: Math.min(u + per, unitCount) });
-
-      async function* outputs(list: BatchRequest[], parallel: boolean): AsyncGenerator<BatchOutput | undefined> {
-        if (!parallel || !pool) {
-          for (const r of list) yield lowerUnitBatch(whole ?? mainReader().walk(r.from, r.to, WALK_SITES | WALK_TYPES), ctx);
-          return;
-        }
-        for await (const out of pool.map(list)) yield (out as BatchOutput | null) ?? undefined;
-      }
-
-      let index = new TargetIndex(split, baseIndex);
-      const fold = async (list: BatchRequest[], parallel: boolean): Promise<boolean> => {
-        let k = 0;
-        for await (const out of outputs(list, parallel)) {
-          if (!out) return false;
-          const protos = integrateBatch(split, index, out);
-          addLowerStats(stats, out.stats);
-          out.sites.forEach((s, i) => {
-            sites.push(s);
-            protoOfSite.set(s, protos[i]);
-            linkageOfSite.set(s, out.linkage[i]);
-          });
-          opts.onProgress?.(list[k++].to, unitCount);
-        }
-        return true;
-      };
-      if (!(await fold(ranges, ranges.length > 1))) {
-        // A reference crossed batch boundaries (e.g. LTO): redo over all units at once.
-        split = new Btf({ base });
-        index = new TargetIndex(split, baseIndex);
-        stats = newLowerStats();
-        sites = [];
-        if (!(await fold([{ from: 0, to: unitCount }], false))) {
-          throw new MalformedError("DWARF references a DIE outside every unit", { file: path, section: ".debug_info" });
-        }
-      }
+      lowered = await lowerAllUnits(path, ctx, pool, whole, opts, mainReader);
     } finally {
       await pool?.close();
     }
-
-    // A site is named by its FUNC, whose name the kernel wants a C identifier.
-    for (const s of sites) s.name = btfIdentifier(s.name);
-    // FUNCs: a FUNC of the same name and prototype in the base (or already
-    // added) is reused; the others are added to the split in name order.
-    const keyOf = (s: LoweredSite) => `${s.name}\0${protoOfSite.get(s)}`;
-    const firstOfKey = new Map<string, LoweredSite>();
-    for (const s of sites) {
-      const p = protoOfSite.get(s)!;
-      if (split.maybeType(p)?.kind !== BTF_KIND_FUNC_PROTO) continue;
-      if (!firstOfKey.has(keyOf(s))) firstOfKey.set(keyOf(s), s);
-    }
-    const keys = [...firstOfKey.keys()].sort((a, b) => {
-      const sa = firstOfKey.get(a)!, sb = firstOfKey.get(b)!;
-      return sa.name < sb.name ? -1 : sa.name > sb.name ? 1 : protoOfSite.get(sa)! - protoOfSite.get(sb)!;
-    });
-    const funcOfKey = new Map<string, SiteFunc>();
-    let reused = 0;
-    for (const key of keys) {
-      const s = firstOfKey.get(key)!;
-      const p = protoOfSite.get(s)!;
-      let func = split.findAllByName(s.name, BTF_KIND_FUNC).find((id) => {
-        const t = split.typeById(id);
-        return t.kind === BTF_KIND_FUNC && t.type === p;
-      });
-      if (func !== undefined && !split.owns(func)) reused++;
-      // Added straight to the split: the lookup above already searched the
-      // base and the split for an equal FUNC, so no dedup run is needed.
-      func ??= split.add({ kind: BTF_KIND_FUNC, nameOff: split.addStr(s.name), type: p, linkage: linkageOfSite.get(s)! });
-      funcOfKey.set(key, { func, proto: p });
-    }
-    // One lookup per site, remembered: the emitter and the result ask again.
-    const funcOfSite = new Map<LoweredSite, SiteFunc | undefined>(sites.map((s) => [s, funcOfKey.get(keyOf(s))]));
-    const funcOf = (s: LoweredSite) => funcOfSite.get(s);
+    const { split, stats } = lowered;
+    const { funcOf, reused, added } = assignFuncs(split, lowered);
+    const sites = lowered.sites;
     const noProto = sites.filter((s) => !funcOf(s)).length;
     const emit = emitLocations(split, sites, funcOf, { profile, locsecMax: opts.locsecMax, locsecOrder: opts.locsecOrder });
     split.hasLayout = profile === "v2" && opts.layout !== false;
@@ -294,7 +215,7 @@ export async function buildFuncInfo(path: string, opts: Omit<FuncInfoOptions, "f
     assertAccepted(bytes, base, `${path}: func_info`);
     return {
       btf: split, bytes, baseSource: source, lower: stats, emit,
-      funcsReused: reused, funcsAdded: funcOfKey.size - reused, noProto, encode, encodedBase,
+      funcsReused: reused, funcsAdded: added, noProto, encode, encodedBase,
       sites: sites.filter((s) => funcOf(s)).sort(compareSites),
       paramNames(site) {
         const t = split.maybeType(funcOf(site)?.proto ?? 0);
@@ -308,6 +229,107 @@ export async function buildFuncInfo(path: string, opts: Omit<FuncInfoOptions, "f
   } finally {
     elf.close();
   }
+}
+
+/** The sites of every unit batch, lowered and folded into one split in batch order, with their prototypes. */
+interface LoweredUnits {
+  split: Btf;
+  stats: LowerStats;
+  sites: LoweredSite[];
+  protoOfSite: Map<LoweredSite, TypeId>;
+  linkageOfSite: Map<LoweredSite, number>;
+}
+
+/**
+ * Walks and lowers every unit batch (here, or in `pool`'s workers) and folds
+ * each batch's prototypes into one split in batch order. When a reference
+ * crosses batch boundaries (e.g. LTO) all units are redone as one batch.
+ */
+async function lowerAllUnits(
+  path: string, ctx: BatchContext, pool: OrderedPool<BatchWorkRequest, BatchWorkReply> | undefined, whole: DwarfRecords | undefined,
+  opts: Omit<FuncInfoOptions, "file" | "output">, mainReader: () => DwarfReader,
+): Promise<LoweredUnits> {
+  const base = ctx.base;
+  const baseIndex = ctx.baseIndex;
+  let r: LoweredUnits = { split: new Btf({ base }), stats: newLowerStats(), sites: [], protoOfSite: new Map(), linkageOfSite: new Map() };
+  const unitCount = pool ? ((await pool.map([{ count: true }]).next()).value as number) : mainReader().unitCount;
+  const per = whole ? unitCount : Math.max(1, opts.unitsPerBatch ?? UNITS_PER_BATCH);
+  const ranges: BatchRequest[] = [];
+  for (let u = 0; u < unitCount; u += per) ranges.push({ from: u, to: Math.min(u + per, unitCount) });
+
+  async function* outputs(list: BatchRequest[], parallel: boolean): AsyncGenerator<BatchOutput | undefined> {
+    if (!parallel || !pool) {
+      for (const q of list) yield lowerUnitBatch(whole ?? mainReader().walk(q.from, q.to, WALK_SITES | WALK_TYPES), ctx);
+      return;
+    }
+    for await (const out of pool.map(list)) yield (out as BatchOutput | null) ?? undefined;
+  }
+  const fold = async (list: BatchRequest[], parallel: boolean): Promise<boolean> => {
+    const index = new TargetIndex(r.split, baseIndex);
+    let k = 0;
+    for await (const out of outputs(list, parallel)) {
+      if (!out) return false;
+      const protos = integrateBatch(r.split, index, out);
+      addLowerStats(r.stats, out.stats);
+      out.sites.forEach((s, i) => {
+        r.sites.push(s);
+        r.protoOfSite.set(s, protos[i]);
+        r.linkageOfSite.set(s, out.linkage[i]);
+      });
+      opts.onProgress?.(list[k++].to, unitCount);
+    }
+    return true;
+  };
+  if (!(await fold(ranges, ranges.length > 1))) {
+    r = { split: new Btf({ base }), stats: newLowerStats(), sites: [], protoOfSite: new Map(), linkageOfSite: new Map() };
+    if (!(await fold([{ from: 0, to: unitCount }], false))) {
+      throw new MalformedError("DWARF references a DIE outside every unit", { file: path, section: ".debug_info" });
+    }
+  }
+  return r;
+}
+
+/**
+ * Gives each site its FUNC: a FUNC of the same name and prototype in the
+ * base (or already added) is reused; the others are added to the split in
+ * name order. Sites are renamed to C identifiers first, as the kernel wants
+ * FUNC names.
+ */
+function assignFuncs(split: Btf, u: LoweredUnits): { funcOf: (s: LoweredSite) => SiteFunc | undefined; reused: number; added: number } {
+  const { sites, protoOfSite, linkageOfSite } = u;
+  // A site is named by its FUNC, whose name the kernel wants a C identifier.
+  for (const s of sites) s.name = btfIdentifier(s.name);
+  // FUNCs: a FUNC of the same name and prototype in the base (or already
+  // added) is reused; the others are added to the split in name order.
+  const keyOf = (s: LoweredSite) => `${s.name}\0${protoOfSite.get(s)}`;
+  const firstOfKey = new Map<string, LoweredSite>();
+  for (const s of sites) {
+    const p = protoOfSite.get(s)!;
+    if (split.maybeType(p)?.kind !== BTF_KIND_FUNC_PROTO) continue;
+    if (!firstOfKey.has(keyOf(s))) firstOfKey.set(keyOf(s), s);
+  }
+  const keys = [...firstOfKey.keys()].sort((a, b) => {
+    const sa = firstOfKey.get(a)!, sb = firstOfKey.get(b)!;
+    return sa.name < sb.name ? -1 : sa.name > sb.name ? 1 : protoOfSite.get(sa)! - protoOfSite.get(sb)!;
+  });
+  const funcOfKey = new Map<string, SiteFunc>();
+  let reused = 0;
+  for (const key of keys) {
+    const s = firstOfKey.get(key)!;
+    const p = protoOfSite.get(s)!;
+    let func = split.findAllByName(s.name, BTF_KIND_FUNC).find((id) => {
+      const t = split.typeById(id);
+      return t.kind === BTF_KIND_FUNC && t.type === p;
+    });
+    if (func !== undefined && !split.owns(func)) reused++;
+    // Added straight to the split: the lookup above already searched the
+    // base and the split for an equal FUNC, so no dedup run is needed.
+    func ??= split.add({ kind: BTF_KIND_FUNC, nameOff: split.addStr(s.name), type: p, linkage: linkageOfSite.get(s)! });
+    funcOfKey.set(key, { func, proto: p });
+  }
+  // One lookup per site, remembered: the emitter and the result ask again.
+  const funcOfSite = new Map<LoweredSite, SiteFunc | undefined>(sites.map((s) => [s, funcOfKey.get(keyOf(s))]));
+  return { funcOf: (s) => funcOfSite.get(s), reused, added: funcOfKey.size - reused };
 }
 
 /**
@@ -367,6 +389,7 @@ export async function funcInfoCommand(o: FuncInfoOptions): Promise<string> {
     `wrote ${out}: ${data.length} bytes, ${summary.sites} sites (${summary.bytesPerSite} bytes/site), ${r.emit.locParams} LOC_PARAM, ${r.emit.locProtos} LOC_PROTO, ${r.emit.locsecs} LOCSEC`,
     `base: ${r.baseSource}${baseOut ? ` (written to ${baseOut}: read the func_info with --base ${[...(o.base ?? []), baseOut].join(" ")})` : ""}; FUNCs reused from base ${r.funcsReused}, added ${summary.funcsAdded}`,
     ...formatLowerStats(r.lower),
+    ...(r.noProto ? [`without prototype:   ${r.noProto} (left out)`] : []),
   ].join("\n");
 }
 
