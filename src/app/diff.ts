@@ -22,7 +22,8 @@
  *    both. **Out-of-line**: out of line, no sites. **Clone only**: neither,
  *    but a clone symbol (or an optimised entry).
  *  - **clone**: an STT_FUNC symbol `NAME.isra.N`, `NAME.constprop.N`,
- *    `NAME.part.N` or a chain of those (`NAME.constprop.0.isra.0`); `.cold`
+ *    `NAME.part.N` (clang: `NAME.specialized.N`) or a chain of those
+ *    (`NAME.constprop.0.isra.0`), by src/dwarf/clones.ts's rule; `.cold`
  *    parts are pieces of a function, not clones. Only a symbol table says
  *    so: without one, clones are "unknown" and not compared. Two builds'
  *    clones differ when their suffixes without the numbers differ
@@ -50,6 +51,7 @@
  */
 import type { Btf } from "../btf/btf.js";
 import { BTF_KIND_FUNC, BTF_KIND_FUNC_PROTO } from "../btf/kinds.js";
+import { cloneBase } from "../dwarf/clones.js";
 import { ET_REL, STT_FUNC } from "../elf/constants.js";
 import { BtfgenError, NotFoundError, UsageError } from "../errors.js";
 import type { Profile } from "../btf/kinds.js";
@@ -189,14 +191,20 @@ export interface DiffResult {
   report: DiffReport;
 }
 
-/** `NAME.isra.0`, `NAME.constprop.1`, `NAME.part.0`, `NAME.constprop.0.isra.0`. */
-const CLONE_SYMBOL = /^(.+?)((?:\.(?:isra|constprop|part)(?:\.\d+)?)+)$/;
-
-/** The origin name and the number-free suffix of a clone symbol, or undefined. */
+/**
+ * The origin name and the number-free suffix of a clone symbol
+ * (`NAME.isra.0` -> isra, `NAME.constprop.0.isra.0` -> constprop.isra), by
+ * the project's one clone-name rule (src/dwarf/clones.ts: isra, constprop,
+ * part, and clang's specialized); undefined for other names and for `.cold`
+ * parts (`NAME.cold`, `NAME.part.0.cold`), which are pieces of a function
+ * whose copy has its own symbol, not clones.
+ */
 export function cloneOf(symbol: string): { name: string; kind: string } | undefined {
-  const m = CLONE_SYMBOL.exec(symbol);
-  if (!m) return undefined;
-  return { name: m[1], kind: m[2].replace(/\.\d+/g, "").slice(1) };
+  const name = cloneBase(symbol);
+  if (!name) return undefined;
+  const parts = symbol.slice(name.length + 1).split(".").filter((c) => !/^\d+$/.test(c));
+  if (parts[parts.length - 1] === "cold") return undefined;
+  return { name, kind: parts.join(".") };
 }
 
 /** STT_FUNC symbols of an ELF: names, and names by (section, section offset). */
