@@ -43,7 +43,11 @@ funcinfo_of() {
   local vm=$2 out=$CACHE/$1/vmlinux.func_info.btf
   if [ ! -f "$out" ] || [ -n "${BTFGEN_REDO:-}" ]; then
     echo "kernel-diff: btfgen $vm" >&2
-    /usr/bin/time -f "kernel-diff: %e s, %M KB" "${BTFGEN[@]}" "$vm" -o "$out" -q >&2
+    if [ -x /usr/bin/time ]; then
+      /usr/bin/time -f "kernel-diff: %e s, %M KB" "${BTFGEN[@]}" "$vm" -o "$out" -q >&2
+    else
+      "${BTFGEN[@]}" "$vm" -o "$out" -q >&2
+    fi
   fi
   "${BTFGEN[@]}" check "$out" --base "$vm" >&2
   echo "$out"
