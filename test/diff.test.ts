@@ -146,6 +146,7 @@ describe.each(Object.keys(EXPECTED))("%s", (cc) => {
       execFileSync("objcopy", ["--add-section", `.BTF=${base}`, obj(w, cc), elf]);
       await funcInfoCommand({ file: elf, output: fi, quiet: true });
       expectFileAccepted(base);
+      expectFileAccepted(elf);
       expectFileAccepted(fi, [elf]);
       files[w] = { elf, fi };
     }
@@ -185,6 +186,7 @@ test("func_info files on a raw chain (no symbol table): clones unknown, the clon
     await funcInfoCommand({ file: obj(w, "gcc12"), output: out, quiet: true });
     const base = join(dir, `raw-${w}.func_info.base.btf`);
     expect(existsSync(base)).toBe(true);
+    expectFileAccepted(base);
     expectFileAccepted(out, [base]);
     fi[w] = { fi: out, base };
   }
