@@ -214,7 +214,7 @@ export function formatPerf(sites: ProbeSite[], t: ProbeTarget): string {
       continue;
     }
     const def = [`${t.group}:${s.event}=${anchorText(a)}`, ...kprobeArgList(args)].join(" ");
-    out.push(`perf probe${opt} -a ${shellQuote(def)}`);
+    out.push(`perf probe${opt} -a '${def.replace(/'/g, `'\\''`)}'`);
   }
   return out.join("\n");
 }
