@@ -93,19 +93,51 @@ export function checkBtf(bytes: Uint8Array, opts: CheckOptions = {}): CheckRepor
   const base = opts.base;
   const firstTypeId = base ? base.nrTypes : 1;
   const report = (profile: Profile, types = 0): CheckReport => ({ profile, types, firstTypeId, problems });
-  const add = (rule: string, message: string, offset?: number, r?: { id: number; kind: number }) =>
-    problems.push({ rule, message, offset, ...(r ? { typeId: r.id, kind: kindName(r.kind) } : {}) });
+  const add: Add = (rule, message, offset, r) => problems.push({ rule, message, offset, ...(r ? { typeId: r.id, kind: kindName(r.kind) } : {}) });
 
-  // 1. Header.
+  const h = checkHeader(bytes, add);
+  if (!h || !checkSections(h, bytes.length, base, add)) return report(opts.profile ?? "v2");
+  const strAt = checkStrings(bytes, h, base, add);
+  const layout = readLayout(bytes, h);
+  const tStart = h.hdrLen + h.sec.type.off;
+  const tEnd = tStart + h.sec.type.len;
+  let profile: Profile;
+  if (opts.profile) profile = opts.profile;
+  else if (layout || base?.hasLayout) profile = "v2";
+  else profile = detectProfile(h.dv, tStart, tEnd, h.le).profile;
+  if (layout) checkLayout(layout, h, profile, add);
+  const types = checkRecords(h, tStart, tEnd, profile, layout, strAt, base, opts.locsecOrder ?? "any", add);
+  return report(profile, types);
+}
+
+type Add = (rule: string, message: string, offset?: number, r?: { id: number; kind: number }) => void;
+
+/** A section's place as the header gives it, and the header field that gives it. */
+interface SectionPlace {
+  off: number;
+  len: number;
+  field: number;
+}
+
+/** The header, as read once its byte order and length are known. */
+interface Header {
+  dv: DataView;
+  le: boolean;
+  hdrLen: number;
+  sec: { type: SectionPlace; str: SectionPlace; layout: SectionPlace };
+}
+
+/** 1. Header: magic, version, flags, hdr_len and a zero tail (btf_parse_hdr). Undefined when nothing further can be read. */
+function checkHeader(bytes: Uint8Array, add: Add): Header | undefined {
   if (bytes.length < BTF_HDR_LEN) {
     add("header.short", `${bytes.length} bytes, a BTF header needs ${BTF_HDR_LEN}`, 0);
-    return report(opts.profile ?? "v2");
+    return undefined;
   }
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const le = dv.getUint16(0, true) === BTF_MAGIC ? true : dv.getUint16(0, false) === BTF_MAGIC ? false : undefined;
   if (le === undefined) {
     add("header.magic", `Invalid magic 0x${dv.getUint16(0, true).toString(16)}`, 0);
-    return report(opts.profile ?? "v2");
+    return undefined;
   }
   if (bytes[2] !== BTF_VERSION) add("header.version", `Unsupported version ${bytes[2]}`, 2);
   if (bytes[3] !== 0) add("header.flags", `Unsupported flags 0x${bytes[3].toString(16)}`, 3);
@@ -113,7 +145,7 @@ export function checkBtf(bytes: Uint8Array, opts: CheckOptions = {}): CheckRepor
   const hdrLen = u32(4);
   if (hdrLen < BTF_HDR_LEN || hdrLen > bytes.length || hdrLen % 4 !== 0) {
     add("header.hdr_len", `hdr_len ${hdrLen} (at least ${BTF_HDR_LEN}, a multiple of 4, within the ${bytes.length} bytes)`, 4);
-    return report(opts.profile ?? "v2");
+    return undefined;
   }
   const known = hdrLen >= BTF_HDR_LEN_LAYOUT ? BTF_HDR_LEN_LAYOUT : BTF_HDR_LEN;
   if (hdrLen > BTF_HDR_LEN && hdrLen < BTF_HDR_LEN_LAYOUT) add("header.hdr_len", `hdr_len ${hdrLen} cuts the layout fields`, 4);
@@ -123,88 +155,105 @@ export function checkBtf(bytes: Uint8Array, opts: CheckOptions = {}): CheckRepor
       break;
     }
   }
-  const sec = {
-    type: { off: u32(8), len: u32(12), field: 8 },
-    str: { off: u32(16), len: u32(20), field: 16 },
-    layout: { off: hdrLen >= BTF_HDR_LEN_LAYOUT ? u32(24) : 0, len: hdrLen >= BTF_HDR_LEN_LAYOUT ? u32(28) : 0, field: 24 },
+  const withLayout = hdrLen >= BTF_HDR_LEN_LAYOUT;
+  return {
+    dv, le, hdrLen,
+    sec: {
+      type: { off: u32(8), len: u32(12), field: 8 },
+      str: { off: u32(16), len: u32(20), field: 16 },
+      layout: { off: withLayout ? u32(24) : 0, len: withLayout ? u32(28) : 0, field: 24 },
+    },
   };
-  const dataLen = bytes.length - hdrLen;
-  const present = (Object.entries(sec) as [string, { off: number; len: number; field: number }][])
+}
+
+/** 2. Section table (btf_check_sec_info): in bounds, no gap, overlap or trailing bytes, strings last. False when the sections cannot be read. */
+function checkSections(h: Header, total: number, base: Btf | undefined, add: Add): boolean {
+  const { sec, hdrLen } = h;
+  const dataLen = total - hdrLen;
+  const present = (Object.entries(sec) as [string, SectionPlace][])
     .filter(([name, s]) => name !== "layout" || s.len > 0 || s.off > 0)
     .sort((a, b) => a[1].off - b[1].off || a[1].len - b[1].len);
-  let total = 0;
+  let end = 0;
   let fatal = false;
   for (const [name, s] of present) {
     if (s.off > dataLen || s.len > dataLen - s.off) {
       add("header.section_bounds", `${name} section [${s.off}, ${s.off + s.len}) beyond the data end ${dataLen}`, s.field);
       fatal = true;
-    } else if (s.off > total) {
-      add("header.section_gap", `Unsupported section found: ${s.off - total} bytes before the ${name} section`, s.field);
-    } else if (s.off < total) {
-      add("header.section_overlap", `Section overlap found: ${name} section starts at ${s.off}, before ${total}`, s.field);
+    } else if (s.off > end) {
+      add("header.section_gap", `Unsupported section found: ${s.off - end} bytes before the ${name} section`, s.field);
+    } else if (s.off < end) {
+      add("header.section_overlap", `Section overlap found: ${name} section starts at ${s.off}, before ${end}`, s.field);
     }
-    total = Math.max(total, s.off + s.len);
+    end = Math.max(end, s.off + s.len);
   }
-  const trailing = !fatal && total !== dataLen;
-  if (trailing) add("header.trailing", `Unsupported section found: ${dataLen - total} bytes after the last section`, hdrLen + total);
+  const trailing = !fatal && end !== dataLen;
+  if (trailing) add("header.trailing", `Unsupported section found: ${dataLen - end} bytes after the last section`, hdrLen + end);
   if (sec.type.off % 4 !== 0) add("header.type_align", `Unaligned type_off ${sec.type.off}`, 8);
   if (sec.type.len % 4 !== 0) add("header.type_len", `type_len ${sec.type.len} not a multiple of 4`, 12);
   if (sec.layout.len > 0 && sec.layout.off % 4 !== 0) add("header.layout_align", `layout_off ${sec.layout.off} not 4-aligned`, 24);
   if (sec.layout.len % BTF_LAYOUT_ENTRY_SIZE !== 0) add("header.layout_len", `layout_len ${sec.layout.len} not a multiple of ${BTF_LAYOUT_ENTRY_SIZE}`, 28);
   if (!fatal && !trailing && sec.str.off + sec.str.len !== dataLen) add("header.str_last", "String section is not at the end", 16);
   if (!base && sec.type.len === 0) add("header.no_types", "No type found", 12);
-  if (fatal) return report(opts.profile ?? "v2");
+  return !fatal;
+}
 
-  // 2. Strings.
-  const strStart = hdrLen + sec.str.off;
-  const strBytes = bytes.subarray(strStart, strStart + sec.str.len);
+/** 3. Strings (btf_check_all_metas' string rules); returns the lookup of a chain string offset (undefined: invalid). */
+function checkStrings(bytes: Uint8Array, h: Header, base: Btf | undefined, add: Add): (off: number) => string | undefined {
+  const { str } = h.sec;
+  const strStart = h.hdrLen + str.off;
+  const strBytes = bytes.subarray(strStart, strStart + str.len);
   const startStr = base ? base.strings.end : 0;
-  if (sec.str.len === 0) {
+  if (str.len === 0) {
     if (!base) add("str.empty", "Invalid string section: empty", strStart);
   } else {
-    if (strBytes[sec.str.len - 1] !== 0) add("str.nul_end", "Invalid string section: not NUL-terminated", strStart + sec.str.len - 1);
+    if (strBytes[str.len - 1] !== 0) add("str.nul_end", "Invalid string section: not NUL-terminated", strStart + str.len - 1);
     if (!base && strBytes[0] !== 0) add("str.nul_start", "Invalid string section: does not start with NUL (split BTF without its base?)", strStart);
-    if (startStr + sec.str.len - 1 > MAX_NAME_OFFSET) add("str.too_long", `string section ends past offset ${MAX_NAME_OFFSET}`, 20);
+    if (startStr + str.len - 1 > MAX_NAME_OFFSET) add("str.too_long", `string section ends past offset ${MAX_NAME_OFFSET}`, 20);
   }
   const decoder = new TextDecoder("utf-8", { fatal: false });
-  const strAt = (off: number): string | undefined => {
+  return (off: number): string | undefined => {
     if (off < startStr) return base && base.strings.has(off) ? base.strings.get(off) : undefined;
     const local = off - startStr;
     if (local >= strBytes.length) return undefined;
     const nul = strBytes.indexOf(0, local);
     return nul < 0 ? undefined : decoder.decode(strBytes.subarray(local, nul));
   };
+}
 
-  // 3. Layout.
-  let layout: LayoutEntry[] | undefined;
-  if (sec.layout.len > 0) {
-    layout = [];
-    for (let p = hdrLen + sec.layout.off; p < hdrLen + sec.layout.off + sec.layout.len; p += BTF_LAYOUT_ENTRY_SIZE) {
-      layout.push({ infoSize: bytes[p], elemSize: bytes[p + 1], flags: dv.getUint16(p + 2, le) });
+function readLayout(bytes: Uint8Array, h: Header): LayoutEntry[] | undefined {
+  const { layout: sec } = h.sec;
+  if (sec.len === 0) return undefined;
+  const layout: LayoutEntry[] = [];
+  for (let p = h.hdrLen + sec.off; p < h.hdrLen + sec.off + sec.len; p += BTF_LAYOUT_ENTRY_SIZE) {
+    layout.push({ infoSize: bytes[p], elemSize: bytes[p + 1], flags: h.dv.getUint16(p + 2, h.le) });
+  }
+  return layout;
+}
+
+/** 4. Layout entries against the kinds' known sizes (FORMAT.md 3.1). */
+function checkLayout(layout: LayoutEntry[], h: Header, profile: Profile, add: Add): void {
+  const at = h.hdrLen + h.sec.layout.off;
+  if (profile === "rfc-v1") add("layout.profile", "rfc-v1 BTF carries no layout section", at);
+  for (let k = 1; k < layout.length && k <= BTF_KIND_MAX; k++) {
+    const shape = kindShape(k as Kind, profile);
+    const e = layout[k];
+    if (e.infoSize !== shape.infoSize || e.elemSize !== shape.elemSize) {
+      add("layout.entry", `layout of ${kindName(k)} says ${e.infoSize}/${e.elemSize}, the kind is ${shape.infoSize}/${shape.elemSize}`, at + 4 * k);
     }
   }
-  let profile: Profile;
-  const tStart = hdrLen + sec.type.off;
-  const tEnd = tStart + sec.type.len;
-  if (opts.profile) profile = opts.profile;
-  else if (layout || base?.hasLayout) profile = "v2";
-  else profile = detectProfile(dv, tStart, tEnd, le).profile;
-  if (layout) {
-    if (profile === "rfc-v1") add("layout.profile", "rfc-v1 BTF carries no layout section", hdrLen + sec.layout.off);
-    for (let k = 1; k < layout.length && k <= BTF_KIND_MAX; k++) {
-      const shape = kindShape(k as Kind, profile);
-      const e = layout[k];
-      if (e.infoSize !== shape.infoSize || e.elemSize !== shape.elemSize) {
-        add("layout.entry", `layout of ${kindName(k)} says ${e.infoSize}/${e.elemSize}, the kind is ${shape.infoSize}/${shape.elemSize}`, hdrLen + sec.layout.off + 4 * k);
-      }
-    }
-  }
+}
 
-  // 4. Records, walked under the profile.
+/** 5. Records, walked under the profile, each checked by its kind's meta rules; returns how many were walked. */
+function checkRecords(
+  h: Header, tStart: number, tEnd: number, profile: Profile, layout: LayoutEntry[] | undefined,
+  strAt: (off: number) => string | undefined, base: Btf | undefined, order: LocsecOrder, add: Add,
+): number {
+  const { dv, le } = h;
+  const firstTypeId = base ? base.nrTypes : 1;
   const walk = walkTypeSection(dv, tStart, tEnd, profile, le, layout);
   const recs = walk.records;
   if (!walk.ok) {
-    const kind = walk.offset + 8 <= tEnd ? decodeInfo(u32(walk.offset + 4), profile).kind : BTF_KIND_UNKN;
+    const kind = walk.offset + 8 <= tEnd ? decodeInfo(dv.getUint32(walk.offset + 4, le), profile).kind : BTF_KIND_UNKN;
     add("type.walk", walk.reason, walk.offset, { id: firstTypeId + recs.length, kind });
   }
   if (firstTypeId + recs.length - 1 > MAX_TYPE_ID) add("type.too_many", `${firstTypeId + recs.length - 1} types, more than ${MAX_TYPE_ID}`);
@@ -221,14 +270,14 @@ export function checkBtf(bytes: Uint8Array, opts: CheckOptions = {}): CheckRepor
     const ref = t.kind === BTF_KIND_FUNC || MODIFIER_KINDS.has(t.kind) ? (t as { type: number }).type : t.kind === BTF_KIND_FUNC_PROTO || t.kind === BTF_KIND_LOC_PROTO ? t.params.length : 0;
     return { kind: t.kind, ref, name: base!.str(t.nameOff) };
   };
-  const ctx: RecordContext = { dv, le, profile, strAt, nTypes, view, add: () => undefined, selfId: 0, order: opts.locsecOrder ?? "any" };
+  const ctx: RecordContext = { dv, le, profile, strAt, nTypes, view, add: () => undefined, selfId: 0, order };
   recs.forEach((r, i) => {
     const id = firstTypeId + i;
     ctx.selfId = id;
     ctx.add = (rule, message, offset) => add(rule, message, offset ?? r.off, { id, kind: r.kind });
     checkRecord(r, ctx);
   });
-  return report(profile, recs.length);
+  return recs.length;
 }
 
 interface RecordContext {
