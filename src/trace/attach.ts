@@ -211,18 +211,33 @@ export class Attachability {
 
   /**
    * The function addresses `_kprobe_blacklist` holds: words of the section
-   * in a linked image; in a relocatable object each word is a relocation
+   * in a linked image (in vmlinux, the words between `__start_kprobe_blacklist`
+   * and `__stop_kprobe_blacklist`); in a relocatable object each word is a relocation
    * against a symbol (Elf64_Rela: offset, info = sym << 32 | type, addend).
    */
   private blacklistAddresses(): bigint[] {
-    const sec = this.elf.section("_kprobe_blacklist");
-    if (!sec || sec.size === 0) return [];
     const word = this.elf.is64 ? 8 : 4;
     const out: bigint[] = [];
-    if (this.elf.type !== ET_REL) {
-      const d = this.elf.sectionData(sec, { relocate: false });
+    const words = (d: Uint8Array) => {
       const v = new DataView(d.buffer, d.byteOffset, d.byteLength);
       for (let o = 0; o + word <= d.length; o += word) out.push(word === 8 ? v.getBigUint64(o, this.elf.littleEndian) : BigInt(v.getUint32(o, this.elf.littleEndian)));
+    };
+    const sec = this.elf.section("_kprobe_blacklist");
+    if (!sec || sec.size === 0) {
+      // vmlinux: the linker script puts the entries in .init.data, between these symbols.
+      if (this.elf.type === ET_REL) return out;
+      const syms = this.elf.symbols();
+      const start = syms.filter((s) => s.name === "__start_kprobe_blacklist");
+      const stop = syms.filter((s) => s.name === "__stop_kprobe_blacklist");
+      if (start.length !== 1 || stop.length !== 1 || stop[0].value <= start[0].value) return out;
+      const holder = this.elf.sectionAt(start[0].value);
+      if (!holder || holder.type === 8 || stop[0].value > holder.addr + BigInt(holder.size)) return out;
+      const from = Number(start[0].value - holder.addr);
+      words(this.elf.sectionData(holder, { relocate: false }).subarray(from, from + Number(stop[0].value - start[0].value)));
+      return out;
+    }
+    if (this.elf.type !== ET_REL) {
+      words(this.elf.sectionData(sec, { relocate: false }));
       return out;
     }
     if (!this.elf.is64) return out;
@@ -285,7 +300,10 @@ export class Attachability {
     if (!sec) return { address: 0n, boundary: "unchecked", failures: [{ reason: "no such section", detail: `the ELF has no section ${section}` }] };
     const address = sec.addr + BigInt(offset);
     const out: SiteAttach = { address, boundary: "unchecked", failures: [] };
-    const fail = (reason: string, detail: string) => out.failures.push({ reason, detail });
+    // One failure per reason: vmlinux's .init.text is both a section and the _sinittext.._einittext range.
+    const fail = (reason: string, detail: string) => {
+      if (!out.failures.some((f) => f.reason === reason)) out.failures.push({ reason, detail });
+    };
     for (const r of this.ranges) if (address >= r.start && address < r.end) fail(r.reason, r.what);
     if (this.kind === "user" && this.elf.type !== ET_REL) {
       out.fileOffset = fileOffsetOf(this.phdrs, address);
