@@ -15,6 +15,7 @@ export function formatLowerStats(st: LowerStats): string[] {
     `without address:     ${st.noAddress} (left out)`,
     `outside sections:    ${st.noSection} (left out)`,
     ...(st.noName ? [`without name:        ${st.noName} (left out)`] : []),
+    ...(st.noOrigin ? [`without origin:      ${st.noOrigin} (left out)`] : []),
     `full:                ${st.full} (${pct(st.full, withParams)})`,
     `partial:             ${st.partial} (${pct(st.partial, withParams)})`,
     `none:                ${st.none} (${pct(st.none, withParams)})`,

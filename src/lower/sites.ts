@@ -58,6 +58,8 @@ export function addLowerStats(a: LowerStats, b: LowerStats): void {
   a.noAddress += b.noAddress;
   a.noSection += b.noSection;
   a.noName += b.noName;
+  a.noOrigin += b.noOrigin;
+  a.notOptimized += b.notOptimized;
   a.full += b.full;
   a.partial += b.partial;
   a.none += b.none;
@@ -75,6 +77,14 @@ export interface LowerStats {
   noSection: number;
   /** Sites of a function without a name (corrupt DWARF; a BTF FUNC needs one: dropped). */
   noName: number;
+  /** Inline sites without a DW_AT_abstract_origin the reader could follow (no function to name: dropped). */
+  noOrigin: number;
+  /**
+   * Out-of-line functions with code that the optimiser did not change: not
+   * func_info's (FORMAT.md), left out. With {@link funcSites} they are every
+   * concrete DW_TAG_subprogram with code.
+   */
+  notOptimized: number;
   full: number;
   partial: number;
   none: number;
@@ -86,7 +96,10 @@ export interface LowerStats {
 
 /** Zeroed {@link LowerStats}. */
 export function newLowerStats(): LowerStats {
-  return { inlineSites: 0, funcSites: 0, noAddress: 0, noSection: 0, noName: 0, full: 0, partial: 0, none: 0, noParams: 0, causes: new Map() };
+  return {
+    inlineSites: 0, funcSites: 0, noAddress: 0, noSection: 0, noName: 0, noOrigin: 0, notOptimized: 0,
+    full: 0, partial: 0, none: 0, noParams: 0, causes: new Map(),
+  };
 }
 
 /** {@link strAt} with a cache: the same function names are asked for once per site. */
@@ -147,7 +160,7 @@ function disposition(rec: DwarfRecords, map: AddressMap, opts: SiteSelection, i:
 export function keptFuncRows(rec: DwarfRecords, map: AddressMap, opts: SiteSelection = {}): number[] {
   const seen = new Uint8Array(rec.funcs.count);
   for (let i = 0; i < rec.sites.count; i++) {
-    if (disposition(rec, map, opts, i).keep) seen[rec.sites.func[i]] = 1;
+    if (rec.sites.func[i] !== NONE && disposition(rec, map, opts, i).keep) seen[rec.sites.func[i]] = 1;
   }
   const rows: number[] = [];
   seen.forEach((v, f) => v && rows.push(f));
@@ -181,12 +194,19 @@ export function lowerSites(
     const kind = S.kind[i];
     const f = S.func[i];
     const d = disposition(rec, map, opts, i);
-    if (!d.keep && d.why === "function not optimised") continue;
+    if (!d.keep && d.why === "function not optimised") {
+      stats.notOptimized++;
+      continue;
+    }
     if (kind === SITE_FUNC) stats.funcSites++;
     else stats.inlineSites++;
     if (!d.keep) {
       if (d.why === "no address") stats.noAddress++;
       else stats.noSection++;
+      continue;
+    }
+    if (f === NONE) {
+      stats.noOrigin++;
       continue;
     }
     const name = strings.get(F.name[f]);
