@@ -335,3 +335,36 @@ describe("verdict", () => {
     expect(text).toMatch(/^functions: 2, all-or-none ready: 0, not ready: 2$/m);
   });
 });
+
+// ---------------------------------------------------------------------------
+// Kernel output, when asked for: BTFGEN_PROBES_KERNEL_DIR holds vmlinux.kprobe and
+// vmlinux.bpftrace written by `btfgen probes vmlinux.func_info.btf --btf_base vmlinux
+// --elf vmlinux --all` (README: "Tracing"); the suite itself never makes them.
+
+const KDIR = process.env.BTFGEN_PROBES_KERNEL_DIR;
+
+describe.skipIf(KDIR === undefined)("kernel probes (BTFGEN_PROBES_KERNEL_DIR)", () => {
+  test("every kprobe_events line of the vmlinux parses by the kernel's grammar", () => {
+    const lines = probeLines(readFileSync(join(KDIR!, "vmlinux.kprobe"), "utf8"));
+    expect(lines.length).toBeGreaterThan(100_000);
+    const events = new Set<string>();
+    for (const l of lines) {
+      const e = probeLineError(l, "x86_64", "kprobe");
+      if (e) expect(e, l).toBeUndefined();
+      const ev = l.slice(0, l.indexOf(" "));
+      if (events.has(ev)) expect(ev, "event names unique").toBe("");
+      events.add(ev);
+    }
+  });
+
+  test.skipIf(bpftraceWhy !== undefined)("bpftrace -d parses the script's first 400 blocks", () => {
+    const text = readFileSync(join(KDIR!, "vmlinux.bpftrace"), "utf8");
+    const blocks = text.split(/\n(?=kprobe:)/).slice(1, 401);
+    const part = join(tmp, "vmlinux-400.bt");
+    writeFileSync(part, blocks.join("\n") + "\n");
+    const r = spawnSync("bpftrace", ["-d", part], { encoding: "utf8", cwd: tmp, timeout: 300_000, maxBuffer: 1 << 28 });
+    const errors = (r.stdout + r.stderr).split("\n").filter((l) => /ERROR/.test(l) && !/RLIMIT_MEMLOCK/.test(l));
+    expect(errors).toEqual([]);
+    expect(r.status).toBe(0);
+  }, 300_000);
+});
