@@ -32,12 +32,20 @@ export function parseBpftoolDump(text: string): Map<number, DumpedType> {
   return types;
 }
 
-/** Kinds written out in full where they are referenced (besides anonymous types). */
-const INLINE = new Set(["PTR", "CONST", "VOLATILE", "RESTRICT", "TYPE_TAG", "ARRAY", "FUNC_PROTO"]);
+/** Fields that hold a type id: bpftool's, and btfgen's LOCSEC entries (FORMAT.md 7). */
+const ID_FIELD = /\b(type_id|ret_type_id|index_type_id|func_type_id|loc_proto_type_id)=(\d+)/g;
 
-/** The normalised blocks (sorted) of a raw bpftool dump. */
-export function normaliseDump(text: string): string[] {
-  const types = parseBpftoolDump(text);
+/** Kinds written out in full where they are referenced (besides anonymous types). */
+const INLINE = new Set(["PTR", "CONST", "VOLATILE", "RESTRICT", "TYPE_TAG", "ARRAY", "FUNC_PROTO", "LOC_PARAM", "LOC_PROTO"]);
+
+/**
+ * The normalised blocks (sorted) of a raw bpftool dump. For split BTF, `base`
+ * is its base's dump: the ids the split refers to are resolved there, and
+ * only the split's own types are returned.
+ */
+export function normaliseDump(text: string, base?: string): string[] {
+  const own = parseBpftoolDump(text);
+  const types = base ? new Map([...parseBpftoolDump(base), ...own]) : own;
   const seen = new Map<number, string>();
   const ref = (id: number, depth: number): string => {
     if (id === 0) return "void";
@@ -52,8 +60,8 @@ export function normaliseDump(text: string): string[] {
     if (depth === 0) seen.set(id, s);
     return s;
   };
-  const ids = (l: string, depth: number) => l.replace(/\b(type_id|ret_type_id|index_type_id)=(\d+)/g, (_, k, n) => `${k}=${ref(Number(n), depth)}`);
-  return [...types.values()].map((t) => [ids(t.line, 0), ...t.members.map((m) => "\t" + ids(m, 0))].join("\n")).sort();
+  const ids = (l: string, depth: number) => l.replace(ID_FIELD, (_, k, n) => `${k}=${ref(Number(n), depth)}`);
+  return [...own.values()].map((t) => [ids(t.line, 0), ...t.members.map((m) => "\t" + ids(m, 0))].join("\n")).sort();
 }
 
 /** `bpftool btf dump file PATH` (raw), optionally split on `base`. */
