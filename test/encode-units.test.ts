@@ -3,6 +3,8 @@
  * objects) gives the same types as encoding all units at once: the same
  * kinds, names and shapes, only possibly in another order.
  */
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { dumpBtfLines } from "../src/btf/dump.js";
@@ -11,6 +13,8 @@ import { DwarfReader } from "../src/dwarf/load.js";
 import { WALK_TYPES } from "../src/dwarf/wasm.js";
 import { ElfFile } from "../src/elf/elf.js";
 import { encodeBtf, encodeBtfByUnits } from "../src/encode/object.js";
+import { encodeCommand } from "../src/app/funcinfo.js";
+import { expectFileAccepted } from "./helpers/check.js";
 
 const OBJ = join(import.meta.dirname, "../testdata/obj");
 
@@ -35,6 +39,22 @@ describe.each(["all-gcc12-O2-dwarf5-x86_64", "all-clang19-O2-dwarf4-aarch64", "a
       expect(shapes(byUnits!.btf)).toEqual(shapes(whole.btf));
     } finally {
       elf.close();
+    }
+  });
+});
+
+describe("encode -j: the walk in a worker thread", () => {
+  test.each(["all-gcc12-O2-dwarf5-x86_64", "all-clang19-O2-dwarf4-aarch64"])("%s: the same bytes as the walk in this thread, one unit per range", async (obj) => {
+    const dir = mkdtempSync(join(tmpdir(), "btfgen-encj-"));
+    try {
+      const out = (j: number) => join(dir, `j${j}.btf`);
+      for (const j of [1, 2]) await encodeCommand({ file: join(OBJ, obj), output: out(j), jobs: j, byUnits: true, unitsPerBatch: 1, quiet: true });
+      const one = readFileSync(out(1));
+      expect(one.length).toBeGreaterThan(100);
+      expect(readFileSync(out(2)).equals(one)).toBe(true);
+      expectFileAccepted(out(2));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -27,7 +27,7 @@ import type { DwarfRecords } from "../dwarf/records.js";
 import type { ElfFile } from "../elf/elf.js";
 import { writeElf } from "../elf/write.js";
 import { TargetIndex } from "../encode/dedup/index.js";
-import { encodeBtf, encodeBtfByUnits } from "../encode/object.js";
+import { encodeBtf, encodeBtfByUnits, encodeBtfByUnitsAsync, type EncodeResult } from "../encode/object.js";
 import type { EncodeStats } from "../encode/stats.js";
 import { BtfgenError, MalformedError } from "../errors.js";
 import { emitLocations, type EmitOptions, type EmitStats, type SiteFunc } from "../lower/emit.js";
@@ -35,6 +35,7 @@ import { compareSites, type ParamNames } from "../lower/print.js";
 import { addLowerStats, newLowerStats, type LowerStats, type LoweredSite } from "../lower/sites.js";
 import { integrateBatch, lowerUnitBatch, type BatchContext, type BatchOutput } from "./batch.js";
 import type { BatchRequest, BatchWorkerInit, BatchWorkReply, BatchWorkRequest } from "./batch-worker.js";
+import type { WalkedRange, WalkReply, WalkRequest, WalkWorkerInit } from "./walk-worker.js";
 import { btfIdentifier } from "../btf/names.js";
 import { assertAccepted } from "./check.js";
 import { typeText } from "./ctype.js";
@@ -393,6 +394,40 @@ export async function funcInfoCommand(o: FuncInfoOptions): Promise<string> {
   ].join("\n");
 }
 
+/**
+ * {@link encodeBtfByUnits} with the walk in one worker thread ({@link
+ * WalkWorkerInit}): ranges come back in order, at most two ahead of the
+ * encoder, their string blob rebuilt here from the bytes each adds.
+ */
+async function encodeWalkedInWorker(path: string, per: number, opts: Parameters<typeof encodeBtfByUnitsAsync>[1]): Promise<EncodeResult | undefined> {
+  const pool = new OrderedPool<WalkRequest, WalkReply>(workerScript("walk-worker.js"), { path, flags: WALK_TYPES } satisfies WalkWorkerInit, 1);
+  try {
+    const unitCount = (await pool.map([{ count: true }]).next()).value as number;
+    const ranges: WalkRequest[] = [];
+    for (let u = 0; u < unitCount; u += per) ranges.push({ from: u, to: Math.min(u + per, unitCount) });
+    let blob = new Uint8Array(1 << 16);
+    let len = 0;
+    async function* walked(): AsyncGenerator<DwarfRecords> {
+      for await (const reply of pool.map(ranges)) {
+        const w = reply as WalkedRange;
+        const end = w.stringsFrom + w.stringsAdded.length;
+        if (w.stringsFrom !== len) throw new Error(`walk worker strings out of step (${w.stringsFrom} != ${len})`);
+        if (end > blob.length) {
+          const grown = new Uint8Array(Math.max(end, blob.length * 2));
+          grown.set(blob.subarray(0, len));
+          blob = grown;
+        }
+        blob.set(w.stringsAdded, len);
+        len = end;
+        yield { ...w.records, strings: blob.subarray(0, len) };
+      }
+    }
+    return await encodeBtfByUnitsAsync(walked(), opts);
+  } finally {
+    await pool.close();
+  }
+}
+
 /** Options of {@link encodeCommand}. */
 export interface EncodeCommandOptions {
   file: string;
@@ -400,11 +435,22 @@ export interface EncodeCommandOptions {
   base?: string[];
   json?: boolean;
   quiet?: boolean;
+  /** Threads: with more than one, a worker walks the next unit range while this thread encodes (the bytes do not depend on it). */
   jobs?: number;
+  /** Encode range by range even when the object is small (tests; default: over 32 MB of `.debug_info`). */
+  byUnits?: boolean;
+  /** Units per range (default {@link UNITS_PER_BATCH}). */
+  unitsPerBatch?: number;
 }
 
-/** `btfgen encode FILE`: base (or split) BTF from DWARF, like `pahole -J --btf_encode_detached`. */
-export function encodeCommand(o: EncodeCommandOptions): string {
+/**
+ * `btfgen encode FILE`: base (or split) BTF from DWARF, like `pahole -J
+ * --btf_encode_detached`. A big object is encoded unit range by unit range
+ * (memory follows the output); with more than one job (the default for a
+ * big object, as for func_info) a worker thread walks the next range's DIEs
+ * while this one is encoded. Output bytes do not depend on `-j`.
+ */
+export async function encodeCommand(o: EncodeCommandOptions): Promise<string> {
   const out = o.output ?? `${o.file}.btf`;
   checkOutputs([{ path: out, what: "output" }], [o.file, ...(o.base ?? [])]);
   const elf = openElf(o.file);
@@ -413,13 +459,16 @@ export function encodeCommand(o: EncodeCommandOptions): string {
   try {
     requireDwarf(elf);
     const chain = loadBtfChain(o.base ?? []);
-    const reader = DwarfReader.open(elf);
-    // Big objects are encoded unit batch by unit batch (memory follows the
-    // output); small ones, and any whose DIEs refer across batches, at once.
-    const big = elf.sectionSize(elf.debugSection(".debug_info")!) > 32 << 20;
-    const r = (big
-      ? encodeBtfByUnits((from, to) => reader.walk(from, to, WALK_TYPES, false), reader.unitCount, UNITS_PER_BATCH, { base: chain, elf })
-      : undefined) ?? encodeBtf(reader.walk(0, reader.unitCount, WALK_TYPES, false), { base: chain, elf });
+    const opts = { base: chain, elf };
+    const infoBytes = elf.sectionSize(elf.debugSection(".debug_info")!);
+    const big = o.byUnits ?? infoBytes > 32 << 20;
+    const jobs = big ? defaultJobs(infoBytes, o.jobs) : 1;
+    const per = Math.max(1, o.unitsPerBatch ?? UNITS_PER_BATCH);
+    let reader: DwarfReader | undefined;
+    const local = () => (reader ??= DwarfReader.open(elf));
+    // Small objects, and any whose DIEs refer across ranges, at once.
+    const r = (big ? (jobs > 1 ? await encodeWalkedInWorker(o.file, per, opts) : encodeBtfByUnits((from, to) => local().walk(from, to, WALK_TYPES, false), local().unitCount, per, opts)) : undefined)
+      ?? encodeBtf(local().walk(0, local().unitCount, WALK_TYPES, false), opts);
     bytes = writeBtf(r.btf, { profile: "v2", littleEndian: elf.littleEndian, layout: false });
     assertAccepted(bytes, chain, `${o.file}: encoded BTF`);
     summary = { ...r.stats, types: r.btf.types.length };

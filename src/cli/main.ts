@@ -286,7 +286,7 @@ const cli = yargs(paholeArgv(hideBin(process.argv)))
       baseChain(y, "encode as split BTF on this base chain (see BASE CHAIN below)")
         .positional("file", { type: "string", demandOption: true })
         .option("output", { alias: ["o", "btf_encode_detached"], type: "string", describe: "output file (default FILE.btf)" })
-        .option("jobs", { alias: "j", type: "number" })
+        .option("jobs", { alias: "j", type: "number", describe: "threads: above 1, a worker walks the DWARF while this thread encodes (big objects; output does not depend on it)" })
         .option("json", { type: "boolean", default: false })
         .option("quiet", { alias: "q", type: "boolean", default: false }),
     (a) => run(() => commands.encode({ file: a.file!, output: a.output, base: asList(a.btf_base), json: a.json, quiet: a.quiet, jobs: a.jobs })),

@@ -125,44 +125,81 @@ export function encodeBtf(records: DwarfRecords, opts: EncodeOptions = {}): Enco
 export function encodeBtfByUnits(
   walk: (from: number, to: number) => DwarfRecords, unitCount: number, unitsPerBatch: number, opts: EncodeOptions = {},
 ): EncodeResult | undefined {
-  const t0 = performance.now();
-  const stats = newStats();
-  const out = new Btf({ base: opts.base });
-  const index = new TargetIndex(out, opts.base ? new TargetIndex(opts.base) : undefined);
-  const symbols = opts.symbols ?? opts.elf?.symbols();
-  const filter = funcFilterOf(opts, symbols);
-  const percpu = (opts.vars ?? true) && opts.elf && symbols ? percpuInfo(opts.elf, symbols) : undefined;
-  const chosen = new Map<string, { sig: string }>();
-  const seenVars = new Set<number>();
-  const varEntries: VarSecInfo[] = [];
-  let dedupMs = 0;
+  const enc = new UnitsEncoder(opts);
   for (let from = 0; from < unitCount; from += unitsPerBatch) {
-    const records = walk(from, Math.min(from + unitsPerBatch, unitCount));
+    if (!enc.add(walk(from, Math.min(from + unitsPerBatch, unitCount)))) return undefined;
+  }
+  return enc.finish();
+}
+
+/**
+ * {@link encodeBtfByUnits} for ranges that arrive one by one (walked in a
+ * worker thread while the previous range is encoded here): the ranges, in
+ * unit order, may be any (async) iterable.
+ */
+export async function encodeBtfByUnitsAsync(ranges: AsyncIterable<DwarfRecords>, opts: EncodeOptions = {}): Promise<EncodeResult | undefined> {
+  const enc = new UnitsEncoder(opts);
+  for await (const records of ranges) if (!enc.add(records)) return undefined;
+  return enc.finish();
+}
+
+/**
+ * The state {@link encodeBtfByUnits} carries from range to range: the
+ * output and its dedup index, the FUNC names chosen so far (the first
+ * prototype of a name wins), the per-cpu VARs seen.
+ */
+class UnitsEncoder {
+  private readonly t0 = performance.now();
+  private readonly stats = newStats();
+  private readonly out: Btf;
+  private readonly index: TargetIndex;
+  private readonly filter: FuncFilter;
+  private readonly percpu: ReturnType<typeof percpuInfo> | undefined;
+  private readonly chosen = new Map<string, { sig: string }>();
+  private readonly seenVars = new Set<number>();
+  private readonly varEntries: VarSecInfo[] = [];
+  private dedupMs = 0;
+
+  constructor(private readonly opts: EncodeOptions) {
+    this.out = new Btf({ base: opts.base });
+    this.index = new TargetIndex(this.out, opts.base ? new TargetIndex(opts.base) : undefined);
+    const symbols = opts.symbols ?? opts.elf?.symbols();
+    this.filter = funcFilterOf(opts, symbols);
+    this.percpu = (opts.vars ?? true) && opts.elf && symbols ? percpuInfo(opts.elf, symbols) : undefined;
+  }
+
+  /** Builds and deduplicates one range's types into the output; false when a DIE refers outside it. */
+  add(records: DwarfRecords): boolean {
+    const { stats } = this;
     const ix = new DieIndex(records);
     stats.dies += ix.dies.count;
-    const b = new TypeBuilder(ix, index, stats);
+    const b = new TypeBuilder(ix, this.index, stats);
     const d = ix.dies;
     for (let r = 0; r < d.count; r++) if (isTypeTag(d.tag[r])) b.ref(r);
     b.drain();
-    if (opts.funcs ?? true) {
-      const choices = selectFuncs(ix, filter, stats, chosen);
+    if (this.opts.funcs ?? true) {
+      const choices = selectFuncs(ix, this.filter, stats, this.chosen);
       buildFuncs(b, choices);
       stats.funcs += choices.length;
     }
-    const vars = percpu ? collectPercpuVars(b, records.exprs, percpu, stats, seenVars) : [];
+    const vars = this.percpu ? collectPercpuVars(b, records.exprs, this.percpu, stats, this.seenVars) : [];
     const s = performance.now();
     const { T, ids } = b.flush();
-    dedupMs += performance.now() - s;
-    for (const v of vars) varEntries.push({ ...v, type: v.type >= T ? ids[v.type - T] : v.type });
-    if (stats.missingDies) return undefined;
+    this.dedupMs += performance.now() - s;
+    for (const v of vars) this.varEntries.push({ ...v, type: v.type >= T ? ids[v.type - T] : v.type });
+    return !stats.missingDies;
   }
-  if (percpu && varEntries.length) out.add(percpuDatasec(out, percpu, varEntries));
-  stats.vars = varEntries.length;
-  // A FWD one range could not resolve (its STRUCT came later) is resolved by a last whole-output pass.
-  const s = performance.now();
-  const btf = dedupBtf(out).btf;
-  dedupMs += performance.now() - s;
-  return finish(btf, stats, t0, dedupMs, opts);
+
+  /** The per-cpu DATASEC, then a last whole-output pass for FWDs one range could not resolve (its STRUCT came later). */
+  finish(): EncodeResult {
+    const { out, stats } = this;
+    if (this.percpu && this.varEntries.length) out.add(percpuDatasec(out, this.percpu, this.varEntries));
+    stats.vars = this.varEntries.length;
+    const s = performance.now();
+    const btf = dedupBtf(out).btf;
+    this.dedupMs += performance.now() - s;
+    return finish(btf, stats, this.t0, this.dedupMs, this.opts);
+  }
 }
 
 /**
