@@ -117,6 +117,17 @@ describe.each(ARCHES)("instruction boundaries, $arch", ({ arch, machine }) => {
     expect(user.sites.every((s) => s.attach!.failures.length === 0)).toBe(true);
   });
 
+  test("the module-like object: detected as a module, its blacklist entry read through the relocation", async () => {
+    const mod = join(DIR, `kprobes-mod-gcc12-O2-dwarf5-${arch}.o`);
+    const input = await loadProbeSites({ file: mod });
+    expect(input.kind).toBe("module");
+    expect(input.module).toBe("kprobes_mod");
+    const reasons = new Map(input.sites.map((s) => [s.attach!.symbol!, s.attach!.failures.map((f) => f.reason)]));
+    expect(Object.fromEntries(reasons)).toEqual({
+      init_fn: ["init text"], noinstr_fn: ["noinstr text"], kprobes_fn: ["kprobes text"], blacklisted_fn: ["NOKPROBE_SYMBOL"], helper: [], plain_fn: [],
+    });
+  });
+
   test("uprobe file offsets follow the program headers readelf prints", async () => {
     const input = await loadProbeSites({ file, target: "user" });
     const loads = execFileSync("readelf", ["-lW", file], { encoding: "utf8" })

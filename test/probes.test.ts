@@ -196,6 +196,17 @@ test("uprobe offsets and the PIE: the probe point is the path and file offset", 
   for (const l of lines) expect(l).toMatch(/^p:btfgen\/add3_\d+ \/usr\/lib\/x\/prog:0x[0-9a-f]+( |$)/);
 });
 
+test.each(["x86_64", "aarch64"])("module lines (%s) name the module: MOD:SYM+OFF", async (arch) => {
+  const text = await probesCommand({ file: join(PROBES, `kprobes-mod-gcc12-O2-dwarf5-${arch}.o`), all: true, format: "kprobe" });
+  const lines = probeLines(text);
+  expect(lines).toHaveLength(2);
+  for (const l of lines) {
+    expect(probeLineError(l, arch, "kprobe"), l).toBeUndefined();
+    expect(l).toMatch(/^p:btfgen\/scale_\d kprobes_mod:(helper|plain_fn)\+0x[0-9a-f]+ /);
+  }
+  expect(text).toMatch(/^# left out scale_\d .*NOKPROBE_SYMBOL\(blacklisted_fn\)/m);
+});
+
 // ---------------------------------------------------------------------------
 // bpftrace.
 

@@ -133,6 +133,8 @@ for tc in "gcc12|x86_64|gcc|objdump" "gcc12|aarch64|aarch64-linux-gnu-gcc|aarch6
   $cc "${common_flags[@]}" -gdwarf-5 -frandom-seed=kprobes -nostdlib -static -no-pie -Wl,-e,plain_fn -Wl,--build-id=none \
     kprobes.c kprobes2.c -o "$probes/$k"
   (cd "$probes" && $od -d --no-show-raw-insn "$k" > "$k.objdump.txt")
+  # The same code as a module-like object: .modinfo name, the blacklist entry a relocation.
+  $cc "${common_flags[@]}" -gdwarf-5 -frandom-seed=kprobes -DMODULE -c kprobes.c -o "$probes/kprobes-mod-$name-O2-dwarf5-$arch.o"
   echo "$k: $($cc --version | head -1); $($od --version | head -1)" >> "$probes/VERSIONS.txt"
 done
 

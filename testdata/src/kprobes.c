@@ -4,7 +4,9 @@
  * listed in _kprobe_blacklist as NOKPROBE_SYMBOL() lists it, and a static
  * function whose name kprobes2.c uses too (a duplicate kallsyms name). Each
  * holds an inline site of scale(), so every case has a site to check.
- * Linked with kprobes2.c, without libc (-nostdlib), entry plain_fn.
+ * Linked with kprobes2.c, without libc (-nostdlib), entry plain_fn; with
+ * -DMODULE -c it is a module-like object instead (a .modinfo name, the
+ * blacklist entry a relocation).
  */
 #define NOINLINE __attribute__((noinline))
 #define INIT __attribute__((section(".init.text"), noinline, used))
@@ -30,6 +32,10 @@ NOKPROBE_SYMBOL(blacklisted_fn);
 static NOINLINE int helper(int a) { return scale(a, 7); }
 
 int plain2(int a);
+
+#ifdef MODULE
+static const char __attribute__((used, section(".modinfo"), aligned(1))) modinfo_name[] = "name=kprobes_mod";
+#endif
 
 int plain_fn(int a) {
   return helper(a) + scale(a, 8) + plain2(a) + init_fn(a) + noinstr_fn(a) + kprobes_fn(a) + blacklisted_fn(a);
