@@ -75,6 +75,12 @@ export const MAX_TRACE_ARGS = 128;
 /** Field names every probe event already has (trace_probe.c reserved_field_names). */
 export const RESERVED_FIELDS = new Set(["common_type", "common_flags", "common_preempt_count", "common_pid", "common_tgid", "__probe_ip", "__probe_ret_ip", "__probe_func"]);
 
+/**
+ * Values one bpftrace `printf` carries here: its arguments are built on the
+ * 512-byte BPF stack, which bpftrace 0.17 overflows at 64 8-byte values.
+ */
+export const BPFTRACE_MAX_PRINTF_ARGS = 48;
+
 /** `s` made a valid event/argument name (`[A-Za-z_][A-Za-z0-9_]*`): other characters become `_`. */
 export function identifier(s: string): string {
   let out = s.replace(/[^A-Za-z0-9_]/g, "_");
@@ -241,16 +247,19 @@ export function formatBpftrace(sites: ProbeSite[], t: ProbeTarget): string {
     for (const c of comments(s, args, "//")) out.push("  " + c);
     let fmt = s.event;
     const vals: string[] = [];
+    let cut = false;
     for (const x of args) {
       if (isUnreadable(x.fetch)) continue;
       for (const p of x.fetch.pieces) {
-        if (p.expr === "") fmt += ` ${x.name}${p.suffix}=${p.type}`;
-        else {
-          fmt += ` ${x.name}${p.suffix}=${p.type}`;
-          vals.push(p.expr);
+        if (p.expr !== "" && vals.length === BPFTRACE_MAX_PRINTF_ARGS) {
+          cut = true;
+          continue;
         }
+        fmt += ` ${x.name}${p.suffix}=${p.type}`;
+        if (p.expr !== "") vals.push(p.expr);
       }
     }
+    if (cut) out.push(`  // ${s.event}: only the first ${BPFTRACE_MAX_PRINTF_ARGS} values are printed`);
     out.push(`  printf(${JSON.stringify(fmt.replace(/%(?![ldux])/g, "%%") + "\n")}${vals.map((v) => ", " + v).join("")});`, "}");
   }
   return out.join("\n");
