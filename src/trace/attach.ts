@@ -52,7 +52,7 @@ export function moduleName(elf: ElfFile): string {
     const text = new TextDecoder().decode(elf.sectionData(mi, { relocate: false }));
     for (const kv of text.split("\0")) if (kv.startsWith("name=")) return kv.slice(5);
   }
-  return basename(elf.path).replace(/\.ko(\.debug)?$/, "").replace(/-/g, "_");
+  return basename(elf.path).replace(/\.(ko|o)(\.debug)?$/, "").replace(/[^A-Za-z0-9_]/g, "_");
 }
 
 /** One failed check of a site. */
@@ -305,6 +305,7 @@ export class Attachability {
       if (!out.failures.some((f) => f.reason === reason)) out.failures.push({ reason, detail });
     };
     for (const r of this.ranges) if (address >= r.start && address < r.end) fail(r.reason, r.what);
+    if (this.kind === "user" && this.elf.type === ET_REL) fail("relocatable object", "a relocatable object (.o) is not what a uprobe attaches to: probe the linked program or library");
     if (this.kind === "user" && this.elf.type !== ET_REL) {
       out.fileOffset = fileOffsetOf(this.phdrs, address);
       if (out.fileOffset === undefined) fail("not in an executable segment", `0x${address.toString(16)} is in no executable PT_LOAD segment's file bytes`);
