@@ -241,7 +241,7 @@ const cli = yargs(paholeArgv(hideBin(process.argv)))
     "probe definitions (kprobe_events/uprobe_events, perf probe, bpftrace, USDT specs, JSON) for every site of a function, checked for attachability",
     (y) =>
       btfReader(y)
-        .option("format", { choices: ["kprobe", "perf", "bpftrace", "usdt", "json"] as const, demandOption: true, describe: "output format (the wire profile of the input is detected; --profile forces it)" })
+        .option("format", { choices: ["kprobe", "perf", "bpftrace", "usdt", "json"] as const, describe: "output format (--json: json; the wire profile of the input is detected, --profile forces it)" })
         .option("profile", { choices: ["v2", "rfc-v1"] as const, describe: "wire profile of a func_info input (default: detected)" })
         .option("func", { type: "string", array: true, describe: "probe this function's sites (repeatable)" })
         .option("all", { type: "boolean", default: false, describe: "probe every function's sites" })
@@ -254,7 +254,8 @@ const cli = yargs(paholeArgv(hideBin(process.argv)))
         .option("jobs", { alias: "j", type: "number" }),
     (a) =>
       run(() => {
-        const format = a.format as string;
+        const format = (a.json ? "json" : a.format) as string | undefined;
+        if (format === undefined) throw new UsageError("give the output format: --format kprobe|perf|bpftrace|usdt|json");
         if (format === "v2" || format === "rfc-v1") throw new UsageError(`--format names the output of probes (kprobe, perf, bpftrace, usdt, json); for the wire profile use --profile ${format}`);
         return commands.probes({
           file: a.file!, base: asList(a.btf_base), profile: a.profile, format: format as "kprobe", funcs: asList(a.func), all: a.all, elf: a.elf,
