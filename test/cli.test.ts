@@ -1,26 +1,19 @@
 /**
  * The command line as users meet it: bad input ends in exactly one line on
  * stderr naming the file, a non-zero status, no stack trace, and no output
- * file left behind. Runs the built CLI (dist/), as `make test` builds first.
+ * file left behind. Runs the CLI from its sources (test/helpers/cli.ts).
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, test } from "vitest";
+import { btfgen, cliShell, ROOT } from "./helpers/cli.js";
 
-const ROOT = join(import.meta.dirname, "..");
-const CLI = join(ROOT, "dist/cli/main.js");
 const OBJ = join(ROOT, "testdata/obj/inline-gcc12-O2-dwarf5-x86_64.o");
 let dir: string;
 
-function btfgen(args: string[]) {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: "utf8", timeout: 60_000 });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
 beforeAll(() => {
-  if (!existsSync(CLI)) execFileSync("npx", ["tsc", "-p", ROOT], { cwd: ROOT });
   dir = mkdtempSync(join(tmpdir(), "btfgen-cli-"));
   const elf = readFileSync(OBJ);
   writeFileSync(join(dir, "text.txt"), "this is not an ELF file\n");
@@ -100,7 +93,7 @@ describe("pipes", () => {
     const src = join(dir, "many.c");
     writeFileSync(src, `static inline long add(long a, long b) { return a * 3 + b; }\nlong many(long *v) {\n  long s = 0;\n${calls}\n  return s;\n}\n`);
     execFileSync("gcc", ["-c", "-O2", "-g", "-o", join(dir, "many.o"), src]);
-    const r = spawnSync("bash", ["-c", `set -o pipefail; node ${CLI} sites ${join(dir, "many.o")} | head -1`], { encoding: "utf8" });
+    const r = spawnSync("bash", ["-c", `set -o pipefail; ${cliShell()} sites ${join(dir, "many.o")} | head -1`], { encoding: "utf8" });
     expect(r.status).toBe(0);
     expect(r.stdout.split("\n").filter((l) => l).length).toBe(1);
     expect(r.stderr).not.toMatch(/EPIPE|at /);

@@ -2,28 +2,22 @@
  * Never lose a user's file (issue 14): an output that is an input is refused
  * before any work, I/O failures are one line naming the file (exit 1, not an
  * internal error), and neither concurrent runs nor signals leave a partial
- * output or a temporary behind. Runs the built CLI.
+ * output or a temporary behind. Runs the CLI from its sources (test/helpers/cli.ts).
  */
-import { execFileSync, spawn, spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, linkSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { copyFileSync, linkSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { expectFileAccepted } from "./helpers/check.js";
+import { btfgen, cliArgv, ROOT } from "./helpers/cli.js";
 
-const ROOT = join(import.meta.dirname, "..");
-const CLI = join(ROOT, "dist/cli/main.js");
 const OBJ = join(ROOT, "testdata/obj/all-gcc12-O2-dwarf5-x86_64");
 let dir = "";
 
-function btfgen(args: string[]) {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: "utf8", timeout: 60_000 });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 const temporaries = (d: string) => readdirSync(d).filter((f) => f.endsWith(".tmp"));
 
 beforeAll(() => {
-  if (!existsSync(CLI)) execFileSync("npx", ["tsc", "-p", ROOT], { cwd: ROOT });
   dir = mkdtempSync(join(tmpdir(), "btfgen-files-"));
 });
 
@@ -104,7 +98,7 @@ describe("concurrency and signals", () => {
   test("two runs writing the same output at once leave one complete, valid file", async () => {
     const d = mkdtempSync(join(dir, "race-"));
     const out = join(d, "x.btf");
-    const run = () => new Promise<number | null>((resolve) => spawn(process.execPath, [CLI, OBJ, "-o", out, "-q"]).on("exit", resolve));
+    const run = () => new Promise<number | null>((resolve) => spawn(process.execPath, cliArgv([OBJ, "-o", out, "-q"])).on("exit", resolve));
     expect(await Promise.all([run(), run(), run()])).toEqual([0, 0, 0]);
     expect(temporaries(d)).toEqual([]);
     expectFileAccepted(out, [join(d, "x.base.btf")]);
@@ -114,7 +108,7 @@ describe("concurrency and signals", () => {
     for (const delay of [0, 30, 80, 150, 250, 400, 700]) {
       const d = mkdtempSync(join(dir, `sig-${sig}-${delay}-`));
       const out = join(d, "x.btf");
-      const child = spawn(process.execPath, [CLI, OBJ, "-o", out, "-q"]);
+      const child = spawn(process.execPath, cliArgv([OBJ, "-o", out, "-q"]));
       const exited = new Promise((r) => child.on("exit", r));
       await new Promise((r) => setTimeout(r, delay));
       child.kill(sig);

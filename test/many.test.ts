@@ -2,28 +2,24 @@
  * Batch mode (`--out-dir`, several inputs, `--from`) and the misuses of the
  * main command's options (issue 10): each output equals a single run of its
  * input and passes check; a bad input is named and the rest go on; an
- * option that does not apply is an error, never ignored. Runs the built CLI.
+ * option that does not apply is an error, never ignored. Runs the CLI from
+ * its sources (test/helpers/cli.ts).
  */
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, test } from "vitest";
 import { expectFileAccepted } from "./helpers/check.js";
+import { btfgen as run, ROOT } from "./helpers/cli.js";
 
-const ROOT = join(import.meta.dirname, "..");
-const CLI = join(ROOT, "dist/cli/main.js");
 const OBJ = join(ROOT, "testdata/obj");
 const INPUTS = ["inline-gcc12-O2-dwarf5-x86_64.o", "all-clang19-O2-dwarf5-x86_64", "all-gcc12-O2-dwarf4-aarch64"].map((f) => join(OBJ, f));
 let dir = "";
 
-function btfgen(args: string[]) {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: "utf8", timeout: 120_000 });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const btfgen = (args: string[]) => run(args, { timeout: 120_000 });
 
 beforeAll(() => {
-  if (!existsSync(CLI)) execFileSync("npx", ["tsc", "-p", ROOT], { cwd: ROOT });
   dir = mkdtempSync(join(tmpdir(), "btfgen-many-"));
   writeFileSync(join(dir, "bad.ko"), "not an ELF\n");
 });
@@ -83,7 +79,7 @@ describe("options that do not apply are errors", () => {
   ];
   test.each(cases)("%s: one line, exit 1, nothing written", (_n, args, re) => {
     const cwd = mkdtempSync(join(dir, "misuse-"));
-    const r = spawnSync(process.execPath, [CLI, ...args], { encoding: "utf8", cwd });
+    const r = run(args, { cwd });
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(re);
     expect(r.stderr.trimEnd().split("\n").length).toBeLessThanOrEqual(2);
