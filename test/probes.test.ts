@@ -7,8 +7,8 @@
  * bpftrace scripts are parsed by Debian's bpftrace (`-d`: parse, semantic
  * analysis and code generation, without loading anything).
  */
-import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
@@ -378,4 +378,50 @@ describe.skipIf(KDIR === undefined)("kernel probes (BTFGEN_PROBES_KERNEL_DIR)", 
     expect(errors).toEqual([]);
     expect(r.status).toBe(0);
   }, 300_000);
+});
+
+// ---------------------------------------------------------------------------
+// The command line.
+
+const CLI = join(import.meta.dirname, "../dist/cli/main.js");
+
+/** Runs the built CLI (built first when missing, as test/cli.test.ts does). */
+function btfgen(args: string[]): { status: number | null; stdout: string; stderr: string } {
+  if (!existsSync(CLI)) execFileSync("npx", ["tsc", "-p", join(import.meta.dirname, "..")]);
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: "utf8", timeout: 120_000 });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe("btfgen probes / verdict on the command line", () => {
+  const file = join(OBJ, "all-gcc12-O2-dwarf5-x86_64");
+
+  test("bad use is one line on stderr and exit 1, nothing on stdout", () => {
+    for (const args of [
+      ["probes", file, "--all"],
+      ["probes", file, "--all", "--format", "v2"],
+      ["probes", file, "--format", "kprobe"],
+      ["probes", file, "--func", "no_such", "--format", "kprobe"],
+      ["probes", join(tmp, "missing.btf"), "--all", "--format", "json"],
+    ]) {
+      const r = btfgen(args);
+      expect(r.status, args.join(" ")).toBe(1);
+      expect(r.stdout).toBe("");
+      expect(r.stderr.trim().split("\n")[0]).toMatch(/^btfgen: /);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    }
+  });
+
+  test("-o writes the file; --json is json; verdict prints the summary", () => {
+    const out = join(tmp, "cli.kprobe");
+    const r = btfgen(["probes", file, "--func", "add3", "--format", "kprobe", "-o", out]);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe("");
+    expect(probeLines(readFileSync(out, "utf8"))).toHaveLength(6);
+    const j = btfgen(["probes", file, "--func", "add3", "--json"]);
+    expect(JSON.parse(j.stdout)).toHaveLength(6);
+    const v = btfgen(["verdict", file, "--func", "add3", "--func", "scale"]);
+    expect(v.status).toBe(0);
+    expect(v.stdout).toMatch(/^scale: ready \(3 sites, 2 arguments\)$/m);
+    expect(v.stdout).toMatch(/^functions: 2, all-or-none ready: 1, not ready: 1$/m);
+  });
 });
