@@ -298,6 +298,7 @@ describe("errors are one line", () => {
     const base = join(tmp, "noelf.func_info.base.btf");
     writeFileSync(fi, r.bytes);
     writeFileSync(base, r.encodedBase!);
+    expectFileAccepted(fi, [base]);
     for (const format of ["kprobe", "perf", "bpftrace", "usdt"] as const) {
       await expect(probesCommand({ file: fi, base: [base], all: true, format })).rejects.toThrow(UsageError);
     }
