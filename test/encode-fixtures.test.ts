@@ -5,7 +5,8 @@
  * array bounds, linkage and encoding, compared after type ids are replaced by
  * the types they name (test/helpers/bpftool.ts). Where btfgen and pahole
  * 1.24 may differ on purpose, the difference is listed below with its
- * reason; anything else fails. Skipped when pahole or bpftool is missing.
+ * reason; anything else fails. Skipped, saying so in the title, when pahole
+ * or bpftool is missing.
  */
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
@@ -71,7 +72,8 @@ function unexplained(name: string, side: "btfgen" | "pahole", blocks: string[]):
   });
 }
 
-describe.skipIf(!haveTools || objs.length === 0)("encode vs pahole -J on fixtures: full bpftool dumps", () => {
+const title = "encode vs pahole -J on fixtures: full bpftool dumps" + (haveTools ? "" : " (skipped: pahole or bpftool missing)");
+describe.skipIf(!haveTools || objs.length === 0)(title, () => {
   it.each(objs)("%s", (name) => {
     const path = join(OBJ, name);
     const elf = ElfFile.open(path);
