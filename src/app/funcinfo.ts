@@ -67,6 +67,8 @@ export interface FuncInfoOptions {
   quiet?: boolean;
   /** Worker threads walking unit batches; the output does not depend on it. */
   jobs?: number;
+  /** The supplementary (dwz) DWARF file, instead of the one the input's `.gnu_debugaltlink` / `.debug_sup` names. */
+  alt?: string;
   /** Units per batch (default {@link UNITS_PER_BATCH}); part of what the output depends on, like the input. */
   unitsPerBatch?: number;
   /** Called after each unit batch (the CLI draws progress on a TTY with it). */
@@ -179,7 +181,7 @@ export async function buildFuncInfo(path: string, opts: Omit<FuncInfoOptions, "f
     // The main thread loads the DWARF only when it walks it itself (no
     // workers, a base encoded from DWARF, or the cross-unit fallback).
     let reader: DwarfReader | undefined;
-    const mainReader = (): DwarfReader => (reader ??= DwarfReader.open(elf));
+    const mainReader = (): DwarfReader => (reader ??= DwarfReader.open(elf, { alt: opts.alt }));
     const chain = opts.shared?.chain ?? loadBtfChain(opts.base ?? []);
     const hasOwnBtf = (elf.section(".BTF")?.size ?? 0) > 0;
     // Without a .BTF to split on, the base is encoded from all the DWARF types: one walk serves both.
@@ -194,7 +196,7 @@ export async function buildFuncInfo(path: string, opts: Omit<FuncInfoOptions, "f
     const jobs = whole ? 1 : defaultJobs(elf.sectionSize(elf.debugSection(".debug_info")!), opts.jobs);
     const pool = jobs > 1
       ? new OrderedPool<BatchWorkRequest, BatchWorkReply>(workerScript("batch-worker.js"), {
-        path, chain: base.chain().map((b) => writeBtf(b, { profile: "v2", littleEndian: true, layout: false })),
+        path, alt: opts.alt, chain: base.chain().map((b) => writeBtf(b, { profile: "v2", littleEndian: true, layout: false })),
       } satisfies BatchWorkerInit, jobs)
       : undefined;
     let lowered: LoweredUnits;
@@ -237,8 +239,10 @@ interface LoweredUnits {
   split: Btf;
   stats: LowerStats;
   sites: LoweredSite[];
-  protoOfSite: Map<LoweredSite, TypeId>;
-  linkageOfSite: Map<LoweredSite, number>;
+  /** The FUNC_PROTO of `sites[i]` in the split. */
+  protos: TypeId[];
+  /** The FUNC linkage of `sites[i]`. */
+  linkages: number[];
 }
 
 /**
@@ -252,7 +256,8 @@ async function lowerAllUnits(
 ): Promise<LoweredUnits> {
   const base = ctx.base;
   const baseIndex = ctx.baseIndex;
-  let r: LoweredUnits = { split: new Btf({ base }), stats: newLowerStats(), sites: [], protoOfSite: new Map(), linkageOfSite: new Map() };
+  const fresh = (): LoweredUnits => ({ split: new Btf({ base }), stats: newLowerStats(), sites: [], protos: [], linkages: [] });
+  let r = fresh();
   const unitCount = pool ? ((await pool.map([{ count: true }]).next()).value as number) : mainReader().unitCount;
   const per = whole ? unitCount : Math.max(1, opts.unitsPerBatch ?? UNITS_PER_BATCH);
   const ranges: BatchRequest[] = [];
@@ -272,17 +277,17 @@ async function lowerAllUnits(
       if (!out) return false;
       const protos = integrateBatch(r.split, index, out);
       addLowerStats(r.stats, out.stats);
-      out.sites.forEach((s, i) => {
-        r.sites.push(s);
-        r.protoOfSite.set(s, protos[i]);
-        r.linkageOfSite.set(s, out.linkage[i]);
-      });
+      for (let i = 0; i < out.sites.length; i++) {
+        r.sites.push(out.sites[i]);
+        r.protos.push(protos[i]);
+        r.linkages.push(out.linkage[i]);
+      }
       opts.onProgress?.(list[k++].to, unitCount);
     }
     return true;
   };
   if (!(await fold(ranges, ranges.length > 1))) {
-    r = { split: new Btf({ base }), stats: newLowerStats(), sites: [], protoOfSite: new Map(), linkageOfSite: new Map() };
+    r = fresh();
     if (!(await fold([{ from: 0, to: unitCount }], false))) {
       throw new MalformedError("DWARF references a DIE outside every unit", { file: path, section: ".debug_info" });
     }
@@ -297,40 +302,44 @@ async function lowerAllUnits(
  * FUNC names.
  */
 function assignFuncs(split: Btf, u: LoweredUnits): { funcOf: (s: LoweredSite) => SiteFunc | undefined; reused: number; added: number } {
-  const { sites, protoOfSite, linkageOfSite } = u;
+  const { sites, protos, linkages } = u;
   // A site is named by its FUNC, whose name the kernel wants a C identifier.
   for (const s of sites) s.name = btfIdentifier(s.name);
   // FUNCs: a FUNC of the same name and prototype in the base (or already
   // added) is reused; the others are added to the split in name order.
-  const keyOf = (s: LoweredSite) => `${s.name}\0${protoOfSite.get(s)}`;
-  const firstOfKey = new Map<string, LoweredSite>();
-  for (const s of sites) {
-    const p = protoOfSite.get(s)!;
-    if (split.maybeType(p)?.kind !== BTF_KIND_FUNC_PROTO) continue;
-    if (!firstOfKey.has(keyOf(s))) firstOfKey.set(keyOf(s), s);
+  // A key is a site's (name, prototype); keyed by name, then prototype id.
+  const firstOfKey = new Map<string, Map<TypeId, number>>();
+  for (let i = 0; i < sites.length; i++) {
+    if (split.maybeType(protos[i])?.kind !== BTF_KIND_FUNC_PROTO) continue;
+    let byProto = firstOfKey.get(sites[i].name);
+    if (!byProto) firstOfKey.set(sites[i].name, (byProto = new Map()));
+    if (!byProto.has(protos[i])) byProto.set(protos[i], i);
   }
-  const keys = [...firstOfKey.keys()].sort((a, b) => {
-    const sa = firstOfKey.get(a)!, sb = firstOfKey.get(b)!;
-    return sa.name < sb.name ? -1 : sa.name > sb.name ? 1 : protoOfSite.get(sa)! - protoOfSite.get(sb)!;
-  });
-  const funcOfKey = new Map<string, SiteFunc>();
+  const names = [...firstOfKey.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const funcOfKey = new Map<string, Map<TypeId, SiteFunc>>();
   let reused = 0;
-  for (const key of keys) {
-    const s = firstOfKey.get(key)!;
-    const p = protoOfSite.get(s)!;
-    let func = split.findAllByName(s.name, BTF_KIND_FUNC).find((id) => {
-      const t = split.typeById(id);
-      return t.kind === BTF_KIND_FUNC && t.type === p;
-    });
-    if (func !== undefined && !split.owns(func)) reused++;
-    // Added straight to the split: the lookup above already searched the
-    // base and the split for an equal FUNC, so no dedup run is needed.
-    func ??= split.add({ kind: BTF_KIND_FUNC, nameOff: split.addStr(s.name), type: p, linkage: linkageOfSite.get(s)! });
-    funcOfKey.set(key, { func, proto: p });
+  let added = 0;
+  for (const name of names) {
+    const byProto = firstOfKey.get(name)!;
+    const funcs = new Map<TypeId, SiteFunc>();
+    funcOfKey.set(name, funcs);
+    for (const p of [...byProto.keys()].sort((a, b) => a - b)) {
+      let func = split.findAllByName(name, BTF_KIND_FUNC).find((id) => {
+        const t = split.typeById(id);
+        return t.kind === BTF_KIND_FUNC && t.type === p;
+      });
+      if (func !== undefined && !split.owns(func)) reused++;
+      else added++;
+      // Added straight to the split: the lookup above already searched the
+      // base and the split for an equal FUNC, so no dedup run is needed.
+      func ??= split.add({ kind: BTF_KIND_FUNC, nameOff: split.addStr(name), type: p, linkage: linkages[byProto.get(p)!] });
+      funcs.set(p, { func, proto: p });
+    }
   }
   // One lookup per site, remembered: the emitter and the result ask again.
-  const funcOfSite = new Map<LoweredSite, SiteFunc | undefined>(sites.map((s) => [s, funcOfKey.get(keyOf(s))]));
-  return { funcOf: (s) => funcOfSite.get(s), reused, added: funcOfKey.size - reused };
+  const funcOfSite = new Map<LoweredSite, SiteFunc | undefined>();
+  for (let i = 0; i < sites.length; i++) funcOfSite.set(sites[i], funcOfKey.get(sites[i].name)?.get(protos[i]));
+  return { funcOf: (s) => funcOfSite.get(s), reused, added };
 }
 
 /**

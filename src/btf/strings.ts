@@ -109,13 +109,13 @@ export class StringTable {
   add(str: string): StrOff {
     const found = this.find(str);
     if (found !== undefined) return found;
-    const enc = encoder.encode(str);
-    if (enc.includes(0)) throw new MalformedError("BTF strings cannot contain NUL");
-    this.reserve(enc.length + 1);
+    if (str.includes("\0")) throw new MalformedError("BTF strings cannot contain NUL");
+    // UTF-8 takes at most 3 bytes per UTF-16 unit: encode in place, no copy.
+    this.reserve(3 * str.length + 1);
     const local = this.len;
-    this.bytes.set(enc, local);
-    this.bytes[local + enc.length] = 0;
-    this.len += enc.length + 1;
+    const { written } = encoder.encodeInto(str, this.bytes.subarray(local));
+    this.bytes[local + written] = 0;
+    this.len += written + 1;
     this.index!.set(str, local);
     this.cache.set(local, str);
     return this.start + local;
