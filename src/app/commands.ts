@@ -10,8 +10,7 @@ import { isVariadicProto } from "../btf/model.js";
 import { recordSize } from "../btf/visit.js";
 import { formatSite, siteJson } from "../lower/print.js";
 import { decodeFuncInfo, formatDecodedSite } from "./decode.js";
-import { FUNC_INFO_SECTIONS, elfSections, loadBtf, loadBtfChain, loadFuncInfo, openElf, openInput, type Input } from "./io.js";
-import { NotFoundError } from "../errors.js";
+import { FUNC_INFO_SECTIONS, elfSections, funcInfoOf, loadBtf, loadBtfChain, loadFuncInfo, openElf, openInput } from "./io.js";
 import { readObjectSites } from "./sites.js";
 import { formatLowerStats, lowerStatsJson, pct } from "./report.js";
 import { buildFuncInfo } from "./funcinfo.js";
@@ -63,13 +62,6 @@ export async function sitesCommand(o: SitesOptions): Promise<string> {
   }
   if (o.json) return JSON.stringify(sites, (_k, v) => (typeof v === "bigint" ? "0x" + v.toString(16) : v), 1);
   return sites.map((s) => formatDecodedSite(s, sectionAddr?.(s.section))).join("\n");
-}
-
-/** The func_info BTF of an opened input; a BTF without LOC records is a NotFoundError. */
-function funcInfoOf(input: Input): Btf {
-  if (input.form === "func_info") return input.btf;
-  if (input.form === "btf") throw new NotFoundError("holds no func_info (no LOC records): give a func_info file, or an ELF with DWARF", { file: input.path });
-  throw new NotFoundError("is read as DWARF here", { file: input.path });
 }
 
 /** Options of {@link dumpCommand}. */

@@ -59,7 +59,7 @@ import { typeText } from "./ctype.js";
 import { decodeFuncInfo } from "./decode.js";
 import { formatDiff, diffJson } from "./diff-report.js";
 import { buildFuncInfo } from "./funcinfo.js";
-import { isDwarfInput, isElfFile, loadFuncInfo, openElf } from "./io.js";
+import { funcInfoOf, isElfFile, openElf, openInput } from "./io.js";
 
 /** The inline state of a function in one build (see the module comment). */
 export type InlineState = "out-of-line" | "partially inlined" | "fully inlined" | "clone only";
@@ -321,13 +321,14 @@ export function readBuild(file: string, split: Btf, symbols: SymbolTable | undef
  * func_info describes).
  */
 export async function loadBuild(file: string, base: string[], format?: Profile, jobs?: number): Promise<Build> {
-  if (isDwarfInput(file)) {
+  const input = openInput(file, base, format);
+  if (input.form === "dwarf") {
     const r = await buildFuncInfo(file, { base, jobs });
     const syms = readSymbols(file);
     return readBuild(file, r.btf, syms, syms ? file : undefined);
   }
-  const split = loadFuncInfo(file, base, format);
-  let syms = isElfFile(file) ? readSymbols(file) : undefined;
+  const split = funcInfoOf(input);
+  let syms = input.sections ? readSymbols(file) : undefined;
   let from = syms ? file : undefined;
   const last = base[base.length - 1];
   if (!syms && last !== undefined && isElfFile(last)) {

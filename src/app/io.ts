@@ -170,6 +170,13 @@ function hasLocRecords(btf: Btf): boolean {
   return false;
 }
 
+/** The func_info BTF of an opened input; a BTF without LOC records is a NotFoundError. */
+export function funcInfoOf(input: Input): Btf {
+  if (input.form === "func_info") return input.btf;
+  if (input.form === "btf") throw new NotFoundError("holds no func_info (no LOC records): give a func_info file, or an ELF with DWARF", { file: input.path });
+  throw new NotFoundError("is read as DWARF here", { file: input.path });
+}
+
 /** True when `file` should be read as DWARF (an ELF without a func_info section). */
 export function isDwarfInput(file: string): boolean {
   return inputForm(file) === "dwarf";

@@ -80,7 +80,16 @@ const BASE_CHAIN_HELP =
 /** The options every command that reads BTF shares, declared once: the input, its base chain, the wire profile, `--json`. */
 function btfReader<T>(y: Argv<T>, baseWhat?: string) {
   return baseChain(y.positional("file", { type: "string", demandOption: true }), baseWhat)
-    .option("format", { choices: ["v2", "rfc-v1"] as const, describe: "wire profile of a BTF input (default: layout section, else detected)" })
+    .option("format", WIRE_PROFILE)
+    .option("json", { type: "boolean", default: false });
+}
+
+const WIRE_PROFILE = { choices: ["v2", "rfc-v1"] as const, describe: "wire profile of a BTF input (default: layout section, else detected)" };
+
+/** {@link btfReader} for a command whose `--format` names its output: the wire profile is `--profile` there. */
+function btfReaderWithOutputFormat<T>(y: Argv<T>, baseWhat?: string) {
+  return baseChain(y.positional("file", { type: "string", demandOption: true }), baseWhat)
+    .option("profile", WIRE_PROFILE)
     .option("json", { type: "boolean", default: false });
 }
 
@@ -240,9 +249,8 @@ const cli = yargs(paholeArgv(hideBin(process.argv)))
     "probes <file>",
     "probe definitions (kprobe_events/uprobe_events, perf probe, bpftrace, USDT specs, JSON) for every site of a function, checked for attachability",
     (y) =>
-      btfReader(y)
+      btfReaderWithOutputFormat(y)
         .option("format", { choices: ["kprobe", "perf", "bpftrace", "usdt", "json"] as const, describe: "output format (--json: json; the wire profile of the input is detected, --profile forces it)" })
-        .option("profile", { choices: ["v2", "rfc-v1"] as const, describe: "wire profile of a func_info input (default: detected)" })
         .option("func", { type: "string", array: true, describe: "probe this function's sites (repeatable)" })
         .option("all", { type: "boolean", default: false, describe: "probe every function's sites" })
         .option("elf", { type: "string", describe: "the traced ELF (machine, symbols, code); default the input when it is that object" })
@@ -254,11 +262,10 @@ const cli = yargs(paholeArgv(hideBin(process.argv)))
         .option("jobs", { alias: "j", type: "number" }),
     (a) =>
       run(() => {
-        const format = (a.json ? "json" : a.format) as string | undefined;
+        const format = a.json ? "json" : a.format;
         if (format === undefined) throw new UsageError("give the output format: --format kprobe|perf|bpftrace|usdt|json");
-        if (format === "v2" || format === "rfc-v1") throw new UsageError(`--format names the output of probes (kprobe, perf, bpftrace, usdt, json); for the wire profile use --profile ${format}`);
         return commands.probes({
-          file: a.file!, base: asList(a.btf_base), profile: a.profile, format: format as "kprobe", funcs: asList(a.func), all: a.all, elf: a.elf,
+          file: a.file!, base: asList(a.btf_base), profile: a.profile, format, funcs: asList(a.func), all: a.all, elf: a.elf,
           target: a.target, targetPath: a["target-path"], group: a.group, includeUnattachable: a["include-unattachable"], output: a.output, jobs: a.jobs,
         });
       }),
