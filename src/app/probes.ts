@@ -18,7 +18,7 @@ import { assignEventNames, formatProbes, type ProbeFormat, type ProbeSite, type 
 import { registerTable, type RegisterTable } from "../trace/regs.js";
 import { decodeFuncInfo, type DecodedSite } from "./decode.js";
 import { buildFuncInfo } from "./funcinfo.js";
-import { isDwarfInput, isElfFile, loadFuncInfo, openElf, writeFileAtomic } from "./io.js";
+import { funcInfoOf, openElf, openInput, writeFileAtomic } from "./io.js";
 
 /** What {@link loadProbeSites} reads. */
 export interface ProbeInputOptions {
@@ -104,7 +104,8 @@ export async function loadProbeSites(o: ProbeInputOptions): Promise<ProbeInput> 
   let elfPath = o.elf;
   const causes = new Map<string, (string | undefined)[][]>();
   const key = (name: string, section: string, offset: number | bigint) => `${name}\0${section}\0${offset}`;
-  if (isDwarfInput(o.file)) {
+  const input = openInput(o.file, o.base ?? [], o.profile);
+  if (input.form === "dwarf") {
     const r = await buildFuncInfo(o.file, { base: o.base, jobs: o.jobs });
     btf = r.btf;
     elfPath ??= o.file;
@@ -115,8 +116,8 @@ export async function loadProbeSites(o: ProbeInputOptions): Promise<ProbeInput> 
       else causes.set(k, [s.causes]);
     }
   } else {
-    btf = loadFuncInfo(o.file, o.base ?? [], o.profile);
-    if (elfPath === undefined && isElfFile(o.file)) {
+    btf = funcInfoOf(input);
+    if (elfPath === undefined && input.sections) {
       const e = openElf(o.file);
       try {
         if (hasCode(e)) elfPath = o.file;
