@@ -94,8 +94,10 @@ const isLocKind = (k: number) => k === BTF_KIND_LOC_PARAM || k === BTF_KIND_LOC_
  */
 export function detectProfile(dv: DataView, start: number, end: number, littleEndian: boolean): { profile: Profile; exact: boolean } {
   const v2 = walkTypeSection(dv, start, end, "v2", littleEndian);
+  // Without LOC records a section that walks as v2 is v2 whatever rfc-v1 makes of it (all of the kernel's .BTF).
+  if (v2.ok && !v2.records.some((r) => isLocKind(r.kind))) return { profile: "v2", exact: true };
   const v1 = walkTypeSection(dv, start, end, "rfc-v1", littleEndian);
-  if (v2.ok && (!v1.ok || !v2.records.some((r) => isLocKind(r.kind)))) return { profile: "v2", exact: true };
+  if (v2.ok && !v1.ok) return { profile: "v2", exact: true };
   if (v1.ok && !v2.ok) return { profile: "rfc-v1", exact: true };
   if (v1.ok && v2.ok) {
     const v2Shaped = v2.records.every((r) => (r.kind === BTF_KIND_LOC_PARAM ? r.vlen >= 1 : r.kind === BTF_KIND_LOC_PROTO ? r.sizeType === 0 : true));
