@@ -2,7 +2,7 @@
 # builds the gimli wasm module and the TypeScript.
 SHELL := /bin/bash
 DEB_PKGS := rustc cargo libstd-rust-dev-wasm32 librust-gimli-dev lld dwarves bpftool \
-            llvm-19 clang-14 clang-19 gcc gcc-aarch64-linux-gnu elfutils python3-pyelftools bpftrace
+            llvm-19 clang-14 clang-19 gcc gcc-aarch64-linux-gnu elfutils python3-pyelftools bpftrace dwz
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 WASM := wasm/btfgen_dwarf.wasm
 WASM_SRC := $(wildcard wasm/src/*.rs) wasm/build.rs src/dwarf/records.ts wasm/Cargo.toml wasm/Cargo.lock wasm/.cargo/config.toml

@@ -53,6 +53,70 @@ if [ "${1:-}" = diff ]; then
   cd "$src" && build_diff && exit 0
 fi
 
+# DWARF as distributions ship it (issue 11; test/dwarf-dwz.test.ts,
+# test/dwarf-forms.test.ts), in testdata/forms (apart from obj/, whose every
+# file the fixture suites read as an object), x86_64:
+#   dwz<4|5>-<a|b>-gcc12-O2-x86_64.so        a pair processed by dwz -m (DWARF 4:
+#                                             .gnu_debugaltlink, GNU_ref_alt/strp_alt;
+#                                             5: --dwarf-5, .debug_sup, ref_sup/strp_sup)
+#   dwz<4|5>-<a|b>-gcc12-O2-x86_64-nodwz.so  the same build before dwz
+#   dwz<4|5>-common.debug                     their common file, named by a relative path
+#   tu-<gcc12|clang19>-O2-dwarf<4|5>-x86_64[-plain].o, tu-gcc12-O2-dwarf<4|5>-x86_64[-plain].so
+#                                             -fdebug-types-section and the same without
+#                                             (clang: as C++, it makes no type units for C)
+#   split-<gcc12|clang19>-O2-dwarf<4|5>-x86_64.o/.dwo, split-clang19-O2-dwarf5-x86_64.dwp
+#                                             -gsplit-dwarf (refused: unsupported)
+#   testdata/regen.sh forms      # only these
+build_forms() {
+  local forms=$here/forms v x tu dw
+  if ! command -v dwz >/dev/null; then echo "regen: dwz not found, skipping testdata/forms" >&2; return; fi
+  mkdir -p "$forms"
+  rm -f "$forms"/*.so "$forms"/*.o "$forms"/*.dwo "$forms"/*.dwp "$forms"/*.debug
+  # No -frandom-seed here: with it, dwz 0.15 finds nothing to share in the DWARF 4 pair.
+  for v in 4 5; do
+    gcc "${common_flags[@]}" -gdwarf-$v -fPIC -shared -Wl,--build-id=sha1 \
+      inline.c const.c stack.c struct16.c nested.c clones.c -o "$forms/dwz$v-a-gcc12-O2-x86_64-nodwz.so"
+    gcc "${common_flags[@]}" -gdwarf-$v -fPIC -shared -Wl,--build-id=sha1 \
+      inline.c entryval.c variadic.c addr.c float.c types.c -o "$forms/dwz$v-b-gcc12-O2-x86_64-nodwz.so"
+    for x in a b; do cp "$forms/dwz$v-$x-gcc12-O2-x86_64-nodwz.so" "$forms/dwz$v-$x-gcc12-O2-x86_64.so"; done
+    # shellcheck disable=SC2046
+    (cd "$forms" && dwz $([ $v = 5 ] && echo --dwarf-5) -m "dwz$v-common.debug" -M "dwz$v-common.debug" \
+      "dwz$v-a-gcc12-O2-x86_64.so" "dwz$v-b-gcc12-O2-x86_64.so")
+  done
+  for dw in 4 5; do
+    # gcc: an object (each type unit in a COMDAT section of its own) and a
+    # linked shared object. Not types.c: there gcc writes `const volatile
+    # int` as const(volatile(int)) without type units, volatile(const(int))
+    # with them, which BTF keeps apart.
+    tu="$forms/tu-gcc12-O2-dwarf$dw-x86_64"
+    gcc "${common_flags[@]}" -gdwarf-$dw -frandom-seed=tu -c struct16.c -o "$tu-plain.o"
+    gcc "${common_flags[@]}" -gdwarf-$dw -frandom-seed=tu -fdebug-types-section -c struct16.c -o "$tu.o"
+    gcc "${common_flags[@]}" -gdwarf-$dw -fPIC -shared -Wl,--build-id=sha1 struct16.c clones.c addr.c stack.c variadic.c -o "$tu-plain.so"
+    gcc "${common_flags[@]}" -gdwarf-$dw -fPIC -shared -Wl,--build-id=sha1 -fdebug-types-section struct16.c clones.c addr.c stack.c variadic.c -o "$tu.so"
+    tu="$forms/tu-clang19-O2-dwarf$dw-x86_64"
+    clang-19 "${common_flags[@]}" -x c++ -gdwarf-$dw -c struct16.c -o "$tu-plain.o"
+    clang-19 "${common_flags[@]}" -x c++ -gdwarf-$dw -fdebug-types-section -c struct16.c -o "$tu.o"
+  done
+  # Built in forms/ (the .dwo lands beside the .o), that directory mapped too.
+  # Not byte-reproducible: gcc's DWO id and dwz --dwarf-5's .debug_sup
+  # checksum change from run to run; the tests depend on neither.
+  local fmap=("-ffile-prefix-map=$forms=/btfgen/testdata/forms" "-fdebug-prefix-map=$forms=/btfgen/testdata/forms")
+  (cd "$forms" && for dw in 4 5; do
+    gcc "${common_flags[@]}" "${fmap[@]}" -gdwarf-$dw -gsplit-dwarf -frandom-seed=split -c "$src/inline.c" -o "split-gcc12-O2-dwarf$dw-x86_64.o"
+  done
+  clang-19 "${common_flags[@]}" "${fmap[@]}" -gdwarf-5 -gsplit-dwarf -c "$src/inline.c" -o split-clang19-O2-dwarf5-x86_64.o
+  llvm-dwp-19 split-clang19-O2-dwarf5-x86_64.dwo -o split-clang19-O2-dwarf5-x86_64.dwp)
+  {
+    echo "# Toolchains used by testdata/regen.sh forms (first line of --version)"
+    echo "gcc: $(gcc --version | head -1)"
+    echo "clang-19: $(clang-19 --version | head -1)"
+    echo "dwz: $(dwz --version 2>&1 | head -1)"
+  } > "$forms/VERSIONS.txt"
+}
+if [ "${1:-}" = forms ]; then
+  cd "$src" && build_forms && exit 0
+fi
+
 mkdir -p "$out"
 rm -f "$out"/*.o "$out"/all-* "$out"/VERSIONS.txt
 cd "$src"
@@ -114,6 +178,7 @@ for tc in "${toolchains[@]}"; do
 done
 
 build_diff
+build_forms
 
 # Probes fixture (testdata/probes, apart from obj/ whose every file the fixture
 # suites read as an object): a kernel-like executable (.init.text, .noinstr.text,

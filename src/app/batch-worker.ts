@@ -17,6 +17,8 @@ import { functionSymbols } from "./sites.js";
 /** What the main thread gives each worker at start. */
 export interface BatchWorkerInit {
   path: string;
+  /** `--alt`: the supplementary (dwz) file. */
+  alt?: string;
   /** The base chain as raw BTF, root first (each split on the one before). */
   chain: Uint8Array[];
 }
@@ -40,7 +42,7 @@ function open(): { reader: DwarfReader; ctx: BatchContext } {
   let base: Btf | undefined;
   for (const bytes of init.chain) base = parseBtf(bytes, { base, profile: "v2" });
   return {
-    reader: DwarfReader.open(elf),
+    reader: DwarfReader.open(elf, { alt: init.alt }),
     ctx: { elf, base: base!, baseIndex: new TargetIndex(base!), funcSyms: functionSymbols(elf), addrSize: elf.is64 ? 8 : 4 },
   };
 }

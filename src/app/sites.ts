@@ -3,7 +3,7 @@
  * object's DWARF, lowered and sorted by function name then address.
  */
 import { functionSymbols, isCloneName } from "../dwarf/clones.js";
-import { readDwarf } from "../dwarf/load.js";
+import { readDwarf, requireWholeDwarf } from "../dwarf/load.js";
 import { NotFoundError } from "../errors.js";
 import type { DwarfRecords } from "../dwarf/records.js";
 import type { ElfFile } from "../elf/elf.js";
@@ -48,6 +48,7 @@ export interface ObjectSitesOptions {
 
 /** Throws a one-line {@link NotFoundError} when `elf` carries no DWARF. */
 export function requireDwarf(elf: ElfFile): void {
+  requireWholeDwarf(elf);
   if (!elf.debugSection(".debug_info")) {
     throw new NotFoundError("no DWARF: no .debug_info section (built without -g, or stripped?)", { file: elf.path });
   }

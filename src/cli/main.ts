@@ -129,6 +129,7 @@ const cli = yargs(paholeArgv(hideBin(process.argv)))
         .option("J", { type: "boolean", describe: "pahole's -J: with --btf_encode_detached FILE, base BTF to FILE (btfgen never writes into its input)" })
         .option("btf_features", { type: "string", describe: "pahole's feature list: names btfgen always encodes are accepted, others refused" })
         .option("jobs", { alias: "j", type: "number", describe: "worker threads (output does not depend on it)" })
+        .option("alt", { type: "string", describe: "supplementary DWARF file of a dwz'd input (default: the one its .gnu_debugaltlink / .debug_sup names, beside it or by build-id under /usr/lib/debug/.build-id)" })
         .option("json", { type: "boolean", default: false, describe: "print the run's stats as JSON" })
         .option("quiet", { alias: "q", type: "boolean", default: false, describe: "print nothing on success" }),
     (a) =>
@@ -141,7 +142,7 @@ const cli = yargs(paholeArgv(hideBin(process.argv)))
         const batch = a["out-dir"] !== undefined || a.from !== undefined || files.length > 1;
         const common = {
           base: asList(a.btf_base), format: a.format, locsecMax: a["locsec-max"], locsecOrder: a["locsec-order"], layout: a.layout,
-          elf: a.elf || a.inline, sectionName: a.inline ? ".BTF.inline" : a["section-name"], jobs: a.jobs,
+          elf: a.elf || a.inline, sectionName: a.inline ? ".BTF.inline" : a["section-name"], jobs: a.jobs, alt: a.alt,
         };
         if (batch) {
           if (a["out-dir"] === undefined) throw new UsageError("several inputs need --out-dir DIR (one output per input)");

@@ -1,7 +1,12 @@
 /**
  * DWARF stage: the gimli wasm reader and the record stream it produces.
  */
-export { readDwarf, DwarfReader, strAt, addrOf, callerAddrOf, nameClones, markCloneSites } from "./load.js";
+export { readDwarf, DwarfReader, strAt, addrOf, callerAddrOf, nameClones, markCloneSites, requireWholeDwarf } from "./load.js";
+export type { OpenDwarfOptions } from "./load.js";
+export {
+  supplementaryLink, buildId, supplementaryCandidates, openSupplementary, DEBUG_FILE_DIRECTORY,
+} from "./alt.js";
+export type { SupplementaryLink } from "./alt.js";
 export { CLONE_SUFFIXES, isCloneName, cloneBase, functionSymbols } from "./clones.js";
 export type { ReadDwarfOptions } from "./load.js";
 export { DwarfWasm, WALK_SITES, WALK_TYPES, WASM_URL } from "./wasm.js";

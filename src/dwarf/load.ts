@@ -3,8 +3,8 @@
  * memory (the ELF reader decompresses and, for ET_REL, relocates straight
  * into it), walks the units, and wraps the columns as {@link DwarfRecords}.
  */
-import type { ElfFile } from "../elf/index.js";
-import { BtfgenError, MalformedError } from "../errors.js";
+import type { ElfFile, ElfSection } from "../elf/index.js";
+import { BtfgenError, MalformedError, NotFoundError, UnsupportedError } from "../errors.js";
 import {
   ADDR_NONE,
   COLUMNS,
@@ -17,11 +17,21 @@ import {
   type SiteTable,
   type StrId,
 } from "./records.js";
+import { openSupplementary } from "./alt.js";
 import { functionSymbols, isCloneName } from "./clones.js";
 import { type Column, DwarfWasm, WALK_SITES, WALK_TYPES } from "./wasm.js";
 
+/** Options of {@link DwarfReader.open}. */
+export interface OpenDwarfOptions {
+  /**
+   * The supplementary (dwz) file, instead of looking for the one the
+   * object's `.gnu_debugaltlink` / `.debug_sup` names ({@link openSupplementary}).
+   */
+  alt?: string;
+}
+
 /** Options of {@link readDwarf}. */
-export interface ReadDwarfOptions {
+export interface ReadDwarfOptions extends OpenDwarfOptions {
   /** Walk sites (default true unless only `types` is asked for). */
   sites?: boolean;
   /** Also build the type DIE table. */
@@ -55,14 +65,39 @@ export class DwarfReader {
     this.elf = elf;
   }
 
-  /** Loads the debug sections of `elf`. Throws {@link MalformedError} for bad DWARF. */
-  static open(elf: ElfFile): DwarfReader {
+  /**
+   * Loads the debug sections of `elf`, and of its supplementary file when it
+   * names one. Throws {@link MalformedError} for bad DWARF, {@link NotFoundError}
+   * when the supplementary file is not found.
+   */
+  static open(elf: ElfFile, opts: OpenDwarfOptions = {}): DwarfReader {
     const wasm = new DwarfWasm(elf.path);
-    for (const name of wasm.sectionIds.keys()) {
-      const sec = elf.debugSection(name);
-      if (sec === undefined) continue;
-      const size = elf.sectionSize(sec);
-      wasm.addSection(name, size, (target) => elf.readSectionInto(sec, target));
+    const load = (from: ElfFile, sup: boolean) => {
+      for (const name of wasm.sectionIds.keys()) {
+        const secs = unitSections(from, name);
+        if (secs.length === 0) continue;
+        const sizes = secs.map((s) => from.sectionSize(s));
+        wasm.addSection(name, sizes.reduce((a, b) => a + b, 0), (target) => {
+          let at = 0;
+          secs.forEach((s, i) => {
+            from.readSectionInto(s, target.subarray(at, at + sizes[i]!));
+            at += sizes[i]!;
+          });
+        }, sup);
+      }
+    };
+    requireWholeDwarf(elf);
+    load(elf, false);
+    const alt = openSupplementary(elf, opts.alt);
+    if (alt) {
+      try {
+        if (alt.littleEndian !== elf.littleEndian) {
+          throw new MalformedError(`supplementary file ${alt.path} has the other byte order`, { file: elf.path });
+        }
+        load(alt, true);
+      } finally {
+        alt.close();
+      }
     }
     return new DwarfReader(wasm, wasm.init(elf.littleEndian), elf);
   }
@@ -89,9 +124,42 @@ export class DwarfReader {
   }
 }
 
+/**
+ * The sections read as `name`. In relocatable objects compilers put each
+ * type unit in a COMDAT group of its own `.debug_info` (DWARF 5) or
+ * `.debug_types` (DWARF 4) section, which the linker concatenates (keeping
+ * one copy per group); they are concatenated here in section order, so the
+ * units are those of the linked file. Every other section is the one of that
+ * name (or its `.zdebug_` form).
+ */
+function unitSections(elf: ElfFile, name: string): ElfSection[] {
+  if (name === ".debug_info" || name === ".debug_types") {
+    const all = elf.sections.filter((s) => s.name === name && s.type !== 8 /* SHT_NOBITS */);
+    if (all.length > 1) return all;
+  }
+  const one = elf.debugSection(name);
+  return one ? [one] : [];
+}
+
+/**
+ * Split DWARF is not read (issue 11: a clear error, never a partial
+ * result): a `.dwo` or `.dwp` given as the input is refused here, and a
+ * skeleton unit (DW_UT_skeleton, DW_AT_dwo_name / DW_AT_GNU_dwo_name) of a
+ * linked object when the walk reaches it.
+ */
+export function requireWholeDwarf(elf: ElfFile): void {
+  const dwo = elf.section(".debug_info.dwo") ?? elf.section(".debug_cu_index");
+  if (dwo) {
+    throw new UnsupportedError(
+      `split DWARF ${elf.section(".debug_cu_index") ? "package (.dwp)" : "object (.dwo)"} is not supported: give the linked object built without -gsplit-dwarf`,
+      { file: elf.path, section: dwo.name },
+    );
+  }
+}
+
 /** Reads sites (and, with `types`, type DIEs) of `elf`'s DWARF in one walk. */
 export function readDwarf(elf: ElfFile, opts: ReadDwarfOptions = {}): DwarfRecords {
-  const reader = DwarfReader.open(elf);
+  const reader = DwarfReader.open(elf, opts);
   const sites = opts.sites ?? true;
   const flags = (sites ? WALK_SITES : 0) | (opts.types ? WALK_TYPES : 0);
   if (flags === 0) throw new RangeError("readDwarf: neither sites nor types asked for");

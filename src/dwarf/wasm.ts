@@ -13,7 +13,7 @@
  * is copied out once.
  */
 import { readFileSync } from "node:fs";
-import { MalformedError } from "../errors.js";
+import { MalformedError, UnsupportedError } from "../errors.js";
 import { COLUMNS, type ElementType } from "./records.js";
 
 /** Walk flag: sites with their funcs, params and locs. */
@@ -26,6 +26,7 @@ interface Exports {
   alloc_bytes(len: number): number;
   free_bytes(ptr: number, len: number): void;
   set_section(id: number, ptr: number, len: number): number;
+  set_sup_section(id: number, ptr: number, len: number): number;
   init(littleEndian: number): number;
   unit_count(): number;
   walk(from: number, to: number, flags: number): number;
@@ -146,34 +147,34 @@ export class DwarfWasm {
     return new Uint32Array(this.x.memory.buffer);
   }
 
-  /** Throws the module's last error as a {@link MalformedError}. */
+  /** Throws the module's last error: a {@link MalformedError}, or an {@link UnsupportedError} (split DWARF). */
   private fail(what: string): never {
     const d = this.x.error() >>> 2;
     const m = this.u32();
-    const [mp, ml, sp, sl, lo, hi] = [m[d], m[d + 1], m[d + 2], m[d + 3], m[d + 4], m[d + 5]];
+    const [mp, ml, sp, sl, lo, hi, kind] = [m[d], m[d + 1], m[d + 2], m[d + 3], m[d + 4], m[d + 5], m[d + 6]];
     const bytes = this.u8();
     // gimli's messages may be wrapped over several lines: the CLI prints one.
     const msg = utf8.decode(bytes.subarray(mp, mp + ml)).replace(/\s+/g, " ").trim();
     const section = utf8.decode(bytes.subarray(sp, sp + sl));
-    throw new MalformedError(`${what}: ${msg}`, {
-      file: this.file,
-      section: section || undefined,
-      offset: hi * 0x1_0000_0000 + lo,
-    });
+    const where = { file: this.file, section: section || undefined, offset: hi * 0x1_0000_0000 + lo };
+    if (kind === 1) throw new UnsupportedError(msg, where);
+    throw new MalformedError(`${what}: ${msg}`, where);
   }
 
   /**
    * Allocates `len` bytes for section `name`, lets `fill` write them into a
-   * fresh view of wasm memory, and registers the section.
+   * fresh view of wasm memory, and registers the section (with `sup`, as a
+   * section of the supplementary file).
    */
-  addSection(name: string, len: number, fill: (target: Uint8Array) => void): void {
+  addSection(name: string, len: number, fill: (target: Uint8Array) => void, sup = false): void {
     const id = this.sectionIds.get(name);
     if (id === undefined) throw new RangeError(`unknown DWARF section ${name}`);
     if (len === 0) return;
     const ptr = this.call("alloc_bytes", () => this.x.alloc_bytes(len)) >>> 0;
     if (ptr === 0) throw new MalformedError(`cannot allocate ${len} bytes for ${name}`, { file: this.file, section: name });
     fill(new Uint8Array(this.x.memory.buffer, ptr, len));
-    if (this.call("set_section", () => this.x.set_section(id, ptr, len)) !== 0) this.fail("set_section");
+    const set = sup ? this.x.set_sup_section : this.x.set_section;
+    if (this.call("set_section", () => set(id, ptr, len)) !== 0) this.fail("set_section");
   }
 
   /** Parses the unit headers; returns the unit count. */

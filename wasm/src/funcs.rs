@@ -11,11 +11,10 @@
 //! parameters, so position means nothing there); along a specification link
 //! (definition -> declaration) by position.
 
-use gimli::{constants, AttributeValue, Unit, UnitOffset};
-use std::rc::Rc;
+use gimli::{constants, AttributeValue, UnitOffset};
 
 use crate::columns::Out;
-use crate::sections::{Ctx, Fail, Res, R};
+use crate::sections::{Ctx, Fail, Res, XUnit, R};
 use crate::strings::FxMap;
 
 use crate::consts::*;
@@ -86,7 +85,7 @@ fn read_func(ctx: &mut Ctx, off: u32) -> Res<FuncAttrs> {
             constants::DW_AT_linkage_name | constants::DW_AT_MIPS_linkage_name => {
                 fa.linkage_name = ctx.attr_str(&unit, v)
             }
-            constants::DW_AT_type => fa.ty = Ctx::ref_off(&unit, &v),
+            constants::DW_AT_type => fa.ty = ctx.ref_off(&unit, &v),
             constants::DW_AT_external if flag(&v) => fa.flags |= FUNC_EXTERNAL,
             constants::DW_AT_declaration if flag(&v) => fa.flags |= FUNC_DECLARATION,
             constants::DW_AT_prototyped if flag(&v) => fa.flags |= FUNC_PROTOTYPED,
@@ -104,8 +103,8 @@ fn read_func(ctx: &mut Ctx, off: u32) -> Res<FuncAttrs> {
                 }
             }
             constants::DW_AT_decl_line => fa.decl_line = v.udata_value().unwrap_or(0) as u32,
-            constants::DW_AT_abstract_origin => origin = Ctx::ref_off(&unit, &v),
-            constants::DW_AT_specification => spec = Ctx::ref_off(&unit, &v),
+            constants::DW_AT_abstract_origin => origin = ctx.ref_off(&unit, &v),
+            constants::DW_AT_specification => spec = ctx.ref_off(&unit, &v),
             _ => {}
         }
     }
@@ -121,7 +120,7 @@ fn read_func(ctx: &mut Ctx, off: u32) -> Res<FuncAttrs> {
 /// The formal parameters (and `...`) directly under the DIE at `off`.
 fn read_params(ctx: &mut Ctx, off: u32) -> Res<Vec<ParamInfo>> {
     let (_, unit, uoff) = ctx.locate(off)?;
-    let base = Ctx::unit_base(&unit);
+    let base = unit.base;
     let mut params = Vec::new();
     let mut raw = unit.entries_raw(Some(uoff))?;
     let ab = match raw.read_abbreviation()? {
@@ -146,8 +145,8 @@ fn read_params(ctx: &mut Ctx, off: u32) -> Res<Vec<ParamInfo>> {
                 let a = raw.read_attribute(*spec)?;
                 match a.name() {
                     constants::DW_AT_name => p.name = ctx.attr_str(&unit, a.value()),
-                    constants::DW_AT_type => p.ty = Ctx::ref_off(&unit, &a.value()),
-                    constants::DW_AT_abstract_origin => p.origin = Ctx::ref_off(&unit, &a.value()),
+                    constants::DW_AT_type => p.ty = ctx.ref_off(&unit, &a.value()),
+                    constants::DW_AT_abstract_origin => p.origin = ctx.ref_off(&unit, &a.value()),
                     _ => {}
                 }
             }
@@ -261,7 +260,7 @@ impl Funcs {
                 Ok(x) => x,
                 Err(_) => return Ok(None),
             };
-            let next = param_origin(&unit, uoff)?;
+            let next = param_origin(ctx, &unit, uoff)?;
             if next == NONE || next == cur {
                 return Ok(None);
             }
@@ -271,10 +270,10 @@ impl Funcs {
     }
 }
 
-fn param_origin(unit: &Rc<Unit<R>>, uoff: UnitOffset<usize>) -> Res<u32> {
+fn param_origin(ctx: &Ctx, unit: &XUnit, uoff: UnitOffset<usize>) -> Res<u32> {
     let e = unit.entry(uoff)?;
     Ok(match e.attr_value(constants::DW_AT_abstract_origin)? {
-        Some(v) => Ctx::ref_off(unit, &v),
+        Some(v) => ctx.ref_off(unit, &v),
         None => NONE,
     })
 }

@@ -4,8 +4,10 @@
 //! 1. `alloc_bytes(len)` per debug section; TS writes the bytes there, then
 //!    `set_section(id, ptr, len)`: ids are gimli's `SectionId`s, listed with
 //!    their names by `section_names()` (`id:name,`, from [`sections::READ`]).
+//!    A supplementary file's sections (dwz: `.gnu_debugaltlink`, DWARF 5
+//!    `.debug_sup`) go to `set_sup_section(id, ptr, len)`.
 //! 2. `init(little_endian)` builds the gimli `Dwarf` and the unit index;
-//!    `unit_count()` tells how many `.debug_info` units there are.
+//!    `unit_count()` tells how many `.debug_info` units the input has.
 //! 3. `walk(from, to, flags)` over unit indices `[from, to)`; flags
 //!    `WALK_SITES` (1, also when 0) and/or `WALK_TYPES` (2).
 //! 4. `result()` points at `2 * n` u32: (pointer, element count) per column
@@ -46,12 +48,14 @@ pub const WALK_TYPES: u32 = 2;
 
 struct State {
     raw: Raw,
+    sup: Raw,
     ctx: Option<Ctx>,
     out: Out,
     funcs: Funcs,
     descriptor: Vec<u32>,
     section_list: String,
-    /// msg ptr, msg len, section ptr, section len, offset lo, offset hi.
+    /// msg ptr, msg len, section ptr, section len, offset lo, offset hi,
+    /// kind (0: malformed input, 1: unsupported input).
     error: Vec<u32>,
     error_msg: String,
     error_section: String,
@@ -66,12 +70,13 @@ fn state() -> &'static mut State {
         if STATE.is_none() {
             STATE = Some(State {
                 raw: [(0, 0); NSECTIONS],
+                sup: [(0, 0); NSECTIONS],
                 ctx: None,
                 out: Out::default(),
                 funcs: Funcs::default(),
                 descriptor: Vec::new(),
                 section_list: READ.iter().map(|s| format!("{}:{},", *s as u32, s.name())).collect(),
-                error: vec![0; 6],
+                error: vec![0; 7],
                 error_msg: String::new(),
                 error_section: String::new(),
             });
@@ -84,6 +89,10 @@ fn state() -> &'static mut State {
 }
 
 fn set_error(st: &mut State, section: String, offset: u64, msg: String) -> u32 {
+    set_error_kind(st, section, offset, msg, 0)
+}
+
+fn set_error_kind(st: &mut State, section: String, offset: u64, msg: String, kind: u32) -> u32 {
     st.error_msg = msg;
     st.error_section = section;
     st.error = vec![
@@ -93,6 +102,7 @@ fn set_error(st: &mut State, section: String, offset: u64, msg: String) -> u32 {
         st.error_section.len() as u32,
         offset as u32,
         (offset >> 32) as u32,
+        kind,
     ];
     1
 }
@@ -133,11 +143,24 @@ pub extern "C" fn set_section(id: u32, ptr: u32, len: u32) -> u32 {
     }
 }
 
+/// Registers section `id` of the supplementary file; call before `init`.
+#[no_mangle]
+pub extern "C" fn set_sup_section(id: u32, ptr: u32, len: u32) -> u32 {
+    let st = state();
+    match sections::read_id(id) {
+        Some(s) => {
+            st.sup[s as usize] = (ptr, len);
+            0
+        }
+        None => set_error(st, String::new(), 0, format!("unknown section id {}", id)),
+    }
+}
+
 /// Builds the `Dwarf` over the registered sections and indexes the units.
 #[no_mangle]
 pub extern "C" fn init(little_endian: u32) -> u32 {
     let st = state();
-    match Ctx::new(&st.raw, little_endian != 0) {
+    match Ctx::new(&st.raw, &st.sup, little_endian != 0) {
         Ok(c) => {
             st.ctx = Some(c);
             0
@@ -150,7 +173,7 @@ pub extern "C" fn init(little_endian: u32) -> u32 {
 #[no_mangle]
 pub extern "C" fn unit_count() -> u32 {
     match &state().ctx {
-        Some(c) => c.headers.len() as u32,
+        Some(c) => c.walkable as u32,
         None => 0,
     }
 }
@@ -165,8 +188,10 @@ pub extern "C" fn walk(from: u32, to: u32, flags: u32) -> u32 {
     };
     st.out.clear();
     st.funcs.clear();
+    ctx.pending.clear();
+    ctx.aliases.clear();
     let flags = if flags == 0 { WALK_SITES } else { flags };
-    let to = (to as usize).min(ctx.headers.len());
+    let to = (to as usize).min(ctx.walkable);
     reserve(ctx, &mut st.out, from as usize, to, flags);
     let mut res = Ok(());
     for ui in (from as usize)..to {
@@ -175,9 +200,14 @@ pub extern "C" fn walk(from: u32, to: u32, flags: u32) -> u32 {
             break;
         }
     }
+    if res.is_ok() && flags & WALK_TYPES != 0 {
+        res = walk_dependencies(ctx, &mut st.out, from as usize, to);
+        redirect_aliases(ctx, &mut st.out);
+    }
     if let Err(f) = res {
+        let kind = if let sections::Fail::Unsupported(_) = f { 1 } else { 0 };
         let (sec, off, msg) = ctx.describe(&f);
-        return set_error(st, sec, off, msg);
+        return set_error_kind(st, sec, off, msg, kind);
     }
     st.descriptor.clear();
     st.out.describe(&ctx.strings.blob, &mut st.descriptor);
@@ -201,6 +231,51 @@ fn reserve(ctx: &Ctx, out: &mut Out, from: usize, to: usize, flags: u32) {
     }
     if flags & WALK_TYPES != 0 {
         out.reserve(Table::dies, bytes / 12);
+    }
+}
+
+/// The types of the units the walked ones depend on (imported partial units,
+/// type units, units of `.debug_types` and of the supplementary file; see
+/// `Ctx::is_dependency`), each once per walk and after the walked units,
+/// so a walk's type table holds every DIE its types refer to.
+fn walk_dependencies(ctx: &mut Ctx, out: &mut Out, from: usize, to: usize) -> sections::Res<()> {
+    let mut done = vec![false; ctx.headers.len()];
+    for d in done.iter_mut().take(to).skip(from) {
+        *d = true;
+    }
+    while let Some(ui) = ctx.pending.pop() {
+        if ui >= done.len() || done[ui] {
+            continue;
+        }
+        done[ui] = true;
+        ctx.here = sections::Here { section: ".debug_info", offset: ctx.unit_offsets[ui] as u64 };
+        let urow = sites::push_unit(ctx, out, ui)?;
+        types::walk_types(ctx, out, ui, urow)?;
+    }
+    Ok(())
+}
+
+/// Points every type reference at a DW_AT_signature stand-in to the type
+/// unit's type it stands for (see `types::walk_types`).
+fn redirect_aliases(ctx: &Ctx, out: &mut Out) {
+    if ctx.aliases.is_empty() {
+        return;
+    }
+    let follow = |mut off: u32| {
+        // A stand-in names a type unit's type, never another stand-in; the
+        // bound only guards against corrupt input.
+        for _ in 0..4 {
+            match ctx.aliases.get(&off) {
+                Some(&t) => off = t,
+                None => break,
+            }
+        }
+        off
+    };
+    for col in [&mut out.die_type, &mut out.die_origin, &mut out.func_type, &mut out.param_type] {
+        for v in col.iter_mut() {
+            *v = follow(*v);
+        }
     }
 }
 

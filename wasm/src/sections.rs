@@ -6,9 +6,10 @@
 //! which is why the slices are `'static`.
 
 use gimli::{
-    AttributeValue, DebugInfoOffset, Dwarf, EndianSlice, RunTimeEndian, SectionId, Unit,
-    UnitHeader, UnitOffset, UnitSectionOffset,
+    AttributeValue, DebugInfoOffset, DebugTypeSignature, Dwarf, EndianSlice, RunTimeEndian, SectionId, Unit,
+    UnitHeader, UnitOffset, UnitSectionOffset, UnitType,
 };
+use std::ops::Deref;
 use std::rc::Rc;
 
 use crate::strings::{FxMap, Interner};
@@ -53,6 +54,8 @@ pub type Report = (String, u64, String);
 pub enum Fail {
     Gimli(gimli::Error),
     Msg(&'static str),
+    /// Valid input btfgen does not read (split DWARF): `error()` kind 1.
+    Unsupported(String),
 }
 
 impl From<gimli::Error> for Fail {
@@ -71,17 +74,64 @@ pub struct Here {
     pub offset: u64,
 }
 
+/// Where a unit's bytes are. DIE offsets are global numbers over all of
+/// them: the input's `.debug_info` from 0, its `.debug_types` after that,
+/// then the supplementary (dwz, `.gnu_debugaltlink` / `.debug_sup`) file's
+/// `.debug_info` (see [`Ctx::types_base`], [`Ctx::sup_base`]).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Place {
+    Info,
+    Types,
+    Sup,
+}
+
+/// A parsed unit with where it is: its header's global offset and place.
+pub struct XUnit {
+    pub unit: Unit<R>,
+    /// Global offset of the unit header (the base of DW_FORM_ref*).
+    pub base: u32,
+    /// Global offset just past the unit.
+    pub end: u32,
+    pub place: Place,
+}
+
+impl Deref for XUnit {
+    type Target = Unit<R>;
+    fn deref(&self) -> &Unit<R> {
+        &self.unit
+    }
+}
+
 /// Everything that lives as long as the instance.
 pub struct Ctx {
+    /// The input's DWARF, with the supplementary file as its `sup()`.
     pub dwarf: Dwarf<R>,
     pub little_endian: bool,
-    /// `.debug_info` unit headers, in section order.
+    /// Unit headers: the input's `.debug_info` units in section order (the
+    /// first [`Ctx::walkable`], the ones `walk` takes by index), then
+    /// `.debug_types` units, then the supplementary file's units.
     pub headers: Vec<UnitHeader<R>>,
-    /// Offset of each header (sorted, for lookup by DIE offset).
+    places: Vec<Place>,
+    /// Number of the input's `.debug_info` units.
+    pub walkable: usize,
+    /// Global offset of each header (sorted, for lookup by DIE offset).
     pub unit_offsets: Vec<u32>,
     /// End offset (exclusive) of each unit.
     pub unit_ends: Vec<u32>,
-    units: Vec<Option<Rc<Unit<R>>>>,
+    units: Vec<Option<Rc<XUnit>>>,
+    /// Global offset where `.debug_types` units start.
+    pub types_base: u32,
+    /// Global offset where the supplementary file's `.debug_info` starts.
+    pub sup_base: u32,
+    /// Type signature (DW_FORM_ref_sig8) -> global offset of the type DIE.
+    signatures: FxMap<u64, u32>,
+    /// Per unit: whether it is a partial unit (DW_TAG_partial_unit root), once known.
+    partial: Vec<Option<bool>>,
+    /// Units the current walk depends on (see [`Ctx::note_ref`]).
+    pub pending: Vec<usize>,
+    /// DIEs of the current walk that stand for a type unit's type
+    /// (DW_AT_signature) -> that type's global offset.
+    pub aliases: FxMap<u32, u32>,
     pub strings: Interner,
     /// (unit index << 32 | file index) -> StrId of the resolved path.
     pub file_paths: FxMap<u64, u32>,
@@ -105,25 +155,53 @@ fn section_slice(raw: &Raw, id: SectionId, endian: RunTimeEndian) -> R {
     EndianSlice::new(s, endian)
 }
 
+/// Rounds a global offset up to the next segment start.
+fn segment_after(end: u64) -> Result<u32, Report> {
+    let b = (end + 15) & !15;
+    if b > u32::MAX as u64 / 2 {
+        return Err((".debug_info".to_string(), 0, "debug sections over 2 GiB together".to_string()));
+    }
+    Ok(b as u32)
+}
+
 impl Ctx {
-    /// Builds the `Dwarf` over the registered sections and indexes the units.
-    /// A failure is reported where it happened (the unit header gimli could
-    /// not read, or the offset its error names).
-    pub fn new(raw: &Raw, little_endian: bool) -> Result<Ctx, Report> {
+    /// Builds the `Dwarf` over the registered sections (`sup`: the
+    /// supplementary file's, all empty when there is none) and indexes the
+    /// units. A failure is reported where it happened (the unit header gimli
+    /// could not read, or the offset its error names).
+    pub fn new(raw: &Raw, sup: &Raw, little_endian: bool) -> Result<Ctx, Report> {
         let endian = if little_endian { RunTimeEndian::Little } else { RunTimeEndian::Big };
         // Sections outside READ were never registered: their slots are empty.
         let load = |id: SectionId| -> Result<R, ()> { Ok(section_slice(raw, id, endian)) };
-        let dwarf = match Dwarf::load(load) {
+        let mut dwarf = match Dwarf::load(load) {
             Ok(d) => d,
             Err(()) => return Err((".debug_info".to_string(), 0, "cannot load sections".to_string())),
         };
+        let has_sup = sup[SectionId::DebugInfo as usize].1 != 0;
+        if has_sup {
+            let load_sup = |id: SectionId| -> Result<R, ()> { Ok(section_slice(sup, id, endian)) };
+            if dwarf.load_sup(load_sup).is_err() {
+                return Err((".debug_info".to_string(), 0, "cannot load the supplementary file".to_string()));
+            }
+        }
+        let types_base = segment_after(raw[SectionId::DebugInfo as usize].1 as u64)?;
+        let sup_base = segment_after(types_base as u64 + raw[SectionId::DebugTypes as usize].1 as u64)?;
+        segment_after(sup_base as u64 + sup[SectionId::DebugInfo as usize].1 as u64)?;
         let mut ctx = Ctx {
             dwarf,
             little_endian,
             headers: Vec::new(),
+            places: Vec::new(),
+            walkable: 0,
             unit_offsets: Vec::new(),
             unit_ends: Vec::new(),
             units: Vec::new(),
+            types_base,
+            sup_base,
+            signatures: FxMap::default(),
+            partial: Vec::new(),
+            pending: Vec::new(),
+            aliases: FxMap::default(),
             strings: Interner::new(),
             file_paths: FxMap::default(),
             strp_ids: FxMap::default(),
@@ -133,30 +211,122 @@ impl Ctx {
         };
         let mut iter = ctx.dwarf.units();
         loop {
-            let h = match iter.next() {
-                Ok(Some(h)) => h,
+            match iter.next() {
+                Ok(Some(h)) => ctx.add_header(h, Place::Info),
                 Ok(None) => break,
-                Err(e) => {
-                    // The header that failed starts where the last good unit ends.
-                    ctx.here.offset = ctx.unit_ends.last().copied().unwrap_or(0) as u64;
-                    return Err(ctx.describe(&e.into()));
+                Err(e) => return Err(ctx.header_failure(e, 0)),
+            }
+        }
+        ctx.walkable = ctx.headers.len();
+        let mut iter = ctx.dwarf.type_units();
+        loop {
+            match iter.next() {
+                Ok(Some(h)) => ctx.add_header(h, Place::Types),
+                Ok(None) => break,
+                Err(e) => return Err(ctx.header_failure(e, types_base)),
+            }
+        }
+        if has_sup {
+            let mut headers = Vec::new();
+            if let Some(s) = ctx.dwarf.sup() {
+                let mut iter = s.units();
+                loop {
+                    match iter.next() {
+                        Ok(Some(h)) => headers.push(h),
+                        Ok(None) => break,
+                        Err(e) => return Err(ctx.header_failure(e, sup_base)),
+                    }
                 }
-            };
-            let off = match h.offset() {
-                UnitSectionOffset::DebugInfoOffset(o) => o.0 as u32,
-                UnitSectionOffset::DebugTypesOffset(o) => o.0 as u32,
-            };
-            ctx.here.offset = off as u64;
-            ctx.unit_offsets.push(off);
-            ctx.unit_ends.push(off.wrapping_add(h.length_including_self() as u32));
-            ctx.headers.push(h);
-            ctx.units.push(None);
+            }
+            for h in headers {
+                ctx.add_header(h, Place::Sup);
+            }
         }
         Ok(ctx)
     }
 
+    fn add_header(&mut self, h: UnitHeader<R>, place: Place) {
+        let raw_off = match h.offset() {
+            UnitSectionOffset::DebugInfoOffset(o) => o.0 as u32,
+            UnitSectionOffset::DebugTypesOffset(o) => o.0 as u32,
+        };
+        let off = raw_off.wrapping_add(match place {
+            Place::Info => 0,
+            Place::Types => self.types_base,
+            Place::Sup => self.sup_base,
+        });
+        if let UnitType::Type { type_signature: DebugTypeSignature(sig), type_offset } = h.type_() {
+            self.signatures.entry(sig).or_insert(off.wrapping_add(type_offset.0 as u32));
+        }
+        self.here.offset = off as u64;
+        self.unit_offsets.push(off);
+        self.unit_ends.push(off.wrapping_add(h.length_including_self() as u32));
+        self.headers.push(h);
+        self.places.push(place);
+        self.partial.push(None);
+        self.units.push(None);
+    }
+
+    /// A header gimli could not read starts where the last good unit of its
+    /// section ends (`base`: the section's first global offset).
+    fn header_failure(&mut self, e: gimli::Error, base: u32) -> Report {
+        let last = self.unit_ends.last().copied().unwrap_or(0);
+        self.here = Here { section: ".debug_info", offset: last.max(base) as u64 };
+        self.describe(&e.into())
+    }
+
+    /// The DWARF a unit's own forms refer to: the supplementary file's for its units.
+    pub fn dwarf_of(&self, place: Place) -> &Dwarf<R> {
+        match (place, self.dwarf.sup()) {
+            (Place::Sup, Some(s)) => s,
+            _ => &self.dwarf,
+        }
+    }
+
+    /// True when a reference into unit `idx` makes a types walk read that
+    /// unit too: a type or partial unit, or any unit of `.debug_types` or of
+    /// the supplementary file. Compilation units of the input are walked by
+    /// index; a reference between two of them is the cross-unit case the TS
+    /// side handles (one batch of all units).
+    pub fn is_dependency(&mut self, idx: usize) -> Res<bool> {
+        if idx >= self.walkable || matches!(self.headers[idx].type_(), UnitType::Type { .. } | UnitType::Partial) {
+            return Ok(true);
+        }
+        if let Some(p) = self.partial[idx] {
+            return Ok(p);
+        }
+        // DWARF 4 partial units (dwz) have a compilation unit header: the root tag says.
+        let u = self.unit(idx)?;
+        let mut raw = u.entries_raw(None)?;
+        let p = matches!(raw.read_abbreviation()?, Some(ab) if ab.tag() == gimli::constants::DW_TAG_partial_unit);
+        self.partial[idx] = Some(p);
+        Ok(p)
+    }
+
+    /// Notes a reference from `unit` to global offset `off`: when it leaves
+    /// the unit for a dependency ([`Ctx::is_dependency`]), that unit's types
+    /// are walked too.
+    pub fn note_ref(&mut self, unit: &XUnit, off: u32) -> Res<()> {
+        if off == NONE || (off >= unit.base && off < unit.end) {
+            return Ok(());
+        }
+        if let Some(i) = self.unit_index_of(off) {
+            if self.is_dependency(i)? {
+                self.pending.push(i);
+            }
+        }
+        Ok(())
+    }
+
+    /// Notes DW_AT_import of a DW_TAG_imported_unit: its unit's types are walked too.
+    pub fn note_import(&mut self, off: u32) {
+        if let Some(i) = self.unit_index_of(off) {
+            self.pending.push(i);
+        }
+    }
+
     /// The parsed unit (abbreviations, line program header), built once.
-    pub fn unit(&mut self, idx: usize) -> Res<Rc<Unit<R>>> {
+    pub fn unit(&mut self, idx: usize) -> Res<Rc<XUnit>> {
         if let Some(Some(u)) = self.units.get(idx) {
             return Ok(u.clone());
         }
@@ -164,13 +334,15 @@ impl Ctx {
             Some(h) => *h,
             None => return Err(Fail::Msg("unit index out of range")),
         };
+        let place = self.places[idx];
         let saved = self.here;
         // Abbreviations first (gimli caches them for `unit`): an error in
         // them is reported at the unit's table in .debug_abbrev.
         self.here = Here { section: ".debug_abbrev", offset: h.debug_abbrev_offset().0 as u64 };
-        self.dwarf.abbreviations(&h)?;
+        self.dwarf_of(place).abbreviations(&h)?;
         self.here = Here { section: ".debug_info", offset: self.unit_offsets[idx] as u64 };
-        let u = Rc::new(self.dwarf.unit(h)?);
+        let unit = self.dwarf_of(place).unit(h)?;
+        let u = Rc::new(XUnit { unit, base: self.unit_offsets[idx], end: self.unit_ends[idx], place });
         self.here = saved;
         self.units[idx] = Some(u.clone());
         Ok(u)
@@ -191,7 +363,7 @@ impl Ctx {
     }
 
     /// Unit index and unit-relative offset of a global DIE offset.
-    pub fn locate(&mut self, off: u32) -> Res<(usize, Rc<Unit<R>>, UnitOffset<usize>)> {
+    pub fn locate(&mut self, off: u32) -> Res<(usize, Rc<XUnit>, UnitOffset<usize>)> {
         let i = match self.unit_index_of(off) {
             Some(i) => i,
             None => {
@@ -208,11 +380,13 @@ impl Ctx {
         Ok((i, u, UnitOffset(uoff)))
     }
 
-    /// Interns the string an attribute names (any string form).
-    pub fn attr_str(&mut self, unit: &Unit<R>, v: AttributeValue<R>) -> u32 {
+    /// Interns the string an attribute names (any string form; DW_FORM_strp
+    /// of a supplementary unit and DW_FORM_GNU_strp_alt / strp_sup read the
+    /// supplementary file's `.debug_str`).
+    pub fn attr_str(&mut self, unit: &XUnit, v: AttributeValue<R>) -> u32 {
         // Most names are DW_FORM_strp: key the interner by section offset
         // first, which skips strlen, hashing and comparing the bytes.
-        if let AttributeValue::DebugStrRef(o) = v {
+        if let (AttributeValue::DebugStrRef(o), Place::Info | Place::Types) = (v, unit.place) {
             let key = o.0 as u32;
             if let Some(&id) = self.strp_ids.get(&key) {
                 return id;
@@ -224,8 +398,11 @@ impl Ctx {
             self.strp_ids.insert(key, id);
             return id;
         }
-        match self.dwarf.attr_string(unit, v) {
-            Ok(s) => self.strings.intern(s.slice()),
+        match self.dwarf_of(unit.place).attr_string(unit, v) {
+            Ok(s) => {
+                let bytes: &'static [u8] = s.slice();
+                self.strings.intern(bytes)
+            }
             Err(_) => 0,
         }
     }
@@ -233,7 +410,7 @@ impl Ctx {
     /// Path of file `index` of unit `ui`'s line table, interned and cached.
     /// Relative directories are joined to DW_AT_comp_dir as llvm-dwarfdump
     /// prints them (its "absolute file path" mode).
-    pub fn file_path(&mut self, ui: usize, unit: &Unit<R>, index: u64) -> u32 {
+    pub fn file_path(&mut self, ui: usize, unit: &XUnit, index: u64) -> u32 {
         let key = ((ui as u64) << 32) | (index & 0xffff_ffff);
         if let Some(&id) = self.file_paths.get(&key) {
             return id;
@@ -243,7 +420,8 @@ impl Ctx {
         id
     }
 
-    fn build_file_path(&mut self, unit: &Unit<R>, index: u64) -> u32 {
+    fn build_file_path(&mut self, unit: &XUnit, index: u64) -> u32 {
+        let dwarf = self.dwarf_of(unit.place);
         let lp = match &unit.line_program {
             Some(lp) => lp,
             None => return 0,
@@ -253,14 +431,14 @@ impl Ctx {
             Some(f) => f,
             None => return 0,
         };
-        let name = match self.dwarf.attr_string(unit, file.path_name()) {
+        let name = match dwarf.attr_string(unit, file.path_name()) {
             Ok(s) => s.slice(),
             Err(_) => return 0,
         };
         let mut path: Vec<u8> = Vec::new();
         if !name.starts_with(b"/") {
             let dir: &[u8] = match file.directory(header) {
-                Some(d) => match self.dwarf.attr_string(unit, d) {
+                Some(d) => match dwarf.attr_string(unit, d) {
                     Ok(s) => s.slice(),
                     Err(_) => &[],
                 },
@@ -288,37 +466,55 @@ impl Ctx {
         self.strings.intern(&path)
     }
 
-    /// Global `.debug_info` offset of a reference attribute (NONE otherwise).
-    pub fn ref_off(unit: &Unit<R>, v: &AttributeValue<R>) -> u32 {
+    /// Global offset of the DIE a reference attribute names (NONE
+    /// otherwise): within the unit, DW_FORM_ref_addr into its own file's
+    /// `.debug_info` (the input's, for `.debug_types` units),
+    /// DW_FORM_GNU_ref_alt / ref_sup4/8 into the supplementary file, and
+    /// DW_FORM_ref_sig8 through the type unit of that signature.
+    pub fn ref_off(&self, unit: &XUnit, v: &AttributeValue<R>) -> u32 {
         match *v {
-            AttributeValue::UnitRef(o) => match unit.header.offset() {
-                UnitSectionOffset::DebugInfoOffset(DebugInfoOffset(b)) => (b + o.0) as u32,
-                UnitSectionOffset::DebugTypesOffset(_) => NONE,
+            AttributeValue::UnitRef(o) => unit.base.wrapping_add(o.0 as u32),
+            AttributeValue::DebugInfoRef(DebugInfoOffset(o)) => match unit.place {
+                Place::Sup => self.sup_base.wrapping_add(o as u32),
+                Place::Info | Place::Types => o as u32,
             },
-            AttributeValue::DebugInfoRef(DebugInfoOffset(o)) => o as u32,
+            AttributeValue::DebugInfoRefSup(DebugInfoOffset(o)) if self.dwarf.sup().is_some() => {
+                self.sup_base.wrapping_add(o as u32)
+            }
+            AttributeValue::DebugTypesRef(DebugTypeSignature(sig)) => self.signatures.get(&sig).copied().unwrap_or(NONE),
             _ => NONE,
         }
     }
 
-    /// Unit header offset of unit `unit` as a global offset base.
-    pub fn unit_base(unit: &Unit<R>) -> u32 {
-        match unit.header.offset() {
-            UnitSectionOffset::DebugInfoOffset(DebugInfoOffset(b)) => b as u32,
-            UnitSectionOffset::DebugTypesOffset(_) => 0,
+    /// Section and section offset of a global DIE offset, as tools print them.
+    pub fn section_of(&self, off: u64) -> (&'static str, u64) {
+        if self.dwarf.sup().is_some() && off >= self.sup_base as u64 {
+            (".debug_info of the supplementary file", off - self.sup_base as u64)
+        } else if off >= self.types_base as u64 && self.walkable < self.headers.len() {
+            (".debug_types", off - self.types_base as u64)
+        } else {
+            (".debug_info", off)
         }
     }
 
     /// Turns a failure into (section, offset, message).
     pub fn describe(&self, f: &Fail) -> Report {
+        let (sec, off) = if self.here.section == ".debug_info" {
+            self.section_of(self.here.offset)
+        } else {
+            (self.here.section, self.here.offset)
+        };
         match f {
-            Fail::Msg(m) => (self.here.section.to_string(), self.here.offset, m.to_string()),
+            Fail::Msg(m) => (sec.to_string(), off, m.to_string()),
+            Fail::Unsupported(m) => (sec.to_string(), off, m.clone()),
             Fail::Gimli(e) => {
                 if let gimli::Error::UnexpectedEof(id) = e {
-                    if let Some((_, sec, off)) = self.dwarf.lookup_offset_id(*id) {
-                        return (sec.name().to_string(), off as u64, format!("{}", e));
+                    if let Some((in_sup, s, o)) = self.dwarf.lookup_offset_id(*id) {
+                        let name = if in_sup { format!("{} of the supplementary file", s.name()) } else { s.name().to_string() };
+                        return (name, o as u64, format!("{}", e));
                     }
                 }
-                (self.here.section.to_string(), self.here.offset, format!("{}", e))
+                (sec.to_string(), off, format!("{}", e))
             }
         }
     }

@@ -15,7 +15,7 @@ use crate::columns::Out;
 use crate::consts::{ADDR_ENTRY_PC, ADDR_NONE, FUNC_HAS_OUT_OF_LINE, FUNC_OPTIMIZED, LOC_ABSENT, NONE, SITE_FUNC, SITE_INLINE, SITE_OPTIMIZED};
 use crate::funcs::{Funcs, Start};
 use crate::loc::set_loc;
-use crate::sections::{Ctx, Here, Res};
+use crate::sections::{Ctx, Fail, Here, Res};
 
 
 /// Entry view of an out-of-line function: gcc starts every function with
@@ -71,6 +71,15 @@ pub fn push_unit(ctx: &mut Ctx, out: &mut Out, ui: usize) -> Res<u32> {
         for spec in ab.attributes() {
             let a = raw.read_attribute(*spec)?;
             match a.name() {
+                constants::DW_AT_dwo_name | constants::DW_AT_GNU_dwo_name => {
+                    let name = ctx.attr_str(&unit, a.value());
+                    let name = String::from_utf8_lossy(ctx.strings.text(name)).into_owned();
+                    ctx.here = Here { section: ".debug_info", offset: ctx.unit_offsets[ui] as u64 };
+                    return Err(Fail::Unsupported(format!(
+                        "split DWARF is not supported: this unit's DIEs are in {} (-gsplit-dwarf); build without it",
+                        if name.is_empty() { "a .dwo file".to_string() } else { name }
+                    )));
+                }
                 constants::DW_AT_producer => producer = ctx.attr_str(&unit, a.value()),
                 constants::DW_AT_language => {
                     if let AttributeValue::Language(l) = a.value() {
@@ -89,7 +98,7 @@ pub fn push_unit(ctx: &mut Ctx, out: &mut Out, ui: usize) -> Res<u32> {
 /// Walks unit `ui`, appending sites (and their funcs, params and locs).
 pub fn walk_sites(ctx: &mut Ctx, out: &mut Out, funcs: &mut Funcs, ui: usize, urow: u32) -> Res<()> {
     let unit = ctx.unit(ui)?;
-    let base = Ctx::unit_base(&unit);
+    let base = unit.base;
     let mut raw = unit.entries_raw(None)?;
     let mut stack: Vec<Frame> = Vec::with_capacity(64);
     while !raw.is_empty() {
@@ -174,7 +183,7 @@ pub fn walk_sites(ctx: &mut Ctx, out: &mut Out, funcs: &mut Funcs, ui: usize, ur
                         constants::DW_AT_low_pc => pc.low_pc = Some(a.value()),
                         constants::DW_AT_ranges => pc.ranges = Some(a.value()),
                         constants::DW_AT_entry_pc => pc.entry_pc = Some(a.value()),
-                        constants::DW_AT_abstract_origin => origin = Ctx::ref_off(&unit, &a.value()),
+                        constants::DW_AT_abstract_origin => origin = ctx.ref_off(&unit, &a.value()),
                         constants::DW_AT_call_file => {
                             if let AttributeValue::FileIndex(i) = a.value() {
                                 call_file = Some(i)
@@ -226,7 +235,7 @@ pub fn walk_sites(ctx: &mut Ctx, out: &mut Out, funcs: &mut Funcs, ui: usize, ur
                 for spec in ab.attributes() {
                     let a = raw.read_attribute(*spec)?;
                     match a.name() {
-                        constants::DW_AT_abstract_origin => origin = Ctx::ref_off(&unit, &a.value()),
+                        constants::DW_AT_abstract_origin => origin = ctx.ref_off(&unit, &a.value()),
                         constants::DW_AT_location => location = Some(a.value()),
                         constants::DW_AT_const_value => const_value = Some(a.value()),
                         constants::DW_AT_GNU_locviews => locviews = Some(a.value()),

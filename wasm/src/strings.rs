@@ -97,4 +97,13 @@ impl Interner {
         self.map.insert(s.into(), id);
         id
     }
+
+    /// The bytes of StrId `id` (without the NUL).
+    pub fn text(&self, id: u32) -> &[u8] {
+        let rest = self.blob.get(id as usize..).unwrap_or(&[]);
+        match rest.iter().position(|&b| b == 0) {
+            Some(n) => &rest[..n],
+            None => rest,
+        }
+    }
 }

@@ -127,7 +127,7 @@ fn type_facts(ctx: &mut Ctx, mut off: u32) -> Res<(Option<u64>, bool)> {
                         enc = Some(x)
                     }
                 }
-                constants::DW_AT_type => next = Ctx::ref_off(&unit, &a.value()),
+                constants::DW_AT_type => next = ctx.ref_off(&unit, &a.value()),
                 _ => {}
             }
         }
@@ -187,7 +187,7 @@ fn first_op_is_addr(bytes: &[u8]) -> bool {
 /// Walks unit `ui`, appending its kept DIEs to the dies columns.
 pub fn walk_types(ctx: &mut Ctx, out: &mut Out, ui: usize, urow: u32) -> Res<()> {
     let unit = ctx.unit(ui)?;
-    let base = Ctx::unit_base(&unit);
+    let base = unit.base;
     let le = ctx.little_endian;
     let mut raw = unit.entries_raw(None)?;
     let top = Parent { row: NONE, tag: None, signed_enum: false };
@@ -231,17 +231,19 @@ pub fn walk_types(ctx: &mut Ctx, out: &mut Out, ui: usize, urow: u32) -> Res<()>
             let mut upper: Option<i128> = None;
             let mut const_value: Option<AttributeValue<R>> = None;
             let mut location: Option<AttributeValue<R>> = None;
+            let mut signature = NONE;
             for spec in ab.attributes() {
                 let a = raw.read_attribute(*spec)?;
                 let v = a.value();
                 match a.name() {
+                    constants::DW_AT_signature => signature = ctx.ref_off(&unit, &v),
                     constants::DW_AT_name => r.name = ctx.attr_str(&unit, v),
-                    constants::DW_AT_type => r.ty = Ctx::ref_off(&unit, &v),
+                    constants::DW_AT_type => r.ty = ctx.ref_off(&unit, &v),
                     constants::DW_AT_abstract_origin | constants::DW_AT_specification => {
-                        r.origin = Ctx::ref_off(&unit, &v)
+                        r.origin = ctx.ref_off(&unit, &v)
                     }
                     constants::DW_AT_containing_type if tag == constants::DW_TAG_ptr_to_member_type => {
-                        r.origin = Ctx::ref_off(&unit, &v)
+                        r.origin = ctx.ref_off(&unit, &v)
                     }
                     constants::DW_AT_byte_size => {
                         if let Some(x) = v.udata_value() {
@@ -412,8 +414,28 @@ pub fn walk_types(ctx: &mut Ctx, out: &mut Out, ui: usize, urow: u32) -> Res<()>
                 // A location list: storage exists but is not one address.
                 r.flags |= DIE_HAS_ADDR;
             }
-            me.row = push_row(out, off, tag, parent.row, urow, &r);
-            me.tag = Some(tag);
+            if signature != NONE {
+                // gcc: a stand-in for the type of a type unit (DW_AT_signature,
+                // DW_FORM_ref_sig8). No row: references to it are redirected to
+                // that type when the walk ends (`Ctx::aliases`).
+                ctx.aliases.insert(off, signature);
+                ctx.note_ref(&unit, signature)?;
+            } else {
+                ctx.note_ref(&unit, r.ty)?;
+                ctx.note_ref(&unit, r.origin)?;
+                me.row = push_row(out, off, tag, parent.row, urow, &r);
+                me.tag = Some(tag);
+            }
+        } else if tag == constants::DW_TAG_imported_unit {
+            // dwz: the partial unit (here or in the supplementary file)
+            // holding DIEs this unit refers to.
+            for spec in ab.attributes() {
+                let a = raw.read_attribute(*spec)?;
+                if a.name() == constants::DW_AT_import {
+                    let target = ctx.ref_off(&unit, &a.value());
+                    ctx.note_import(target);
+                }
+            }
         } else {
             raw.skip_attributes(ab.attributes())?;
         }
