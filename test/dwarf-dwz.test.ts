@@ -74,6 +74,24 @@ describe.each([4, 5])("DWARF %i", (v) => {
       expect(Buffer.from(b.bytes).equals(Buffer.from(a.bytes))).toBe(true);
     });
 
+    test("unit batches in worker threads (an own .BTF): each batch reads the partial units it imports", async () => {
+      // One unit per batch: no batch holds the partial units, so each must walk its imports.
+      const btf = join(scratch, `${v}${x}.own.btf`);
+      writeFileSync(btf, (await buildFuncInfo(plain)).encodedBase!);
+      const withBtf = (f: string, tag: string) => {
+        const out = join(scratch, `${v}${x}-${tag}.so`);
+        execFileSync("objcopy", ["--add-section", `.BTF=${btf}`, "--set-section-flags", ".BTF=readonly", f, out]);
+        return out;
+      };
+      const [p, d] = [withBtf(plain, "plain"), withBtf(dwz, "dwz")];
+      copyFileSync(join(FORMS, `dwz${v}-common.debug`), join(scratch, `dwz${v}-common.debug`));
+      const ref = await buildFuncInfo(p);
+      for (const r of [await buildFuncInfo(d, { jobs: 2, unitsPerBatch: 1 }), await buildFuncInfo(d, { unitsPerBatch: 1 })]) {
+        expect(r.lower.inlineSites).toBe(ref.lower.inlineSites);
+        expect(Buffer.from(r.bytes).equals(Buffer.from(ref.bytes))).toBe(true);
+      }
+    });
+
     test("the same sites and locations as before dwz, which llvm-dwarfdump confirms", () => {
       const elf = ElfFile.open(plain);
       try {
