@@ -133,23 +133,21 @@ pub extern "C" fn free_bytes(ptr: u32, len: u32) {
 /// Registers section `id` at (`ptr`, `len`); call before `init`.
 #[no_mangle]
 pub extern "C" fn set_section(id: u32, ptr: u32, len: u32) -> u32 {
-    let st = state();
-    match sections::read_id(id) {
-        Some(s) => {
-            st.raw[s as usize] = (ptr, len);
-            0
-        }
-        None => set_error(st, String::new(), 0, format!("unknown section id {}", id)),
-    }
+    register(id, ptr, len, false)
 }
 
 /// Registers section `id` of the supplementary file; call before `init`.
 #[no_mangle]
 pub extern "C" fn set_sup_section(id: u32, ptr: u32, len: u32) -> u32 {
+    register(id, ptr, len, true)
+}
+
+fn register(id: u32, ptr: u32, len: u32, sup: bool) -> u32 {
     let st = state();
     match sections::read_id(id) {
         Some(s) => {
-            st.sup[s as usize] = (ptr, len);
+            let table = if sup { &mut st.sup } else { &mut st.raw };
+            table[s as usize] = (ptr, len);
             0
         }
         None => set_error(st, String::new(), 0, format!("unknown section id {}", id)),

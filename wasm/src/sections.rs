@@ -6,8 +6,8 @@
 //! which is why the slices are `'static`.
 
 use gimli::{
-    AttributeValue, DebugInfoOffset, DebugTypeSignature, Dwarf, EndianSlice, RunTimeEndian, SectionId, Unit,
-    UnitHeader, UnitOffset, UnitSectionOffset, UnitType,
+    Abbreviation, AttributeValue, DebugInfoOffset, DebugTypeSignature, Dwarf, EndianSlice, EntriesRaw, RunTimeEndian,
+    SectionId, Unit, UnitHeader, UnitOffset, UnitSectionOffset, UnitType,
 };
 use std::ops::Deref;
 use std::rc::Rc;
@@ -378,6 +378,18 @@ impl Ctx {
             return Err(Fail::Msg("DIE reference into a unit header"));
         }
         Ok((i, u, UnitOffset(uoff)))
+    }
+
+    /// The next DIE of a unit walk: (depth, global offset, abbreviation), or
+    /// None for a null entry. `here` is set before the abbreviation code is
+    /// read, so an error reading it or skipping the attributes of any DIE is
+    /// reported at that DIE.
+    #[inline]
+    pub fn next_die<'a>(&mut self, raw: &mut EntriesRaw<'a, '_, R>, base: u32) -> Res<Option<(isize, u32, &'a Abbreviation)>> {
+        let depth = raw.next_depth();
+        let off = base + raw.next_offset().0 as u32;
+        self.here = Here { section: ".debug_info", offset: off as u64 };
+        Ok(raw.read_abbreviation()?.map(|ab| (depth, off, ab)))
     }
 
     /// Interns the string an attribute names (any string form; DW_FORM_strp

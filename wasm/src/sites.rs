@@ -102,13 +102,8 @@ pub fn walk_sites(ctx: &mut Ctx, out: &mut Out, funcs: &mut Funcs, ui: usize, ur
     let mut raw = unit.entries_raw(None)?;
     let mut stack: Vec<Frame> = Vec::with_capacity(64);
     while !raw.is_empty() {
-        let depth = raw.next_depth();
-        let off = base + raw.next_offset().0 as u32;
-        // Before the abbreviation code: an error reading it or skipping the
-        // attributes of any DIE is reported at that DIE.
-        ctx.here = Here { section: ".debug_info", offset: off as u64 };
-        let ab = match raw.read_abbreviation()? {
-            Some(a) => a,
+        let (depth, off, ab) = match ctx.next_die(&mut raw, base)? {
+            Some(x) => x,
             None => continue,
         };
         let d = if depth < 0 { 0 } else { depth as usize };

@@ -21,7 +21,7 @@ use gimli::{constants, AttributeValue, DwTag};
 use crate::addr::{entry_addr, PcAttrs};
 use crate::columns::Out;
 use crate::expr::append_expr;
-use crate::sections::{Ctx, Here, Res, R};
+use crate::sections::{Ctx, Res, R};
 
 use crate::consts::*;
 
@@ -193,13 +193,8 @@ pub fn walk_types(ctx: &mut Ctx, out: &mut Out, ui: usize, urow: u32) -> Res<()>
     let top = Parent { row: NONE, tag: None, signed_enum: false };
     let mut stack: Vec<Parent> = Vec::with_capacity(64);
     while !raw.is_empty() {
-        let depth = raw.next_depth();
-        let off = base + raw.next_offset().0 as u32;
-        // Before the abbreviation code: an error reading it or skipping the
-        // attributes of any DIE is reported at that DIE.
-        ctx.here = Here { section: ".debug_info", offset: off as u64 };
-        let ab = match raw.read_abbreviation()? {
-            Some(a) => a,
+        let (depth, off, ab) = match ctx.next_die(&mut raw, base)? {
+            Some(x) => x,
             None => continue,
         };
         let d = if depth < 0 { 0 } else { depth as usize };
