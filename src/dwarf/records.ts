@@ -2,9 +2,11 @@
  * The record stream that crosses the wasm boundary: flat columns, one typed
  * array per field, one interned string blob. No JS object per DIE.
  *
- * References between DIEs are global `.debug_info` section offsets
- * (`DieOffset`), so records from different walks (unit ranges, workers) can
- * be merged by offset. NONE (0xffffffff) marks an absent value.
+ * References between DIEs are global offsets (`DieOffset`): the input's
+ * `.debug_info` offsets, then (past its end, 16-aligned) its `.debug_types`
+ * and the supplementary (dwz) file's `.debug_info` (wasm/src/sections.rs),
+ * so records from different walks (unit ranges, workers) can be merged by
+ * offset. NONE (0xffffffff) marks an absent value.
  *
  * Contract shared by src/dwarf (producer), src/lower and src/encode (consumers).
  */

@@ -13,8 +13,12 @@
 //! - annotations (DW_TAG_LLVM_annotation, DW_TAG_GNU_annotation) under a kept DIE.
 //!
 //! Column meanings beyond records.ts: `origin` of a DW_TAG_ptr_to_member_type
-//! holds its DW_AT_containing_type; references through DW_FORM_ref_sig8
-//! (type units) are not resolved (NONE).
+//! holds its DW_AT_containing_type. References through DW_FORM_ref_sig8 name
+//! the type unit's type; gcc's stand-ins for it (a DIE with DW_AT_signature)
+//! get no row, references to them are redirected (lib.rs `redirect_aliases`).
+//! The units a walked unit refers to for types (imported partial units, type
+//! units, the supplementary file's units) are walked after it, once per
+//! walk (lib.rs `walk_dependencies`).
 
 use gimli::{constants, AttributeValue, DwTag};
 
