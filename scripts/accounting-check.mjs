@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Nothing dropped silently, on the kernel (issue 11, item 4). Build first: `make build`.
 //
-//   node scripts/accounting-check.mjs [VMLINUX_OR_OBJECT ...]
+//   node scripts/accounting-check.mjs [--btf_base VMLINUX] [VMLINUX_OR_OBJECT ...]
 //
 // For each object (default: the Debian vmlinux under BTFGEN_KERNEL_DIR or
 // ~/.cache/btfgen/kernel): buildFuncInfo (what the main command writes), then
@@ -19,12 +19,15 @@ import { fileURLToPath } from "node:url";
 const REPO = join(dirname(fileURLToPath(import.meta.url)), "..");
 const { buildFuncInfo } = await import(join(REPO, "dist/app/funcinfo.js"));
 const kernel = process.env.BTFGEN_KERNEL_DIR ?? join(homedir(), ".cache/btfgen/kernel");
-const inputs = process.argv.length > 2 ? process.argv.slice(2) : [join(kernel, "root/usr/lib/debug/boot/vmlinux-6.1.0-56-cloud-amd64")];
+const args = process.argv.slice(2);
+const baseAt = args.indexOf("--btf_base");
+const base = baseAt >= 0 ? args.splice(baseAt, 2)[1] : undefined;
+const inputs = args.length > 0 ? args : [join(kernel, "root/usr/lib/debug/boot/vmlinux-6.1.0-56-cloud-amd64")];
 
 let bad = 0;
 for (const path of inputs) {
   const t0 = Date.now();
-  const r = await buildFuncInfo(path);
+  const r = await buildFuncInfo(path, { base: base ? [base] : undefined });
   const l = r.lower;
   const stats = JSON.parse(execFileSync("llvm-dwarfdump-19", ["--statistics", path], { encoding: "utf8", maxBuffer: 64 << 20 }));
   const inlined = stats["#inlined functions"];
