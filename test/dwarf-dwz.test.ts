@@ -145,6 +145,8 @@ describe.each([4, 5])("DWARF %i", (v) => {
       }
       expect(err).toBeInstanceOf(MalformedError);
       expect((err as MalformedError).message).toContain(other);
+      // A directory is no candidate (was an internal EISDIR).
+      await expect(buildFuncInfo(alone, { alt: scratch })).rejects.toBeInstanceOf(NotFoundError);
       const elf = ElfFile.open(dwz);
       try {
         expect(openSupplementary(elf)?.path).toBe(common);

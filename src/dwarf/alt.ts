@@ -12,7 +12,7 @@
  * its own `.debug_sup`); a missing or mismatched file is a one-line error
  * naming the paths looked at, never a partial read.
  */
-import { existsSync } from "node:fs";
+import { statSync } from "node:fs";
 import { dirname, isAbsolute, join } from "node:path";
 import { ElfFile } from "../elf/elf.js";
 import { MalformedError, NotFoundError } from "../errors.js";
@@ -124,7 +124,8 @@ export function openSupplementary(elf: ElfFile, explicit?: string): ElfFile | un
   const candidates = explicit ? [explicit] : supplementaryCandidates(elf.path, link);
   let mismatch: MalformedError | undefined;
   for (const p of candidates) {
-    if (!existsSync(p)) continue;
+    // Only regular files (or links to one) are candidates, as for debuggers.
+    if (!statSync(p, { throwIfNoEntry: false })?.isFile()) continue;
     const alt = ElfFile.open(p);
     const id = idOf(alt, link);
     if (id && hex(id) === hex(link.id)) return alt;
