@@ -3,10 +3,11 @@
 // laid out or not, and errors that keep their section, offset, type id and
 // cause across the boundary and across worker threads.
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
+import { buildFuncInfo } from "../src/app/funcinfo.ts";
 import { fromWorkerError, toWorkerError } from "../src/app/pool.ts";
 import {
   cloneBase, COLUMNS, DwarfReader, DwarfWasm, isCloneName, readDwarf, SITE_FUNC, SITE_OPTIMIZED, strAt, WASM_URL,
@@ -178,6 +179,34 @@ describe("corrupt DWARF is reported at its section and offset", () => {
 });
 
 describe("errors from worker threads", () => {
+  test("a corrupt DIE walked in a worker thread is reported at its section and offset", async () => {
+    // The fixture with a .BTF of its own (so func_info walks unit batches, here in
+    // two workers), one DIE's abbreviation code made unknown in the file itself.
+    const u = dumpUnits(LINKED)[3]!;
+    const dir = mkdtempSync(join(tmpdir(), "btfgen-workererr-"));
+    const btf = join(dir, "own.btf");
+    writeFileSync(btf, (await buildFuncInfo(LINKED)).encodedBase!);
+    const withBtf = join(dir, "with-btf");
+    execFileSync("objcopy", ["--add-section", `.BTF=${btf}`, "--set-section-flags", ".BTF=readonly", LINKED, withBtf]);
+    const info = / \.debug_info\s+PROGBITS\s+[0-9a-f]+\s+([0-9a-f]+)/.exec(execFileSync("readelf", ["-SW", withBtf], { encoding: "utf8" }))!;
+    const bytes = readFileSync(withBtf);
+    const at = parseInt(info[1]!, 16) + u.firstDie;
+    expect(bytes[at]! & 0x80).toBe(0);
+    bytes[at] = 0x7f;
+    writeFileSync(withBtf, bytes);
+    let err: unknown;
+    try {
+      await buildFuncInfo(withBtf, { jobs: 2, unitsPerBatch: 1 });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(MalformedError);
+    const m = err as MalformedError;
+    expect([m.file, m.section, m.offset]).toEqual([withBtf, ".debug_info", u.firstDie]);
+    // The stack is the worker's, where the walk failed.
+    expect(m.stack).toContain("batch-worker");
+  });
+
   // postMessage copies with the structured clone algorithm: the transport is what survives it.
   const carry = (e: unknown) => fromWorkerError(structuredClone(toWorkerError(e)));
 
