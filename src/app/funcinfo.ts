@@ -176,11 +176,11 @@ export function defaultJobs(debugInfoBytes: number, jobs?: number): number {
 export async function buildFuncInfo(path: string, opts: Omit<FuncInfoOptions, "file" | "output"> = {}): Promise<FuncInfoResult> {
   const profile = opts.format ?? "v2";
   const elf = openElf(path);
+  // The main thread loads the DWARF only when it walks it itself (no
+  // workers, a base encoded from DWARF, or the cross-unit fallback).
+  let reader: DwarfReader | undefined;
   try {
     requireDwarf(elf);
-    // The main thread loads the DWARF only when it walks it itself (no
-    // workers, a base encoded from DWARF, or the cross-unit fallback).
-    let reader: DwarfReader | undefined;
     const mainReader = (): DwarfReader => (reader ??= DwarfReader.open(elf, { alt: opts.alt }));
     const chain = opts.shared?.chain ?? loadBtfChain(opts.base ?? []);
     const hasOwnBtf = (elf.section(".BTF")?.size ?? 0) > 0;
@@ -230,6 +230,7 @@ export async function buildFuncInfo(path: string, opts: Omit<FuncInfoOptions, "f
       },
     };
   } finally {
+    reader?.release();
     elf.close();
   }
 }
@@ -463,6 +464,7 @@ export async function encodeCommand(o: EncodeCommandOptions): Promise<string> {
   const out = o.output ?? `${o.file}.btf`;
   checkOutputs([{ path: out, what: "output" }], [o.file, ...(o.base ?? [])]);
   const elf = openElf(o.file);
+  let reader: DwarfReader | undefined;
   let bytes: Uint8Array;
   let summary: object;
   try {
@@ -473,7 +475,6 @@ export async function encodeCommand(o: EncodeCommandOptions): Promise<string> {
     const big = o.byUnits ?? infoBytes > 32 << 20;
     const jobs = big ? defaultJobs(infoBytes, o.jobs) : 1;
     const per = Math.max(1, o.unitsPerBatch ?? UNITS_PER_BATCH);
-    let reader: DwarfReader | undefined;
     const local = () => (reader ??= DwarfReader.open(elf));
     // Small objects, and any whose DIEs refer across ranges, at once.
     const r = (big ? (jobs > 1 ? await encodeWalkedInWorker(o.file, per, opts) : encodeBtfByUnits((from, to) => local().walk(from, to, WALK_TYPES, false), local().unitCount, per, opts)) : undefined)
@@ -482,6 +483,7 @@ export async function encodeCommand(o: EncodeCommandOptions): Promise<string> {
     assertAccepted(bytes, chain, `${o.file}: encoded BTF`);
     summary = { ...r.stats, types: r.btf.types.length };
   } finally {
+    reader?.release();
     elf.close();
   }
   writeFileAtomic(out, bytes);

@@ -50,6 +50,9 @@ export interface ReadDwarfOptions extends OpenDwarfOptions {
  * so several walks (unit ranges) share the string interner and their StrIds.
  * Each walk returns the whole string blob so far.
  */
+/** The instance a released reader handed back (at most one per thread). */
+let spare: DwarfWasm | undefined;
+
 export class DwarfReader {
   /** Number of `.debug_info` units. */
   readonly unitCount: number;
@@ -71,7 +74,9 @@ export class DwarfReader {
    * when the supplementary file is not found.
    */
   static open(elf: ElfFile, opts: OpenDwarfOptions = {}): DwarfReader {
-    const wasm = new DwarfWasm(elf.path);
+    // A released instance of an earlier file is reused (batch runs): see release().
+    const wasm = spare?.reset(elf.path) ? spare : new DwarfWasm(elf.path);
+    spare = undefined;
     const load = (from: ElfFile, sup: boolean) => {
       for (const name of wasm.sectionIds.keys()) {
         const secs = unitSections(from, name);
@@ -103,11 +108,26 @@ export class DwarfReader {
   }
 
   /**
+   * Hands the wasm instance back for the next {@link DwarfReader.open} of
+   * this thread, which resets and reuses it (its memory stays, so a batch of
+   * modules does not make V8 account, and collect, a new wasm memory per
+   * module). Records walked before stay valid; this reader cannot walk again.
+   */
+  release(): void {
+    if (this.released) return;
+    this.released = true;
+    spare = this.wasm;
+  }
+
+  private released = false;
+
+  /**
    * Walks units `[from, to)` (clamped); `flags` = WALK_SITES | WALK_TYPES.
    * With `symbols` (default), SITE_FUNC rows are completed from the ELF
    * symbol table ({@link nameClones}); the ELF file must still be open.
    */
   walk(from = 0, to = this.unitCount, flags = WALK_SITES, symbols = true): DwarfRecords {
+    if (this.released) throw new Error("DwarfReader used after release()");
     const clamp = (n: number) => (Number.isFinite(n) ? Math.max(0, Math.min(Math.floor(n), this.unitCount)) : n > 0 ? this.unitCount : 0);
     try {
       const rec = toRecords(this.wasm.walk(clamp(from), clamp(to), flags), (flags & WALK_TYPES) !== 0);

@@ -39,6 +39,7 @@ interface Exports {
   intern_bytes(ptr: number, len: number): number;
   strings_ptr(): number;
   strings_len(): number;
+  reset(): void;
 }
 
 /** A column copied out of wasm memory. */
@@ -175,6 +176,20 @@ export class DwarfWasm {
     fill(new Uint8Array(this.x.memory.buffer, ptr, len));
     const set = sup ? this.x.set_sup_section : this.x.set_section;
     if (this.call("set_section", () => set(id, ptr, len)) !== 0) this.fail("set_section");
+  }
+
+  /**
+   * Forgets the file this instance read (its sections, units and strings),
+   * keeping the memory, so the instance can read another file; false when
+   * it cannot be reused (it trapped).
+   */
+  reset(file?: string): boolean {
+    if (this.dead) return false;
+    this.x.reset();
+    this.strBuf = new Uint8Array(0);
+    this.strLen = 0;
+    (this as { file?: string }).file = file;
+    return true;
   }
 
   /** Parses the unit headers; returns the unit count. */

@@ -319,6 +319,26 @@ pub extern "C" fn section_names_len() -> u32 {
     state().section_list.len() as u32
 }
 
+/// Drops everything the instance holds for the file it read (the Dwarf,
+/// unit caches, strings, columns, and the section buffers `set_section`
+/// registered, which came from `alloc_bytes`), so one instance can read the
+/// next file of a batch in the memory it already has instead of a new
+/// instance growing its own (V8 counts each new wasm memory as external
+/// memory and runs a full GC for it).
+#[no_mangle]
+pub extern "C" fn reset() {
+    // SAFETY: single threaded; nothing borrows STATE across exports.
+    let old = unsafe { (*core::ptr::addr_of_mut!(STATE)).take() };
+    if let Some(st) = old {
+        let buffers: Vec<(u32, u32)> = st.raw.iter().chain(st.sup.iter()).copied().filter(|&(p, _)| p != 0).collect();
+        // The Dwarf borrows the buffers: drop it first.
+        drop(st);
+        for (ptr, len) in buffers {
+            free_bytes(ptr, len);
+        }
+    }
+}
+
 /// Pointer to the error descriptor (see `State::error`).
 #[no_mangle]
 pub extern "C" fn error() -> u32 {
