@@ -31,6 +31,7 @@ import { encodeBtf, encodeBtfByUnits, encodeBtfByUnitsAsync, type EncodeResult }
 import type { EncodeStats } from "../encode/stats.js";
 import { BtfgenError, MalformedError } from "../errors.js";
 import { emitLocations, type EmitOptions, type EmitStats, type SiteFunc } from "../lower/emit.js";
+import { locParamKey, type LocParam } from "../lower/locparam.js";
 import { compareSites, type ParamNames } from "../lower/print.js";
 import { addLowerStats, newLowerStats, type LowerStats, type LoweredSite } from "../lower/sites.js";
 import { integrateBatch, lowerUnitBatch, type BatchContext, type BatchOutput } from "./batch.js";
@@ -271,6 +272,31 @@ async function lowerAllUnits(
     }
     for await (const out of pool.map(list)) yield (out as BatchOutput | null) ?? undefined;
   }
+  // Sites from workers arrive as structured clones, every string and
+  // location its own copy: one copy of each is kept (312k vmlinux sites name
+  // ~33k functions in 3 sections with a few thousand distinct locations).
+  const texts = new Map<string, string>();
+  const text = (t: string) => {
+    const seen = texts.get(t);
+    if (seen !== undefined) return seen;
+    texts.set(t, t);
+    return t;
+  };
+  const locs = new Map<string, LocParam>();
+  const share = (s: LoweredSite): LoweredSite => {
+    s.name = text(s.name);
+    s.section = text(s.section);
+    s.caller = text(s.caller);
+    for (let k = 0; k < s.params.length; k++) {
+      const p = s.params[k];
+      if (!p) continue;
+      const key = locParamKey(p);
+      const seen = locs.get(key);
+      if (seen) s.params[k] = seen;
+      else locs.set(key, p);
+    }
+    return s;
+  };
   const fold = async (list: BatchRequest[], parallel: boolean): Promise<boolean> => {
     const index = new TargetIndex(r.split, baseIndex);
     let k = 0;
@@ -279,7 +305,7 @@ async function lowerAllUnits(
       const protos = integrateBatch(r.split, index, out);
       addLowerStats(r.stats, out.stats);
       for (let i = 0; i < out.sites.length; i++) {
-        r.sites.push(out.sites[i]);
+        r.sites.push(share(out.sites[i]));
         r.protos.push(protos[i]);
         r.linkages.push(out.linkage[i]);
       }
