@@ -348,6 +348,15 @@ impl Ctx {
         Ok(u)
     }
 
+    /// Forgets the parsed units (their abbreviations and line program
+    /// headers), kept only for the length of one walk: a worker walking half
+    /// of a vmlinux would otherwise hold every unit it ever parsed.
+    pub fn forget_units(&mut self) {
+        for u in self.units.iter_mut() {
+            *u = None;
+        }
+    }
+
     /// Index of the unit holding `.debug_info` offset `off`.
     pub fn unit_index_of(&self, off: u32) -> Option<usize> {
         let i = match self.unit_offsets.binary_search(&off) {
