@@ -8,7 +8,7 @@ import { NotFoundError } from "../errors.js";
 import type { DwarfRecords } from "../dwarf/records.js";
 import type { ElfFile } from "../elf/elf.js";
 import { ET_REL } from "../elf/constants.js";
-import { FUNC_VARIADIC, LOC_ABSENT, SITE_OPTIMIZED } from "../dwarf/records.js";
+import { LOC_ABSENT, SITE_OPTIMIZED, namedParamCount } from "../dwarf/records.js";
 import { compareSites, type ParamNames } from "../lower/print.js";
 import {
   lowerSites, StringReader, type AddressMap, type LowerStats, type LoweredSite, type SiteSelection,
@@ -68,7 +68,7 @@ export function siteSelection(records: DwarfRecords, funcSyms: Map<bigint, strin
     if (S.flags[row] & SITE_OPTIMIZED) return true;
     if (funcSyms.get(addr)?.some(isCloneName)) return true;
     const f = S.func[row];
-    const n = F.paramCount[f] - (F.flags[f] & FUNC_VARIADIC ? 1 : 0);
+    const n = namedParamCount(F, f);
     for (let p = 0; p < n; p++) if (L.kind[S.locStart[row] + p] === LOC_ABSENT) return true;
     return false;
   };

@@ -45,14 +45,14 @@ export interface ReadDwarfOptions extends OpenDwarfOptions {
   symbols?: boolean;
 }
 
+/** The instance a released reader handed back (at most one per thread). */
+let spare: DwarfWasm | undefined;
+
 /**
  * A DWARF reader over one ELF file: the sections stay in one wasm instance,
  * so several walks (unit ranges) share the string interner and their StrIds.
  * Each walk returns the whole string blob so far.
  */
-/** The instance a released reader handed back (at most one per thread). */
-let spare: DwarfWasm | undefined;
-
 export class DwarfReader {
   /** Number of `.debug_info` units. */
   readonly unitCount: number;

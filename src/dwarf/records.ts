@@ -72,6 +72,15 @@ export interface FuncTable {
   paramCount: Uint32Array;
 }
 
+/**
+ * The parameter slots of function row `f` that are named parameters: all of
+ * them but the final `...` row of a variadic function, which never has a
+ * location (the one variadic rule of the DWARF side).
+ */
+export function namedParamCount(funcs: Pick<FuncTable, "paramCount" | "flags">, f: number): number {
+  return funcs.paramCount[f] - ((funcs.flags[f] & FUNC_VARIADIC) !== 0 ? 1 : 0);
+}
+
 /** Origin formal parameters (and a final `...` row for variadic functions: name 0, type NONE, die NONE). */
 export interface ParamTable {
   count: number;

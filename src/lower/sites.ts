@@ -6,7 +6,7 @@
  * printer both start from here.
  */
 import {
-  ADDR_NONE, FUNC_VARIADIC, LOC_ABSENT, LOC_CONST_BLOCK, LOC_CONST_S, LOC_CONST_U,
+  ADDR_NONE, LOC_ABSENT, namedParamCount, LOC_CONST_BLOCK, LOC_CONST_S, LOC_CONST_U,
   LOC_EXPR, LOC_LIST_NO_ENTRY, LOC_NO_ADDR, LOC_NONE, NONE, SITE_FUNC, SITE_OPTIMIZED, type DwarfRecords,
 } from "../dwarf/records.js";
 import { strAt } from "../dwarf/load.js";
@@ -219,13 +219,14 @@ export function lowerSites(
     const atFunctionEntry = kind === SITE_FUNC || callerAddr === addr;
     const unit = S.unit[i];
     const nParams = F.paramCount[f];
+    const named = namedParamCount(F, f);
     const params: (LocParam | null)[] = new Array(nParams);
     const causes: (string | undefined)[] = new Array(nParams);
     let known = 0;
     for (let p = 0; p < nParams; p++) {
       const row = S.locStart[i] + p;
       const paramRow = F.paramStart[f] + p;
-      const variadic = p === nParams - 1 && (F.flags[f] & FUNC_VARIADIC) !== 0;
+      const variadic = p >= named;
       let r: Lowered = variadic ? { cause: "variadic" } : lowerOne(rec, row, paramInfo(paramRow), {
         addrSize: U.addrSize[unit], littleEndian: map.littleEndian, size: 0, relocateAddr, atFunctionEntry,
       });
@@ -236,9 +237,8 @@ export function lowerSites(
       if (r.loc) known++;
       else if (!variadic) miss(r.cause);
     }
-    const counted = nParams - ((F.flags[f] & FUNC_VARIADIC) !== 0 ? 1 : 0);
-    if (counted === 0) stats.noParams++;
-    else if (known === counted) stats.full++;
+    if (named === 0) stats.noParams++;
+    else if (known === named) stats.full++;
     else if (known === 0) stats.none++;
     else stats.partial++;
     out.push({
