@@ -135,22 +135,38 @@ function immText(v: bigint, c: ValueClass, size: number): string {
   return "0x" + u.toString(16);
 }
 
+/** What a kprobe or bpftrace fetch of a location starts from. */
+interface FetchParts {
+  s: Shape;
+  /** Bytes of each piece (one, or two for a value over a register). */
+  sizes: number[];
+  /** Class each piece is printed as: a value split in pieces shows its pieces in hex (its halves are no numbers of their own). */
+  pc: ValueClass;
+  /** A register in the tracer's syntax, or why it cannot be read. */
+  reg: (n: number) => string | Unreadable;
+}
+
+function fetchParts(p: LocParam, c: ValueClass, t: RegisterTable, tracer: "kprobe" | "bpftrace", regText: (name: string) => string): FetchParts | Unreadable {
+  const s = shapeOf(p, t);
+  if ("why" in s) return s;
+  const sizes = pieceSizes(p.size, t, s.kind === "reg" && s.regs.length === 2);
+  if ("why" in sizes) return sizes;
+  const reg = (n: number): string | Unreadable => {
+    const r = fetchRegister(t, n, tracer);
+    return "why" in r ? r : regText(r.name);
+  };
+  return { s, sizes, pc: sizes.length > 1 ? "hex" : c, reg };
+}
+
 /**
  * The kprobe/uprobe fetchargs of `p` (a value of class `c`) on the
  * architecture `t`: `%di:s32`, `+16(%si):u64`, `\5:s32`, or a pair
  * `%ax:x64 %dx:x64` for a 16-byte value in two registers.
  */
 export function kprobeFetch(p: LocParam, c: ValueClass, t: RegisterTable): Fetch {
-  const s = shapeOf(p, t);
-  if ("why" in s) return s;
-  const sizes = pieceSizes(p.size, t, s.kind === "reg" && s.regs.length === 2);
-  if ("why" in sizes) return sizes;
-  const reg = (n: number): string | Unreadable => {
-    const r = fetchRegister(t, n, "kprobe");
-    return "why" in r ? r : `%${r.name}`;
-  };
-  // A value split in pieces shows each piece in hex: its halves are no numbers of their own.
-  const pc = sizes.length > 1 ? "hex" : c;
+  const f = fetchParts(p, c, t, "kprobe", (name) => `%${name}`);
+  if ("why" in f) return f;
+  const { s, sizes, pc, reg } = f;
   switch (s.kind) {
     case "const":
       if (sizes.length > 1) return { why: "a constant wider than a register" };
@@ -199,15 +215,9 @@ function bpftraceType(size: number, c: ValueClass): { cast: string; conv: string
  * text (`type` is then the printed value itself, `expr` empty).
  */
 export function bpftraceFetch(p: LocParam, c: ValueClass, t: RegisterTable): Fetch {
-  const s = shapeOf(p, t);
-  if ("why" in s) return s;
-  const sizes = pieceSizes(p.size, t, s.kind === "reg" && s.regs.length === 2);
-  if ("why" in sizes) return sizes;
-  const reg = (n: number): string | Unreadable => {
-    const r = fetchRegister(t, n, "bpftrace");
-    return "why" in r ? r : `reg("${r.name}")`;
-  };
-  const pc = sizes.length > 1 ? "hex" : c;
+  const f = fetchParts(p, c, t, "bpftrace", (name) => `reg("${name}")`);
+  if ("why" in f) return f;
+  const { s, sizes, pc, reg } = f;
   const plus = (base: string, off: number) => (off === 0 ? base : `${base} ${off < 0 ? "-" : "+"} ${Math.abs(off)}`);
   switch (s.kind) {
     case "const":
