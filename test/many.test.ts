@@ -105,6 +105,24 @@ describe("options that do not apply are errors", () => {
     expectFileAccepted(f);
   });
 
+  test("pahole's order, --btf_base FILE before the input (Makefile.modfinal), takes one file per flag", () => {
+    // A module-like object whose .BTF is split on base.o, as kbuild builds it.
+    const mod = join(dir, "order-mod.o");
+    copyFileSync(INPUTS[0], mod);
+    const base = join(dir, "order-base.o");
+    copyFileSync(INPUTS[1], base);
+    execFileSync("pahole", ["-J", base]);
+    execFileSync("pahole", ["-J", "--btf_base", base, mod]);
+    const outs = [join(dir, "order-a.btf"), join(dir, "order-b.btf")];
+    const a = btfgen(["--btf_base", base, mod, "-o", outs[0], "-q"]);
+    expect(a.stderr).toBe("");
+    expect(a.status).toBe(0);
+    const b = btfgen([mod, "--btf_base", base, "-o", outs[1], "-q"]);
+    expect(b.status).toBe(0);
+    expect(readFileSync(outs[0]).equals(readFileSync(outs[1]))).toBe(true);
+    expectFileAccepted(outs[0], [base, mod]);
+  });
+
   test("a base from another build: one line saying what to do, exit 1, no file left", () => {
     // A split .BTF (module-like) read on the wrong base.
     const mod = join(dir, "mod.o");

@@ -32,8 +32,11 @@ export function isElfFile(path: string): boolean {
   }
   try {
     const head = Buffer.alloc(4);
+    // A directory opens, and fails only here (EISDIR).
     const n = readSync(fd, head, 0, 4, 0);
     return n === 4 && head[0] === 0x7f && head[1] === 0x45 && head[2] === 0x4c && head[3] === 0x46;
+  } catch (e) {
+    throw fileError(path, e);
   } finally {
     closeSync(fd);
   }

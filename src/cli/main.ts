@@ -68,11 +68,12 @@ const progressOf = (what: string) => progressLine((d, t) => `${d}/${t} ${what}`)
  * also `--btf-base`, `--base` and `-B`; explained once, in the --help epilogue.
  */
 function baseChain<T>(y: Argv<T>, what = "base BTF chain (see BASE CHAIN below)") {
-  return y.option("btf_base", { alias: ["btf-base", "base", "B"], type: "string", array: true, describe: what }).epilogue(BASE_CHAIN_HELP);
+  // One file per flag (nargs 1), as in pahole: `--btf_base vmlinux foo.ko` keeps foo.ko the input.
+  return y.option("btf_base", { alias: ["btf-base", "base", "B"], type: "string", array: true, nargs: 1, describe: what }).epilogue(BASE_CHAIN_HELP);
 }
 
 const BASE_CHAIN_HELP =
-  "BASE CHAIN: --btf_base FILE... (also --base, -B; repeat it or list several files) names the BTF a split is read or " +
+  "BASE CHAIN: --btf_base FILE (also --base, -B; repeat it for a chain) names the BTF a split is read or " +
       "written on: vmlinux first, then a module's BTF, each later file split on the ones before it. A file is an ELF (its " +
       ".BTF) or raw BTF. Without it, an ELF's own .BTF is used, and a raw /sys/kernel/btf/*.inline finds vmlinux (and its " +
       "module) beside it.";
@@ -223,8 +224,8 @@ const cli = yargs(paholeArgv(hideBin(process.argv)))
       y
         .positional("old", { type: "string", demandOption: true, describe: "func_info file (on --base-old) or ELF with DWARF" })
         .positional("new", { type: "string", demandOption: true, describe: "func_info file (on --base-new) or ELF with DWARF" })
-        .option("base-old", { alias: ["btf_base_old", "btf-base-old"], type: "string", array: true, describe: "base BTF chain of OLD (vmlinux first; for an ELF, its --btf_base)" })
-        .option("base-new", { alias: ["btf_base_new", "btf-base-new"], type: "string", array: true, describe: "base BTF chain of NEW" })
+        .option("base-old", { alias: ["btf_base_old", "btf-base-old"], type: "string", array: true, nargs: 1, describe: "base BTF chain of OLD (vmlinux first; for an ELF, its --btf_base)" })
+        .option("base-new", { alias: ["btf_base_new", "btf-base-new"], type: "string", array: true, nargs: 1, describe: "base BTF chain of NEW" })
         .option("func", { type: "string", describe: "compare only this function, and show all its parameters" })
         .option("fail-on", { type: "string", array: true, describe: "exit 1 when a difference of these kinds is present: inlined, uninlined, sites, clone, signature, locations, added, removed, any (comma-separated or repeated)" })
         .option("format", { choices: ["v2", "rfc-v1"] as const, describe: "wire profile of func_info inputs (default: detected)" })
