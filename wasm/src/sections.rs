@@ -306,10 +306,17 @@ impl Ctx {
     /// Notes a reference from `unit` to global offset `off`: when it leaves
     /// the unit for a dependency ([`Ctx::is_dependency`]), that unit's types
     /// are walked too.
+    #[inline]
     pub fn note_ref(&mut self, unit: &XUnit, off: u32) -> Res<()> {
+        // Almost every reference stays in its unit: that test inline, the rest out of line.
         if off == NONE || (off >= unit.base && off < unit.end) {
             return Ok(());
         }
+        self.note_far_ref(off)
+    }
+
+    #[inline(never)]
+    fn note_far_ref(&mut self, off: u32) -> Res<()> {
         if let Some(i) = self.unit_index_of(off) {
             if self.is_dependency(i)? {
                 self.pending.push(i);
