@@ -31,6 +31,13 @@ export class StringTable {
   private index?: Map<string, number>;
   /** Decoded strings by local offset. */
   private cache = new Map<number, string>();
+  /**
+   * The bytes read, decoded at once as one string when they are all ASCII
+   * (every kernel .BTF): one native decode instead of one per string, and
+   * a string's text is a slice of it. Covers offsets below `textLen` only.
+   */
+  private text?: string;
+  private textLen = 0;
 
   /**
    * @param base table of the base BTF (offsets continue after it)
@@ -43,6 +50,10 @@ export class StringTable {
     if (bytes) {
       this.bytes = bytes;
       this.len = bytes.length;
+      if (bytes.length > 4096 && isAscii(bytes)) {
+        this.text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("latin1");
+        this.textLen = bytes.length;
+      }
     } else {
       this.bytes = new Uint8Array(base ? 64 : 64);
       this.len = base ? 0 : 1;
@@ -84,6 +95,10 @@ export class StringTable {
     if (hit !== undefined) return hit;
     if (!Number.isInteger(local) || local >= this.len) {
       throw new MalformedError(`string offset ${off} out of range (end ${this.end})`);
+    }
+    if (local < this.textLen) {
+      const nul = this.text!.indexOf("\0", local);
+      if (nul >= 0) return this.text!.slice(local, nul);
     }
     const nul = this.bytes.indexOf(0, local);
     if (nul < 0 || nul >= this.len) throw new MalformedError(`string at offset ${off} is not NUL-terminated`);
@@ -141,6 +156,14 @@ export class StringTable {
     if (this.index) return this.index;
     const idx = new Map<string, number>();
     let p = 0;
+    const text = this.text;
+    while (text !== undefined && p < this.textLen) {
+      let nul = text.indexOf("\0", p);
+      if (nul < 0) break; // unterminated tail: not indexable
+      const str = text.slice(p, nul);
+      if (!idx.has(str)) idx.set(str, p);
+      p = nul + 1;
+    }
     while (p < this.len) {
       let nul = this.bytes.indexOf(0, p);
       if (nul < 0 || nul >= this.len) nul = this.len; // unterminated tail: not indexable
@@ -153,4 +176,10 @@ export class StringTable {
     this.index = idx;
     return idx;
   }
+}
+
+/** True when every byte is below 0x80. */
+function isAscii(b: Uint8Array): boolean {
+  for (let i = 0; i < b.length; i++) if (b[i] >= 0x80) return false;
+  return true;
 }
