@@ -45,7 +45,7 @@ done < "$T/list"
 read -r st sm < <( { /usr/bin/time -f '%e %M' $BTFGEN --btf_base "$VMLINUX" --out-dir "$T/batch" --from "$T/list" -j "$JOBS" -q; } 2>&1 >/dev/null | tail -1)
 problems=0
 for f in "$T"/one/*.btf; do
-  $BTFGEN check "$f" --base "$VMLINUX" "$(grep "/$(basename "$f" .func_info.btf)\$" "$T/list")" >/dev/null || problems=$((problems + 1))
+  $BTFGEN check "$f" --base "$VMLINUX" --base "$(grep "/$(basename "$f" .func_info.btf)\$" "$T/list")" >/dev/null || problems=$((problems + 1))
   cmp -s "$f" "$T/batch/$(basename "$f")" || { echo "bench: batch output differs: $(basename "$f")"; problems=$((problems + 1)); }
 done
 ratio() { echo "scale=2; $1 / $2" | bc; }

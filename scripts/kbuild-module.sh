@@ -22,6 +22,6 @@ set -x
 make -s -C "$HDR" M="$T" modules
 pahole -J --btf_base "$VMLINUX" "$T/hello.ko"
 make -s -f "$ROOT/examples/btfgen.mk" btfgen-modules BTFGEN="node $ROOT/dist/cli/main.js" VMLINUX="$VMLINUX" M="$T"
-node "$ROOT/dist/cli/main.js" check "$T/func_info/hello.ko.func_info.btf" --base "$VMLINUX" "$T/hello.ko"
-node "$ROOT/dist/cli/main.js" stats "$T/func_info/hello.ko.func_info.btf" --base "$VMLINUX" "$T/hello.ko"
-node "$ROOT/dist/cli/main.js" sites "$T/func_info/hello.ko.func_info.btf" --base "$VMLINUX" "$T/hello.ko"
+node "$ROOT/dist/cli/main.js" check "$T/func_info/hello.ko.func_info.btf" --base "$VMLINUX" --base "$T/hello.ko"
+node "$ROOT/dist/cli/main.js" stats "$T/func_info/hello.ko.func_info.btf" --base "$VMLINUX" --base "$T/hello.ko"
+node "$ROOT/dist/cli/main.js" sites "$T/func_info/hello.ko.func_info.btf" --base "$VMLINUX" --base "$T/hello.ko"
