@@ -7,8 +7,11 @@
  * the kernel does, and asks whether the site's address starts an
  * instruction.
  */
-import { Capstone, Const, loadCapstone, type Insn } from "capstone-wasm";
+import type { Capstone, Insn } from "capstone-wasm";
 import { EM_AARCH64, EM_X86_64 } from "../elf/constants.js";
+
+/** The package, imported on first use: its module costs every btfgen start ~60 ms otherwise. */
+let cs: typeof import("capstone-wasm") | undefined;
 
 /** What the decoder says about one address. */
 export type Boundary = "yes" | "no" | { unknown: string };
@@ -24,7 +27,10 @@ let loaded: Promise<void> | undefined;
 
 /** Loads capstone's wasm once per process. */
 export function loadDisassembler(): Promise<void> {
-  return (loaded ??= loadCapstone());
+  return (loaded ??= import("capstone-wasm").then(async (m) => {
+    await m.loadCapstone();
+    cs = m;
+  }));
 }
 
 /** Machines whose instruction boundaries btfgen checks (the ones capstone decodes here). */
@@ -41,8 +47,9 @@ export class BoundaryChecker {
   instructions = 0;
 
   constructor(readonly machine: number) {
-    if (machine === EM_X86_64) this.cs = new Capstone(Const.CS_ARCH_X86, Const.CS_MODE_64);
-    else if (machine === EM_AARCH64) this.cs = new Capstone(Const.CS_ARCH_ARM64, Const.CS_MODE_ARM);
+    if (!cs) throw new Error("loadDisassembler() first");
+    if (machine === EM_X86_64) this.cs = new cs.Capstone(cs.Const.CS_ARCH_X86, cs.Const.CS_MODE_64);
+    else if (machine === EM_AARCH64) this.cs = new cs.Capstone(cs.Const.CS_ARCH_ARM64, cs.Const.CS_MODE_ARM);
     else throw new Error(`no disassembler for machine ${machine}`);
   }
 
