@@ -51,6 +51,7 @@
  */
 import type { Btf } from "../btf/btf.js";
 import { BTF_KIND_FUNC, BTF_KIND_FUNC_PROTO } from "../btf/kinds.js";
+import { isVariadicParam } from "../btf/model.js";
 import { cloneBase } from "../dwarf/clones.js";
 import { ET_REL, STT_FUNC } from "../elf/constants.js";
 import { BtfgenError, NotFoundError, UsageError } from "../errors.js";
@@ -244,7 +245,7 @@ function signatureOf(btf: Btf, protoId: number): string | undefined {
   const p = btf.maybeType(protoId);
   if (p?.kind !== BTF_KIND_FUNC_PROTO) return undefined;
   if (p.params.length === 0) return "(void)";
-  const parts = p.params.map((q) => (q.nameOff === 0 && q.type === 0 ? "..." : [typeText(btf, q.type), btf.str(q.nameOff)].filter((s) => s).join(" ")));
+  const parts = p.params.map((q) => (isVariadicParam(q) ? "..." : [typeText(btf, q.type), btf.str(q.nameOff)].filter((s) => s).join(" ")));
   return `(${parts.join(", ")})`;
 }
 
