@@ -56,6 +56,12 @@ describe.each([
   ["i386-linux-gnu", true],
   ["armv7-linux-gnueabihf", true],
   ["x86_64-linux-gnu", true],
+  // MIPS64's split r_info, MIPS32 REL (addends in place), SPARC v9's type bits, LoongArch.
+  ["mips64el-linux-gnuabi64", true],
+  ["mips64-linux-gnuabi64", false],
+  ["mipsel-linux-gnu", true],
+  ["sparcv9-linux-gnu", false],
+  ["loongarch64-linux-gnu", true],
 ] as const)("%s", (target, little) => {
   test("sites, byte order, decode, locations as llvm-dwarfdump's", async () => {
     for (const dwarf of ["-gdwarf-4", "-gdwarf-5"]) {

@@ -12,6 +12,14 @@ export const ET_DYN = 3;
 
 /** `e_machine` values btfgen knows by name (others are accepted as numbers). */
 export const EM_386 = 3;
+/** `e_machine`: 32-bit SPARC. */
+export const EM_SPARC = 2;
+/** `e_machine`: MIPS (32- and 64-bit, told apart by the ELF class). */
+export const EM_MIPS = 8;
+/** `e_machine`: SPARC v8+ (32-bit ELF, v9 instructions). */
+export const EM_SPARC32PLUS = 18;
+/** `e_machine`: 64-bit SPARC (v9). */
+export const EM_SPARCV9 = 43;
 /** `e_machine`: 32-bit PowerPC. */
 export const EM_PPC = 20;
 /** `e_machine`: 64-bit PowerPC. */

@@ -26,10 +26,14 @@ import {
   EM_AARCH64,
   EM_ARM,
   EM_LOONGARCH,
+  EM_MIPS,
   EM_PPC,
   EM_PPC64,
   EM_RISCV,
   EM_S390,
+  EM_SPARC,
+  EM_SPARC32PLUS,
+  EM_SPARCV9,
   EM_X86_64,
 } from "./constants.js";
 
@@ -66,6 +70,17 @@ interface RelocKind {
 
 const k = (op: Op, width: number, bias = 0): RelocKind => ({ op, width, bias });
 const NONE = k(Op.None, 0);
+
+/** SPARC's data relocations, the same numbers for 32- and 64-bit objects. */
+const SPARC: ReadonlyMap<number, RelocKind> = new Map([
+  [0, NONE], // R_SPARC_NONE
+  [3, k(Op.Abs, 4)], // R_SPARC_32
+  [6, k(Op.PcRel, 4)], // R_SPARC_DISP32
+  [23, k(Op.Abs, 4)], // R_SPARC_UA32 (unaligned, as DWARF's 4-byte fields are)
+  [32, k(Op.Abs, 8)], // R_SPARC_64
+  [46, k(Op.PcRel, 8)], // R_SPARC_DISP64
+  [54, k(Op.Abs, 8)], // R_SPARC_UA64
+]);
 
 /**
  * Relocation types that appear in debug sections, per machine. Numbers are
@@ -184,6 +199,21 @@ const RELOC_TABLES: ReadonlyMap<number, ReadonlyMap<number, RelocKind>> = new Ma
       [2, k(Op.Abs, 8)], // R_LARCH_64
     ]),
   ],
+  [
+    EM_MIPS,
+    new Map([
+      [0, NONE], // R_MIPS_NONE
+      [2, k(Op.Abs, 4)], // R_MIPS_32
+      [18, k(Op.Abs, 8)], // R_MIPS_64
+      // TLS variable offsets; the MIPS ABI biases DTP-relative values by 0x8000, as PowerPC's.
+      [39, k(Op.Abs, 4, -0x8000)], // R_MIPS_TLS_DTPREL32
+      [41, k(Op.Abs, 8, -0x8000)], // R_MIPS_TLS_DTPREL64
+      [248, k(Op.PcRel, 4)], // R_MIPS_PC32
+    ]),
+  ],
+  [EM_SPARC, SPARC],
+  [EM_SPARC32PLUS, SPARC],
+  [EM_SPARCV9, SPARC],
 ]);
 
 /**
@@ -255,10 +285,24 @@ export function applyRelocations(job: RelocationJob, table: Uint8Array, target: 
       const offLo = rv.getUint32(p + (le ? 0 : 4), le);
       const offHi = rv.getUint32(p + (le ? 4 : 0), le);
       off = offHi * TWO32 + offLo;
-      // r_info = sym << 32 | type for every 64-bit psABI btfgen handles
-      // (MIPS64's split layout is not one of them).
-      type = rv.getUint32(p + (le ? 8 : 12), le);
-      sym = rv.getUint32(p + (le ? 12 : 8), le);
+      if (job.machine === EM_MIPS) {
+        // MIPS64 splits r_info: u32 r_sym, u8 r_ssym, u8 r_type3, u8 r_type2, u8 r_type,
+        // in that order whatever the byte order. Debug sections use one type, never a composition.
+        sym = rv.getUint32(p + 8, le);
+        type = table[p + 15];
+        if (table[p + 14] !== 0 || table[p + 13] !== 0) {
+          throw new UnsupportedError(
+            `composed MIPS64 relocation (types ${table[p + 15]}, ${table[p + 14]}, ${table[p + 13]}) in ${job.relName} is not supported`,
+            { file: job.file, section: job.targetName, offset: off },
+          );
+        }
+      } else {
+        // r_info = sym << 32 | type for the other 64-bit psABIs; SPARC v9 keeps
+        // an R_SPARC_OLO10 addend in the type's upper 24 bits (type = low 8).
+        type = rv.getUint32(p + (le ? 8 : 12), le);
+        if (job.machine === EM_SPARCV9) type &= 0xff;
+        sym = rv.getUint32(p + (le ? 12 : 8), le);
+      }
       if (rela) {
         const lo = rv.getUint32(p + (le ? 16 : 20), le);
         const hi = rv.getInt32(p + (le ? 20 : 16), le);

@@ -75,8 +75,12 @@ export function expectedLocation(expr: string, ctx: OracleContext): string | und
   if (dreg && ctx.machine === 40) return `reg${256 + Number(dreg[1])}`;
   const freg = expr.match(/^DW_OP_regx F(\d+)(_[HFD])?$/);
   if (freg && ((ctx.machine === 21 && !freg[2]) || (ctx.machine === 243 && freg[2]))) return `reg${32 + Number(freg[1])}`;
-  const pieces = expr.match(/^DW_OP_reg(\d+) \S+, DW_OP_piece 0x(\d+), DW_OP_reg(\d+) \S+, DW_OP_piece 0x(\d+)$/);
-  if (pieces && pieces[2] === pieces[4]) return undefined; // needs the type size: judged with types
+  // MIPS $f0-$f31 are 32-63 (llvm-dwarfdump: F<n>, or D<n>_64 in FR=1 / pair naming).
+  const mreg = expr.match(/^DW_OP_regx (?:F(\d+)|D(\d+)_64)$/);
+  if (mreg && ctx.machine === 8) return `reg${32 + Number(mreg[1] ?? mreg[2])}`;
+  // Two register pieces of one size (regN or regx): needs the type size, judged with types.
+  const pieces = expr.match(/^DW_OP_reg(?:\d+|x) \S+, DW_OP_piece 0x(\d+), DW_OP_reg(?:\d+|x) \S+, DW_OP_piece 0x(\d+)$/);
+  if (pieces && pieces[1] === pieces[2]) return undefined;
   if (/DW_OP_piece/.test(expr)) return "unavailable";
   if (/^DW_OP_(GNU_)?entry_value/.test(ops[0])) return ctx.atEntry ? undefined : "unavailable";
   // A register or frame base, a load, stack_value: on little-endian, a load at least as wide
