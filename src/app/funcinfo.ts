@@ -283,10 +283,16 @@ async function lowerAllUnits(
     return t;
   };
   const locs = new Map<string, LocParam>();
+  // Cause lists (read only) are shared by their contents: most are all `undefined`.
+  const causeLists = new Map<string, (string | undefined)[]>();
   const share = (s: LoweredSite): LoweredSite => {
     s.name = text(s.name);
     s.section = text(s.section);
     s.caller = text(s.caller);
+    const ck = s.causes.map((c) => (c === undefined ? "\u0001" : c)).join("\0");
+    const seenCauses = causeLists.get(ck);
+    if (seenCauses) s.causes = seenCauses;
+    else causeLists.set(ck, (s.causes = s.causes.map((c) => (c === undefined ? c : text(c)))));
     for (let k = 0; k < s.params.length; k++) {
       const p = s.params[k];
       if (!p) continue;
