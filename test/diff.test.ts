@@ -6,7 +6,7 @@
  * on an ELF chain (symbols from the chain), and on a raw chain (no symbols);
  * the states it reports are checked against nm and llvm-dwarfdump.
  */
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -16,10 +16,10 @@ import { encodeCommand, funcInfoCommand } from "../src/app/funcinfo.js";
 import { MalformedError, NotFoundError, UsageError } from "../src/errors.js";
 import { inlineSites } from "./helpers/dwarfdump.ts";
 import { expectFileAccepted } from "./helpers/check.ts";
+import { btfgen as runCli } from "./helpers/cli.js";
 
 const ROOT = join(import.meta.dirname, "..");
 const OBJ = join(ROOT, "testdata/obj");
-const CLI = join(ROOT, "dist/cli/main.js");
 const obj = (which: "old" | "new", cc: string) => join(OBJ, `diff${which}-${cc}-O2-dwarf5-x86_64.o`);
 
 /** The detail lines of the text report (after the two summary tables). */
@@ -319,10 +319,7 @@ test.each([
 });
 
 describe("CLI", () => {
-  beforeAll(() => {
-    if (!existsSync(CLI)) execFileSync("npx", ["tsc", "-p", ROOT], { cwd: ROOT });
-  });
-  const btfgen = (args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: "utf8", timeout: 60_000 });
+  const btfgen = (args: string[]) => runCli(args, { timeout: 60_000 });
 
   test("exit 0 whatever differs; 1 with --fail-on when that kind is present; one line on bad --fail-on", () => {
     const a = obj("old", "gcc12"), b = obj("new", "gcc12");

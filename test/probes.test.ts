@@ -7,8 +7,8 @@
  * bpftrace scripts are parsed by Debian's bpftrace (`-d`: parse, semantic
  * analysis and code generation, without loading anything).
  */
-import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
@@ -18,6 +18,7 @@ import { buildFuncInfo } from "../src/app/funcinfo.js";
 import { NotFoundError, UsageError } from "../src/errors.js";
 import { expectFileAccepted } from "./helpers/check.js";
 import { writeFileSync } from "node:fs";
+import { btfgen as runCli } from "./helpers/cli.js";
 
 const OBJ = join(import.meta.dirname, "../testdata/obj");
 const PROBES = join(import.meta.dirname, "../testdata/probes");
@@ -384,14 +385,8 @@ describe.skipIf(KDIR === undefined)("kernel probes (BTFGEN_PROBES_KERNEL_DIR)", 
 // ---------------------------------------------------------------------------
 // The command line.
 
-const CLI = join(import.meta.dirname, "../dist/cli/main.js");
-
-/** Runs the built CLI (built first when missing, as test/cli.test.ts does). */
-function btfgen(args: string[]): { status: number | null; stdout: string; stderr: string } {
-  if (!existsSync(CLI)) execFileSync("npx", ["tsc", "-p", join(import.meta.dirname, "..")]);
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: "utf8", timeout: 120_000 });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+/** The CLI, from its sources (test/helpers/cli.ts). */
+const btfgen = (args: string[]) => runCli(args, { timeout: 120_000 });
 
 describe("btfgen probes / verdict on the command line", () => {
   const file = join(OBJ, "all-gcc12-O2-dwarf5-x86_64");
