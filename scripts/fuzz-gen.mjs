@@ -129,8 +129,13 @@ function cuDie(u, name) {
   u.w.uleb(1).str("btfgen fuzz-gen").u8(0x1d /* DW_LANG_C11 */).str(name).u64(TEXT_ADDR).u32(TEXT_SIZE);
 }
 
-/** 100,000 nested inlined subroutines of one abstract function `f(int x)`, each with x in a register. */
-export function deepNest(depth = 100_000) {
+/**
+ * The unit both inline-site generators start from: abbreviations 1-7 (CU,
+ * int, the abstract `f(int x)` and its parameter, the out-of-line `outer`,
+ * an inline of `f`, its parameter with a location of form `locForm`), and
+ * the DIEs up to `outer`'s (open): the caller adds the inlines under it.
+ */
+function inlineOfF(cuName, locForm) {
   const abbrev = abbrevTable([
     [TAG.compile_unit, true, CU_ATTRS],
     [TAG.base_type, false, [[AT.name, FORM.string], [AT.encoding, FORM.data1], [AT.byte_size, FORM.data1]]],
@@ -138,16 +143,22 @@ export function deepNest(depth = 100_000) {
     [TAG.formal_parameter, false, [[AT.name, FORM.string], [AT.type, FORM.ref4]]],
     [TAG.subprogram, true, [[AT.name, FORM.string], [AT.external, FORM.flag_present], [AT.low_pc, FORM.addr], [AT.high_pc, FORM.data4]]],
     [TAG.inlined_subroutine, true, [[AT.abstract_origin, FORM.ref4], [AT.low_pc, FORM.addr], [AT.high_pc, FORM.data4]]],
-    [TAG.formal_parameter, false, [[AT.abstract_origin, FORM.ref4], [AT.location, FORM.exprloc]]],
+    [TAG.formal_parameter, false, [[AT.abstract_origin, FORM.ref4], [AT.location, locForm]]],
   ]);
   const u = new Unit();
-  cuDie(u, "deep-nest.c");
+  cuDie(u, cuName);
   u.label("int").w.uleb(2).str("int").u8(5).u8(4);
   u.label("f").w.uleb(3).str("f");
   u.ref("int").w.u8(1);
   u.label("fx").w.uleb(4).str("x");
   u.ref("int").w.u8(0); // end of f's children
   u.w.uleb(5).str("outer").u64(TEXT_ADDR).u32(TEXT_SIZE);
+  return { abbrev, u };
+}
+
+/** 100,000 nested inlined subroutines of one abstract function `f(int x)`, each with x in a register. */
+export function deepNest(depth = 100_000) {
+  const { abbrev, u } = inlineOfF("deep-nest.c", FORM.exprloc);
   for (let i = 0; i < depth; i++) {
     const lo = TEXT_ADDR + (i % (TEXT_SIZE - 0x10));
     u.w.uleb(6);
@@ -252,23 +263,7 @@ export function cycle(which) {
 
 /** One inline site whose parameter's location list has `entries` entries; only the last covers the site. */
 export function bigLoclist(entries = 1_000_000) {
-  const abbrev = abbrevTable([
-    [TAG.compile_unit, true, CU_ATTRS],
-    [TAG.base_type, false, [[AT.name, FORM.string], [AT.encoding, FORM.data1], [AT.byte_size, FORM.data1]]],
-    [TAG.subprogram, true, [[AT.name, FORM.string], [AT.prototyped, FORM.flag_present], [AT.type, FORM.ref4], [AT.inline, FORM.data1]]],
-    [TAG.formal_parameter, false, [[AT.name, FORM.string], [AT.type, FORM.ref4]]],
-    [TAG.subprogram, true, [[AT.name, FORM.string], [AT.external, FORM.flag_present], [AT.low_pc, FORM.addr], [AT.high_pc, FORM.data4]]],
-    [TAG.inlined_subroutine, true, [[AT.abstract_origin, FORM.ref4], [AT.low_pc, FORM.addr], [AT.high_pc, FORM.data4]]],
-    [TAG.formal_parameter, false, [[AT.abstract_origin, FORM.ref4], [AT.location, FORM.sec_offset]]],
-  ]);
-  const u = new Unit();
-  cuDie(u, "loclist.c");
-  u.label("int").w.uleb(2).str("int").u8(5).u8(4);
-  u.label("f").w.uleb(3).str("f");
-  u.ref("int").w.u8(1);
-  u.label("fx").w.uleb(4).str("x");
-  u.ref("int").w.u8(0);
-  u.w.uleb(5).str("outer").u64(TEXT_ADDR).u32(TEXT_SIZE);
+  const { abbrev, u } = inlineOfF("loclist.c", FORM.sec_offset);
   u.w.uleb(6);
   u.ref("f").w.u64(TEXT_ADDR + 0x10).u32(0x10);
   u.w.uleb(7);
