@@ -158,6 +158,33 @@ function fetchParts(p: LocParam, c: ValueClass, t: RegisterTable, tracer: "kprob
   return { s, sizes, pc: sizes.length > 1 ? "hex" : c, reg };
 }
 
+type PieceText = (reg: string, size: number) => { expr: string; type: string };
+
+/** A value in one register, or in two as halves: `piece` writes each register's expression and type. */
+function inRegisters({ sizes, reg }: FetchParts, regs: number[], size: number, piece: PieceText): Fetch {
+  if (regs.length !== sizes.length) return { why: `${size} bytes in ${regs.length} register(s)` };
+  const pieces: FetchPiece[] = [];
+  for (let i = 0; i < regs.length; i++) {
+    const r = reg(regs[i]);
+    if (typeof r !== "string") return r;
+    pieces.push({ suffix: halves(regs.length)[i], ...piece(r, sizes[i]) });
+  }
+  return { pieces };
+}
+
+/** A value in memory at register + offset, its pieces one after the other: `piece` writes each one's load. */
+function inMemory({ sizes, reg }: FetchParts, base: number, at: number, piece: (reg: string, off: number, size: number) => { expr: string; type: string }): Fetch {
+  const r = reg(base);
+  if (typeof r !== "string") return r;
+  let off = at;
+  const pieces = sizes.map((size, i) => {
+    const p = { suffix: halves(sizes.length)[i], ...piece(r, off, size) };
+    off += size;
+    return p;
+  });
+  return { pieces };
+}
+
 /**
  * The kprobe/uprobe fetchargs of `p` (a value of class `c`) on the
  * architecture `t`: `%di:s32`, `+16(%si):u64`, `\5:s32`, or a pair
@@ -166,32 +193,15 @@ function fetchParts(p: LocParam, c: ValueClass, t: RegisterTable, tracer: "kprob
 export function kprobeFetch(p: LocParam, c: ValueClass, t: RegisterTable): Fetch {
   const f = fetchParts(p, c, t, "kprobe", (name) => `%${name}`);
   if ("why" in f) return f;
-  const { s, sizes, pc, reg } = f;
+  const { s, sizes, pc } = f;
   switch (s.kind) {
     case "const":
       if (sizes.length > 1) return { why: "a constant wider than a register" };
       return { pieces: [{ suffix: "", expr: `\\${immText(s.value, c, p.size)}`, type: kprobeType(p.size, c) }] };
-    case "reg": {
-      if (s.regs.length !== sizes.length) return { why: `${p.size} bytes in ${s.regs.length} register(s)` };
-      const pieces: FetchPiece[] = [];
-      for (let i = 0; i < s.regs.length; i++) {
-        const r = reg(s.regs[i]);
-        if (typeof r !== "string") return r;
-        pieces.push({ suffix: halves(s.regs.length)[i], expr: r, type: kprobeType(sizes[i], pc) });
-      }
-      return { pieces };
-    }
-    case "deref": {
-      const r = reg(s.reg);
-      if (typeof r !== "string") return r;
-      let off = s.off;
-      const pieces = sizes.map((sz, i) => {
-        const piece = { suffix: halves(sizes.length)[i], expr: `${off < 0 ? "-" : "+"}${Math.abs(off)}(${r})`, type: kprobeType(sz, pc) };
-        off += sz;
-        return piece;
-      });
-      return { pieces };
-    }
+    case "reg":
+      return inRegisters(f, s.regs, p.size, (r, size) => ({ expr: r, type: kprobeType(size, pc) }));
+    case "deref":
+      return inMemory(f, s.reg, s.off, (r, off, size) => ({ expr: `${off < 0 ? "-" : "+"}${Math.abs(off)}(${r})`, type: kprobeType(size, pc) }));
     case "regoff":
       return { why: `the value is ${locName(t, s.reg)}${s.off < 0 ? "-" : "+"}${Math.abs(s.off)} (a register plus a constant), which a fetcharg cannot compute` };
   }
@@ -223,29 +233,16 @@ export function bpftraceFetch(p: LocParam, c: ValueClass, t: RegisterTable): Fet
     case "const":
       if (sizes.length > 1) return { why: "a constant wider than a register" };
       return { pieces: [{ suffix: "", expr: "", type: immText(s.value, c, p.size) }] };
-    case "reg": {
-      if (s.regs.length !== sizes.length) return { why: `${p.size} bytes in ${s.regs.length} register(s)` };
-      const pieces: FetchPiece[] = [];
-      for (let i = 0; i < s.regs.length; i++) {
-        const r = reg(s.regs[i]);
-        if (typeof r !== "string") return r;
-        const bt = bpftraceType(sizes[i], pc);
-        pieces.push({ suffix: halves(s.regs.length)[i], expr: `(${bt.cast})${r}`, type: bt.conv });
-      }
-      return { pieces };
-    }
-    case "deref": {
-      const r = reg(s.reg);
-      if (typeof r !== "string") return r;
-      let off = s.off;
-      const pieces = sizes.map((sz, i) => {
-        const bt = bpftraceType(sz, pc);
-        const piece = { suffix: halves(sizes.length)[i], expr: `*(${bt.cast}*)(${plus(r, off)})`, type: bt.conv };
-        off += sz;
-        return piece;
+    case "reg":
+      return inRegisters(f, s.regs, p.size, (r, size) => {
+        const bt = bpftraceType(size, pc);
+        return { expr: `(${bt.cast})${r}`, type: bt.conv };
       });
-      return { pieces };
-    }
+    case "deref":
+      return inMemory(f, s.reg, s.off, (r, off, size) => {
+        const bt = bpftraceType(size, pc);
+        return { expr: `*(${bt.cast}*)(${plus(r, off)})`, type: bt.conv };
+      });
     case "regoff": {
       const r = reg(s.reg);
       if (typeof r !== "string") return r;
