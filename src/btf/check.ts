@@ -34,7 +34,7 @@ import {
 } from "./kinds.js";
 import { locParamBreak } from "./locrules.js";
 import { isBtfIdentifier as isIdentifier, isBtfSectionName as isSectionName } from "./names.js";
-import { decodeInfo, detectProfile, walkTypeSection, type RawRecord } from "./records.js";
+import { decodeInfo, detectProfile, readLayoutSection, walkTypeSection, type RawRecord } from "./records.js";
 
 /** One problem `check` found. */
 export interface CheckProblem {
@@ -98,7 +98,7 @@ export function checkBtf(bytes: Uint8Array, opts: CheckOptions = {}): CheckRepor
   const h = checkHeader(bytes, add);
   if (!h || !checkSections(h, bytes.length, base, add)) return report(opts.profile ?? "v2");
   const strAt = checkStrings(bytes, h, base, add);
-  const layout = readLayout(bytes, h);
+  const layout = readLayoutSection(h.dv, h.hdrLen + h.sec.layout.off, h.sec.layout.len, h.le);
   const tStart = h.hdrLen + h.sec.type.off;
   const tEnd = tStart + h.sec.type.len;
   let profile: Profile;
@@ -218,16 +218,6 @@ function checkStrings(bytes: Uint8Array, h: Header, base: Btf | undefined, add: 
     const nul = strBytes.indexOf(0, local);
     return nul < 0 ? undefined : decoder.decode(strBytes.subarray(local, nul));
   };
-}
-
-function readLayout(bytes: Uint8Array, h: Header): LayoutEntry[] | undefined {
-  const { layout: sec } = h.sec;
-  if (sec.len === 0) return undefined;
-  const layout: LayoutEntry[] = [];
-  for (let p = h.hdrLen + sec.off; p < h.hdrLen + sec.off + sec.len; p += BTF_LAYOUT_ENTRY_SIZE) {
-    layout.push({ infoSize: bytes[p], elemSize: bytes[p + 1], flags: h.dv.getUint16(p + 2, h.le) });
-  }
-  return layout;
 }
 
 /** 4. Layout entries against the kinds' known sizes (FORMAT.md 3.1). */

@@ -53,12 +53,11 @@ import {
   kindName,
   kindShape,
   type Kind,
-  type LayoutEntry,
   type Profile,
 } from "./kinds.js";
 import type { TypeId } from "./model.js";
 import { codecOf, RecordIn } from "./codec.js";
-import { detectProfile, RESERVED_INFO_BITS } from "./records.js";
+import { detectProfile, readLayoutSection, RESERVED_INFO_BITS } from "./records.js";
 import { StringTable } from "./strings.js";
 import { forEachStrRef, forEachTypeRef, recordSize } from "./visit.js";
 
@@ -201,7 +200,7 @@ export function parseBtf(bytes: Uint8Array, options: ParseOptions = {}): Btf {
   const where: ErrorLocation = { file: options.file, section: options.section ?? ".BTF" };
   const h = readBtfHeader(bytes, where);
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const layout = readLayout(bytes, dv, h);
+  const layout = readLayoutSection(dv, h.hdrLen + h.layoutOff, h.layoutLen, h.littleEndian);
   const strings = readStrings(bytes, h, options.base, where);
   let profile: Profile | undefined = options.profile;
   if (!profile && (layout || options.base?.hasLayout)) profile = "v2";
@@ -212,17 +211,6 @@ export function parseBtf(bytes: Uint8Array, options: ParseOptions = {}): Btf {
   readTypes(btf, bytes, dv, h, options, where);
   if (options.validate ?? true) validateBtf(btf, where, h.hdrLen + h.typeOff);
   return btf;
-}
-
-/** The v2 layout section: one `{ info_sz, elem_sz, flags }` per kind (absent: undefined). */
-function readLayout(bytes: Uint8Array, dv: DataView, h: BtfHeader): LayoutEntry[] | undefined {
-  if (h.layoutLen === 0) return undefined;
-  const layout: LayoutEntry[] = [];
-  const p0 = h.hdrLen + h.layoutOff;
-  for (let p = p0; p < p0 + h.layoutLen; p += BTF_LAYOUT_ENTRY_SIZE) {
-    layout.push({ infoSize: bytes[p], elemSize: bytes[p + 1], flags: dv.getUint16(p + 2, h.littleEndian) });
-  }
-  return layout;
 }
 
 /** The string section, continuing the base's: NUL-terminated, and starting with NUL unless a split's. */

@@ -12,7 +12,7 @@
  * rfc-v1 info: vlen bits 0-15, kind bits 24-28, kind_flag bit 31, the rest 0.
  */
 import {
-  BTF_KIND_LOC_PARAM, BTF_KIND_LOC_PROTO, BTF_KIND_LOCSEC, BTF_KIND_MAX, BTF_KIND_UNKN, BTF_TYPE_SIZE,
+  BTF_KIND_LOC_PARAM, BTF_KIND_LOC_PROTO, BTF_KIND_LOCSEC, BTF_KIND_MAX, BTF_KIND_UNKN, BTF_LAYOUT_ENTRY_SIZE, BTF_TYPE_SIZE,
   isKnownKind, kindName, kindShape, type LayoutEntry, type Profile,
 } from "./kinds.js";
 
@@ -36,6 +36,20 @@ export interface RawRecord {
 export type WalkResult =
   | { ok: true; records: RawRecord[] }
   | { ok: false; records: RawRecord[]; offset: number; reason: string };
+
+/**
+ * The v2 layout section at `[start, start + len)`: one `{ u8 info_sz, u8
+ * elem_sz, u16 flags }` per kind (undefined when `len` is 0). The reader
+ * and `check` both start from it.
+ */
+export function readLayoutSection(dv: DataView, start: number, len: number, littleEndian: boolean): LayoutEntry[] | undefined {
+  if (len === 0) return undefined;
+  const layout: LayoutEntry[] = [];
+  for (let p = start; p < start + len; p += BTF_LAYOUT_ENTRY_SIZE) {
+    layout.push({ infoSize: dv.getUint8(p), elemSize: dv.getUint8(p + 1), flags: dv.getUint16(p + 2, littleEndian) });
+  }
+  return layout;
+}
 
 /** Bits of the info word a profile leaves reserved (must be zero). */
 export const RESERVED_INFO_BITS: Record<Profile, number> = { v2: 0, "rfc-v1": 0x60ff0000 };
