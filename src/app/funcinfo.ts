@@ -23,7 +23,7 @@ import { isVariadicParam, type TypeId } from "../btf/model.js";
 import { writeBtf } from "../btf/write.js";
 import { DwarfReader } from "../dwarf/load.js";
 import { WALK_SITES, WALK_TYPES } from "../dwarf/wasm.js";
-import type { DwarfRecords } from "../dwarf/records.js";
+import { StringBlob, type DwarfRecords } from "../dwarf/records.js";
 import type { ElfFile } from "../elf/elf.js";
 import { writeElf } from "../elf/write.js";
 import { TargetIndex } from "../encode/dedup/index.js";
@@ -447,21 +447,12 @@ async function encodeWalkedInWorker(path: string, per: number, opts: Parameters<
     const unitCount = (await pool.map([{ count: true }]).next()).value as number;
     const ranges: WalkRequest[] = [];
     for (let u = 0; u < unitCount; u += per) ranges.push({ from: u, to: Math.min(u + per, unitCount) });
-    let blob = new Uint8Array(1 << 16);
-    let len = 0;
+    const blob = new StringBlob();
     async function* walked(): AsyncGenerator<DwarfRecords> {
       for await (const reply of pool.map(ranges)) {
         const w = reply as WalkedRange;
-        const end = w.stringsFrom + w.stringsAdded.length;
-        if (w.stringsFrom !== len) throw new Error(`walk worker strings out of step (${w.stringsFrom} != ${len})`);
-        if (end > blob.length) {
-          const grown = new Uint8Array(Math.max(end, blob.length * 2));
-          grown.set(blob.subarray(0, len));
-          blob = grown;
-        }
-        blob.set(w.stringsAdded, len);
-        len = end;
-        yield { ...w.records, strings: blob.subarray(0, len) };
+        if (w.stringsFrom !== blob.length) throw new Error(`walk worker strings out of step (${w.stringsFrom} != ${blob.length})`);
+        yield { ...w.records, strings: blob.append(w.stringsAdded) };
       }
     }
     return await encodeBtfByUnitsAsync(walked(), opts);

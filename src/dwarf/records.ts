@@ -308,3 +308,37 @@ export const COLUMNS = {
   dies: Schema<DieTable>;
   blob: Schema<Pick<DwarfRecords, "strings" | "exprs">>;
 };
+
+/**
+ * The string blob of a series of walks of one file, as one copy that grows:
+ * the interner only appends, so each walk adds just its new bytes (walking a
+ * vmlinux in 45 unit batches would otherwise copy its names 45 times).
+ * Grown by doubling into a new buffer, so blobs handed out earlier stay valid.
+ */
+export class StringBlob {
+  private buf = new Uint8Array(0);
+  private len = 0;
+
+  /** Bytes held. */
+  get length(): number {
+    return this.len;
+  }
+
+  /** Appends `bytes` and returns the whole blob. */
+  append(bytes: Uint8Array): Uint8Array {
+    const end = this.len + bytes.length;
+    if (end > this.buf.length) {
+      const grown = new Uint8Array(Math.max(end, this.buf.length * 2, 1 << 16));
+      grown.set(this.buf.subarray(0, this.len));
+      this.buf = grown;
+    }
+    this.buf.set(bytes, this.len);
+    this.len = end;
+    return this.view();
+  }
+
+  /** The whole blob (a view, valid for good). */
+  view(): Uint8Array {
+    return this.buf.subarray(0, this.len);
+  }
+}

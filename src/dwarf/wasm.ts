@@ -14,7 +14,7 @@
  */
 import { readFileSync } from "node:fs";
 import { MalformedError, UnsupportedError } from "../errors.js";
-import { COLUMNS, type ElementType } from "./records.js";
+import { COLUMNS, StringBlob, type ElementType } from "./records.js";
 
 /** Walk flag: sites with their funcs, params and locs. */
 export const WALK_SITES = 1;
@@ -103,8 +103,8 @@ export class DwarfWasm {
   private readonly x: Exports;
   /** True after a trap: the instance state is unknown, every call throws. */
   dead = false;
-  /** Where errors are reported (file name). */
-  readonly file?: string;
+  /** Where errors are reported (file name); a reset instance takes its next file's. */
+  file?: string;
   /** `set_section` id of each section the module reads, by name, in the module's order. */
   readonly sectionIds: ReadonlyMap<string, number>;
 
@@ -186,9 +186,9 @@ export class DwarfWasm {
   reset(file?: string): boolean {
     if (this.dead) return false;
     this.x.reset();
-    this.strBuf = new Uint8Array(0);
-    this.strLen = 0;
-    (this as { file?: string }).file = file;
+    // A new blob: records of the previous file keep theirs.
+    this.blob = new StringBlob();
+    this.file = file;
     return true;
   }
 
@@ -231,28 +231,14 @@ export class DwarfWasm {
     return id;
   }
 
-  /** JS-side copy of the interner's blob, grown by doubling; `strLen` bytes are valid. */
-  private strBuf = new Uint8Array(0);
-  private strLen = 0;
+  /** JS-side copy of the interner's blob. */
+  private blob = new StringBlob();
 
-  /**
-   * The whole string blob so far. The interner only appends, so each call
-   * copies only the bytes added since the last one (walking a vmlinux in 45
-   * unit batches would otherwise copy its tens of MB of names 45 times).
-   * Views handed out earlier stay valid: a grown buffer is a new one.
-   */
+  /** The whole string blob so far; each call copies only the bytes the interner added since the last. */
   strings(): Uint8Array {
     const p = this.x.strings_ptr() >>> 0;
     const len = this.x.strings_len() >>> 0;
-    if (len > this.strBuf.length) {
-      const grown = new Uint8Array(Math.max(len, this.strBuf.length * 2, 1 << 16));
-      grown.set(this.strBuf.subarray(0, this.strLen));
-      this.strBuf = grown;
-    }
-    if (len > this.strLen) {
-      this.strBuf.set(new Uint8Array(this.x.memory.buffer, p + this.strLen, len - this.strLen), this.strLen);
-      this.strLen = len;
-    }
-    return this.strBuf.subarray(0, len);
+    const have = this.blob.length;
+    return len > have ? this.blob.append(new Uint8Array(this.x.memory.buffer, p + have, len - have)) : this.blob.view();
   }
 }
