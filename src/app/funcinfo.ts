@@ -399,6 +399,17 @@ export function baseFileFor(out: string): string {
   return out.endsWith(".btf") ? out.slice(0, -4) + ".base.btf" : out + ".base.btf";
 }
 
+/**
+ * The files one input's run writes to `out`: the func_info (raw BTF, or an
+ * ELF object with `elf`), and before it, for a raw output whose base was
+ * encoded from DWARF, that base beside it ({@link baseFileFor}).
+ */
+export function outputFiles(file: string, out: string, r: FuncInfoResult, elf: boolean, sectionName: string): { path: string; data: Uint8Array }[] {
+  const files = [{ path: out, data: outputBytes(file, r, elf, sectionName) }];
+  if (r.encodedBase && !elf) files.unshift({ path: baseFileFor(out), data: r.encodedBase });
+  return files;
+}
+
 /** `btfgen FILE`: writes the func_info and returns the summary to print. */
 export async function funcInfoCommand(o: FuncInfoOptions): Promise<string> {
   const out = o.output ?? `${o.file}.func_info.${o.elf ? "o" : "btf"}`;
@@ -406,9 +417,10 @@ export async function funcInfoCommand(o: FuncInfoOptions): Promise<string> {
   const willEncodeBase = !o.elf && !((elfSections(o.file)?.get(".BTF") ?? 0) > 0);
   checkOutputs([{ path: out, what: "output" }, ...(willEncodeBase ? [{ path: baseFileFor(out), what: "base BTF output" }] : [])], [o.file, ...(o.base ?? [])]);
   const r = await buildFuncInfo(o.file, o);
-  const data = outputBytes(o.file, r, o.elf ?? false, o.sectionName ?? ".BTF.func_info");
-  const baseOut = r.encodedBase && !o.elf ? baseFileFor(out) : undefined;
-  writeFilesAtomic([...(baseOut ? [{ path: baseOut, data: r.encodedBase! }] : []), { path: out, data }]);
+  const files = outputFiles(o.file, out, r, o.elf ?? false, o.sectionName ?? ".BTF.func_info");
+  writeFilesAtomic(files);
+  const data = files[files.length - 1].data;
+  const baseOut = files.length > 1 ? files[0].path : undefined;
   const summary = {
     output: out,
     baseOutput: baseOut ?? null,
@@ -430,7 +442,7 @@ export async function funcInfoCommand(o: FuncInfoOptions): Promise<string> {
   if (o.quiet) return "";
   return [
     `wrote ${out}: ${data.length} bytes, ${summary.sites} sites (${summary.bytesPerSite} bytes/site), ${r.emit.locParams} LOC_PARAM, ${r.emit.locProtos} LOC_PROTO, ${r.emit.locsecs} LOCSEC`,
-    `base: ${r.baseSource}${baseOut ? ` (written to ${baseOut}: read the func_info with --base ${[...(o.base ?? []), baseOut].join(" ")})` : ""}; FUNCs reused from base ${r.funcsReused}, added ${summary.funcsAdded}`,
+    `base: ${r.baseSource}${baseOut ? ` (written to ${baseOut}: read the func_info with ${[...(o.base ?? []), baseOut].map((f) => `--base ${f}`).join(" ")})` : ""}; FUNCs reused from base ${r.funcsReused}, added ${summary.funcsAdded}`,
     ...formatLowerStats(r.lower),
     ...(r.noProto ? [`without prototype:   ${r.noProto} (left out)`] : []),
   ].join("\n");

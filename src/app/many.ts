@@ -17,7 +17,7 @@ import { availableParallelism } from "node:os";
 import { basename, join, resolve } from "node:path";
 import { Worker } from "node:worker_threads";
 import { BtfgenError, IoError, UsageError } from "../errors.js";
-import { buildFuncInfo, baseFileFor, loadSharedBase, outputBytes, type FuncInfoOptions, type SharedBase } from "./funcinfo.js";
+import { buildFuncInfo, baseFileFor, loadSharedBase, outputFiles, type FuncInfoOptions, type SharedBase } from "./funcinfo.js";
 import { checkOutputs, writeFilesAtomic } from "./io.js";
 import { workerScript } from "./pool.js";
 
@@ -74,10 +74,7 @@ export function manyOutputFor(file: string, outDir: string, elf: boolean): strin
 /** Builds one input's outputs (func_info, and its encoded base when it has no .BTF). */
 async function buildOne(file: string, o: Omit<ManyOptions, "files">, shared: SharedBase | undefined): Promise<{ files: { path: string; data: Uint8Array }[]; sites: number }> {
   const r = await buildFuncInfo(file, { ...o, shared, onProgress: undefined });
-  const out = manyOutputFor(file, o.outDir, o.elf ?? false);
-  const data = outputBytes(file, r, o.elf ?? false, o.sectionName ?? ".BTF.func_info");
-  const files = [{ path: out, data }];
-  if (r.encodedBase && !o.elf) files.unshift({ path: baseFileFor(out), data: r.encodedBase });
+  const files = outputFiles(file, manyOutputFor(file, o.outDir, o.elf ?? false), r, o.elf ?? false, o.sectionName ?? ".BTF.func_info");
   return { files, sites: r.emit.entries };
 }
 
