@@ -105,14 +105,19 @@ describe("options that do not apply are errors", () => {
     expectFileAccepted(f);
   });
 
-  test("pahole's order, --btf_base FILE before the input (Makefile.modfinal), takes one file per flag", () => {
-    // A module-like object whose .BTF is split on base.o, as kbuild builds it.
-    const mod = join(dir, "order-mod.o");
+  /** A module-like `PREFIXmod.o` whose .BTF pahole split on `PREFIXbase.o`'s, as kbuild builds a module. */
+  function paholeModule(prefix: string): { mod: string; base: string } {
+    const mod = join(dir, `${prefix}mod.o`);
     copyFileSync(INPUTS[0], mod);
-    const base = join(dir, "order-base.o");
+    const base = join(dir, `${prefix}base.o`);
     copyFileSync(INPUTS[1], base);
     execFileSync("pahole", ["-J", base]);
     execFileSync("pahole", ["-J", "--btf_base", base, mod]);
+    return { mod, base };
+  }
+
+  test("pahole's order, --btf_base FILE before the input (Makefile.modfinal), takes one file per flag", () => {
+    const { mod, base } = paholeModule("order-");
     const outs = [join(dir, "order-a.btf"), join(dir, "order-b.btf")];
     const a = btfgen(["--btf_base", base, mod, "-o", outs[0], "-q"]);
     expect(a.stderr).toBe("");
@@ -125,12 +130,7 @@ describe("options that do not apply are errors", () => {
 
   test("a base from another build: one line saying what to do, exit 1, no file left", () => {
     // A split .BTF (module-like) read on the wrong base.
-    const mod = join(dir, "mod.o");
-    copyFileSync(INPUTS[0], mod);
-    const base = join(dir, "base.o");
-    copyFileSync(INPUTS[1], base);
-    execFileSync("pahole", ["-J", base]);
-    execFileSync("pahole", ["-J", "--btf_base", base, mod]);
+    const { mod } = paholeModule("");
     const wrong = join(dir, "wrong.o");
     copyFileSync(join(OBJ, "all-gcc12-O2-dwarf4-aarch64"), wrong);
     execFileSync("pahole", ["-J", wrong]);
