@@ -30,8 +30,6 @@ import type { BtfType, Const, Ptr, Restrict, TypeId, TypeOfKind, Typedef, Volati
 export class RecordIn {
   dv: DataView = new DataView(new ArrayBuffer(0));
   le = true;
-  /** Byte offset of the record (its `struct btf_type`). */
-  start = 0;
   /** Byte offset of the data after the header. */
   body = 0;
   nameOff = 0;

@@ -307,7 +307,6 @@ function readTypes(btf: Btf, bytes: Uint8Array, dv: DataView, h: BtfHeader, opti
     if (kflag && !use.flag) throw new MalformedError(`${kindName(k)} with kind_flag set`, loc(p + 4));
     if (vlen !== 0 && use.vlen === "zero") throw new MalformedError(`${kindName(k)} with vlen ${vlen}`, loc(p + 4));
     if (sizeType !== 0 && codec.zeroSizeType) throw new MalformedError(`${kindName(k)} with non-zero size/type`, loc(p + 8));
-    rec.start = p;
     rec.body = body;
     rec.nameOff = nameOff;
     rec.vlen = vlen;
