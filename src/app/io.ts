@@ -180,11 +180,6 @@ export function funcInfoOf(input: Input): Btf {
   throw new NotFoundError("is read as DWARF here", { file: input.path });
 }
 
-/** True when `file` should be read as DWARF (an ELF without a func_info section). */
-export function isDwarfInput(file: string): boolean {
-  return inputForm(file) === "dwarf";
-}
-
 /**
  * Loads a base chain: the first file is the root base, each next one is a
  * split on the one before (vmlinux, then a module's `.BTF`).
