@@ -7,7 +7,7 @@ import { parentPort, workerData } from "node:worker_threads";
 import type { Btf } from "../btf/btf.js";
 import { parseBtf } from "../btf/read.js";
 import { DwarfReader } from "../dwarf/load.js";
-import { WALK_SITES, WALK_TYPES } from "../dwarf/wasm.js";
+import { WALK_SITES } from "../dwarf/wasm.js";
 import { ElfFile } from "../elf/elf.js";
 import { TargetIndex } from "../encode/dedup/index.js";
 import { lowerUnitBatch, type BatchContext, type BatchOutput } from "./batch.js";
@@ -54,8 +54,9 @@ parentPort!.on("message", ({ id, req }: { id: number; req: BatchWorkRequest }) =
     if ("count" in req) {
       reply = { id, ok: true, value: state.reader.unitCount };
     } else {
-      const records = state.reader.walk(req.from, req.to, WALK_SITES | WALK_TYPES);
-      reply = { id, ok: true, value: lowerUnitBatch(records, state.ctx) ?? null };
+      const reader = state.reader;
+      const records = reader.walk(req.from, req.to, WALK_SITES);
+      reply = { id, ok: true, value: lowerUnitBatch(records, state.ctx, (roots, fresh) => reader.demandTypes(roots, fresh)) ?? null };
     }
   } catch (e) {
     reply = { id, ok: false, error: toWorkerError(e) };

@@ -16,7 +16,8 @@ import { parseBtf } from "../btf/read.js";
 import { cloneType, remapStrOffs, remapTypeIds } from "../btf/visit.js";
 import { writeBtf } from "../btf/write.js";
 import { FUNC_EXTERNAL, NONE } from "../dwarf/records.js";
-import type { DwarfRecords } from "../dwarf/records.js";
+import type { DieTable, DwarfRecords } from "../dwarf/records.js";
+import { DieIndex } from "../encode/dies.js";
 import type { ElfFile } from "../elf/elf.js";
 import { dedupInto, TargetIndex } from "../encode/dedup/index.js";
 import { presetFromBase } from "../encode/baseshape.js";
@@ -53,14 +54,24 @@ export interface BatchOutput {
  * outside the walked units (cross-unit references, e.g. LTO): the caller
  * must then redo the work over all units at once.
  */
-export function lowerUnitBatch(records: DwarfRecords, ctx: BatchContext): BatchOutput | undefined {
+export function lowerUnitBatch(records: DwarfRecords, ctx: BatchContext, types?: TypeSource): BatchOutput | undefined {
   const { funcs: F, params: P } = records;
   const map = addressMapOf(ctx.elf);
   const selection = siteSelection(records, ctx.funcSyms);
   const rows = keptFuncRows(records, map, selection);
-  const enc = new TypeEncoder(records, ctx.base, { baseIndex: ctx.baseIndex });
-  // Named aggregates the base already holds are taken from it, not re-encoded with all they reach.
-  presetFromBase(enc.dies, ctx.base, rows.map((f) => enc.dies.row(F.die[f])), (row, id) => enc.typeBuilder.preset(row, id));
+  let enc: TypeEncoder;
+  if (records.dies) {
+    enc = new TypeEncoder(records, ctx.base, { baseIndex: ctx.baseIndex });
+    // Named aggregates the base already holds are taken from it, not re-encoded with all they reach.
+    presetFromBase(enc.dies, ctx.base, rows.map((f) => enc.dies.row(F.die[f])), (row, id) => enc.typeBuilder.preset(row, id));
+  } else {
+    if (!types) throw new Error("lowerUnitBatch: records without a DIE table and no type source");
+    const got = demandTypes(records, rows.map((f) => F.die[f]), ctx.base, types);
+    if (!got) return undefined;
+    records = got.records;
+    enc = new TypeEncoder(records, ctx.base, { baseIndex: ctx.baseIndex, dieIndex: got.index });
+    for (const [row, id] of got.presets) enc.typeBuilder.preset(row, id);
+  }
   const protoIds = enc.funcProtosOf(rows.map((f) => F.die[f]));
   const split = enc.finish();
   if (enc.stats.missingDies !== 0 || rows.some((f) => enc.dies.row(F.die[f]) === NONE)) return undefined;
@@ -88,6 +99,48 @@ export function lowerUnitBatch(records: DwarfRecords, ctx: BatchContext): BatchO
     linkage: sites.map((s) => (F.flags[s.func] & FUNC_EXTERNAL ? BTF_FUNC_GLOBAL : BTF_FUNC_STATIC)),
     stats,
   };
+}
+
+/**
+ * Where a batch walked without its type DIEs gets them ({@link
+ * DwarfReader.demandTypes}): the types `roots` reach, in a new table
+ * (`fresh`) or added to the last one.
+ */
+export type TypeSource = (roots: ArrayLike<number>, fresh: boolean) => { dies: DieTable; strings: Uint8Array };
+
+/** Rounds of {@link demandTypes} before giving up (a round per level of nested aggregates the base lacks). */
+const DEMAND_ROUNDS = 64;
+
+/**
+ * The type DIEs the prototypes of the subprograms at `roots` need, asked of
+ * `types` round by round: the first round reads what the roots reach,
+ * stopping at complete named aggregates; each later round reads the member
+ * types of the aggregates {@link presetFromBase} could not take from the
+ * base. Returns the records with that table, its index and the presets
+ * found in the last round (every DIE they reach is then in the table), or
+ * undefined when the rounds do not converge.
+ */
+function demandTypes(
+  records: DwarfRecords, roots: readonly number[], base: Btf, types: TypeSource,
+): { records: DwarfRecords; index: DieIndex; presets: [number, TypeId][] } | undefined {
+  let got = types(roots, true);
+  for (let round = 0; round < DEMAND_ROUNDS; round++) {
+    const rec: DwarfRecords = { ...records, dies: got.dies, strings: got.strings };
+    const index = new DieIndex(rec);
+    const presets: [number, TypeId][] = [];
+    const wanted: number[] = [];
+    const rootRows = roots.map((off) => index.row(off));
+    wanted.push(...roots.filter((off, i) => off !== NONE && rootRows[i] === NONE));
+    presetFromBase(index, base, rootRows, (row, id) => presets.push([row, id]), (off) => {
+      if (off !== NONE) wanted.push(off);
+    });
+    if (wanted.length === 0) return { records: rec, index, presets };
+    const before = got.dies.count;
+    got = types(wanted, false);
+    // Nothing new: the wanted DIEs are no types (corrupt references); the caller falls back.
+    if (got.dies.count === before) return undefined;
+  }
+  return undefined;
 }
 
 /**

@@ -265,9 +265,16 @@ async function lowerAllUnits(
   const ranges: BatchRequest[] = [];
   for (let u = 0; u < unitCount; u += per) ranges.push({ from: u, to: Math.min(u + per, unitCount) });
 
-  async function* outputs(list: BatchRequest[], parallel: boolean): AsyncGenerator<BatchOutput | undefined> {
+  // Batches read the type DIEs their prototypes need (demandTypes); the
+  // all-units fallback reads every one, as a whole walk does.
+  async function* outputs(list: BatchRequest[], parallel: boolean, demand: boolean): AsyncGenerator<BatchOutput | undefined> {
     if (!parallel || !pool) {
-      for (const q of list) yield lowerUnitBatch(whole ?? mainReader().walk(q.from, q.to, WALK_SITES | WALK_TYPES), ctx);
+      const types = (roots: ArrayLike<number>, fresh: boolean) => mainReader().demandTypes(roots, fresh);
+      for (const q of list) {
+        yield whole
+          ? lowerUnitBatch(whole, ctx)
+          : lowerUnitBatch(mainReader().walk(q.from, q.to, demand ? WALK_SITES : WALK_SITES | WALK_TYPES), ctx, types);
+      }
       return;
     }
     for await (const out of pool.map(list)) yield (out as BatchOutput | null) ?? undefined;
@@ -303,10 +310,10 @@ async function lowerAllUnits(
     }
     return s;
   };
-  const fold = async (list: BatchRequest[], parallel: boolean): Promise<boolean> => {
+  const fold = async (list: BatchRequest[], parallel: boolean, demand: boolean): Promise<boolean> => {
     const index = new TargetIndex(r.split, baseIndex);
     let k = 0;
-    for await (const out of outputs(list, parallel)) {
+    for await (const out of outputs(list, parallel, demand)) {
       if (!out) return false;
       const protos = integrateBatch(r.split, index, out);
       addLowerStats(r.stats, out.stats);
@@ -319,9 +326,9 @@ async function lowerAllUnits(
     }
     return true;
   };
-  if (!(await fold(ranges, ranges.length > 1))) {
+  if (!(await fold(ranges, ranges.length > 1, true))) {
     r = fresh();
-    if (!(await fold([{ from: 0, to: unitCount }], false))) {
+    if (!(await fold([{ from: 0, to: unitCount }], false, false))) {
       throw new MalformedError("DWARF references a DIE outside every unit", { file: path, section: ".debug_info" });
     }
   }

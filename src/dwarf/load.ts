@@ -12,6 +12,7 @@ import {
   NONE,
   SITE_FUNC,
   SITE_OPTIMIZED,
+  type DieTable,
   type DwarfRecords,
   type ElementType,
   type SiteTable,
@@ -137,6 +138,29 @@ export class DwarfReader {
         if (nameClones(rec, this.clones, (t) => this.wasm.intern(t))) rec.strings = this.wasm.strings();
       }
       return rec;
+    } catch (e) {
+      if (e instanceof BtfgenError) throw e.at({ file: this.file });
+      throw e;
+    }
+  }
+
+  /**
+   * The type DIE table of what the DIEs at `roots` (global `.debug_info`
+   * offsets: subprograms, types) reach, for a caller that needs a few
+   * prototypes rather than every type DIE of the units (the func_info
+   * batches): each root's row and its parts (members, enumerators,
+   * subranges, parameters, annotations), then what they refer to, wherever
+   * it is, except the member types of complete named structs, classes and
+   * unions, which a later call with `fresh` false adds on request (the
+   * caller's base may hold the aggregate). A `fresh` table also holds the
+   * unit-level `int` DIEs of the units the last {@link walk} read (the
+   * array index type rule). `strings` is the whole blob, as after a walk.
+   */
+  demandTypes(roots: ArrayLike<number>, fresh: boolean): { dies: DieTable; strings: Uint8Array } {
+    if (this.released) throw new Error("DwarfReader used after release()");
+    try {
+      const cols = this.wasm.demandTypes(Uint32Array.from(roots), fresh);
+      return { dies: table(cols, "dies"), strings: column(cols, "blob.strings", COLUMNS.blob.strings) as Uint8Array };
     } catch (e) {
       if (e instanceof BtfgenError) throw e.at({ file: this.file });
       throw e;

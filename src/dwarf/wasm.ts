@@ -30,6 +30,7 @@ interface Exports {
   init(littleEndian: number): number;
   unit_count(): number;
   walk(from: number, to: number, flags: number): number;
+  demand_types(ptr: number, n: number, fresh: number): number;
   result(): number;
   column_names(): number;
   column_names_len(): number;
@@ -201,6 +202,27 @@ export class DwarfWasm {
   /** Walks units `[from, to)`; returns every column by `table.field` name. */
   walk(from: number, to: number, flags: number): Map<string, Column> {
     if (this.call("walk", () => this.x.walk(from, to, flags)) !== 0) this.fail("reading DWARF");
+    return this.result();
+  }
+
+  /**
+   * The type DIEs reachable from the DIEs at `roots` (global offsets): a
+   * new table with `fresh`, else the previous call's with the new rows
+   * added (see the module's `demand_types`). Only `units` and `dies` have rows.
+   */
+  demandTypes(roots: Uint32Array, fresh: boolean): Map<string, Column> {
+    const len = Math.max(4, roots.length * 4);
+    const ptr = this.call("alloc_bytes", () => this.x.alloc_bytes(len)) >>> 0;
+    if (ptr === 0) throw new MalformedError(`cannot allocate ${len} bytes`, { file: this.file });
+    new Uint32Array(this.x.memory.buffer, ptr, roots.length).set(roots);
+    const status = this.call("demand_types", () => this.x.demand_types(ptr, roots.length, fresh ? 1 : 0));
+    this.x.free_bytes(ptr, len);
+    if (status !== 0) this.fail("reading DWARF types");
+    return this.result();
+  }
+
+  /** Every column of the last walk, by `table.field` name (copied out). */
+  private result(): Map<string, Column> {
     const desc = this.x.result() >>> 2;
     const m = this.u32();
     const buf = this.x.memory.buffer;

@@ -34,8 +34,12 @@ import {
  * modifiers, typedefs, arrays and the members of aggregates not found) that
  * map to a base type as the module comment says; returns how many did.
  * Only what the prototypes reach is looked at, and nothing below a match.
+ * `missing` hears of each reference on that way to a DIE the table lacks
+ * (a demand-walked table: see `DwarfReader.demandTypes`).
  */
-export function presetFromBase(ix: DieIndex, base: Btf, roots: readonly number[], preset: (row: number, id: TypeId) => void): number {
+export function presetFromBase(
+  ix: DieIndex, base: Btf, roots: readonly number[], preset: (row: number, id: TypeId) => void, missing?: (off: number) => void,
+): number {
   const d = ix.dies;
   // DWARF name id -> unique complete base candidate (-1: none or several), per kind group.
   const cache = [new Map<number, TypeId>(), new Map<number, TypeId>(), new Map<number, TypeId>()];
@@ -54,7 +58,8 @@ export function presetFromBase(ix: DieIndex, base: Btf, roots: readonly number[]
   const push = (off: number) => {
     if (off === NONE) return;
     const r = ix.row(off);
-    if (r !== NONE && !seen[r]) {
+    if (r === NONE) missing?.(off);
+    else if (!seen[r]) {
       seen[r] = 1;
       stack.push(r);
     }

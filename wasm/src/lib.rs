@@ -52,6 +52,8 @@ struct State {
     ctx: Option<Ctx>,
     out: Out,
     funcs: Funcs,
+    /// The demand walk in progress (`demand_types`).
+    demand: types::Demand,
     descriptor: Vec<u32>,
     section_list: String,
     /// msg ptr, msg len, section ptr, section len, offset lo, offset hi,
@@ -74,6 +76,7 @@ fn state() -> &'static mut State {
                 ctx: None,
                 out: Out::default(),
                 funcs: Funcs::default(),
+                demand: types::Demand::default(),
                 descriptor: Vec::new(),
                 section_list: READ.iter().map(|s| format!("{}:{},", *s as u32, s.name())).collect(),
                 error: vec![0; 7],
@@ -188,6 +191,7 @@ pub extern "C" fn walk(from: u32, to: u32, flags: u32) -> u32 {
     st.funcs.clear();
     ctx.pending.clear();
     ctx.aliases.clear();
+    ctx.int_dies.clear();
     let flags = if flags == 0 { WALK_SITES } else { flags };
     let to = (to as usize).min(ctx.walkable);
     reserve(ctx, &mut st.out, from as usize, to, flags);
@@ -208,6 +212,46 @@ pub extern "C" fn walk(from: u32, to: u32, flags: u32) -> u32 {
         return set_error_kind(st, sec, off, msg, kind);
     }
     ctx.forget_units();
+    st.descriptor.clear();
+    st.out.describe(&ctx.strings.blob, &mut st.descriptor);
+    0
+}
+
+/// A demand walk (`types::walk_demand`): the type DIEs reachable from the
+/// `n` global DIE offsets (u32) at `ptr`. With `fresh`, a new table starts,
+/// holding first the unit-level `int` DIEs the last `walk` saw; without, the
+/// rows are added to the table of the previous call (the caller asks for the
+/// member types of the aggregates it could not take from its base). The
+/// result is read as after `walk`; only the units and dies tables are filled.
+#[no_mangle]
+pub extern "C" fn demand_types(ptr: u32, n: u32, fresh: u32) -> u32 {
+    let st = state();
+    let ctx = match st.ctx.as_mut() {
+        Some(c) => c,
+        None => return set_error(st, String::new(), 0, "demand_types before init".to_string()),
+    };
+    // SAFETY: TS wrote `n` u32s at `ptr` (an `alloc_bytes` block, 8-aligned).
+    let roots: Vec<u32> = unsafe { std::slice::from_raw_parts(ptr as usize as *const u32, n as usize) }.to_vec();
+    let mut res = Ok(());
+    if fresh != 0 {
+        st.out.clear();
+        st.funcs.clear();
+        ctx.aliases.clear();
+        st.demand = types::Demand::default();
+        let ints = std::mem::take(&mut ctx.int_dies);
+        res = types::walk_demand(ctx, &mut st.out, &mut st.demand, &ints);
+        ctx.int_dies = ints;
+    }
+    if res.is_ok() {
+        res = types::walk_demand(ctx, &mut st.out, &mut st.demand, &roots);
+    }
+    ctx.pending.clear();
+    if let Err(f) = res {
+        let kind = if let sections::Fail::Unsupported(_) = f { 1 } else { 0 };
+        let (sec, off, msg) = ctx.describe(&f);
+        return set_error_kind(st, sec, off, msg, kind);
+    }
+    redirect_aliases(ctx, &mut st.out);
     st.descriptor.clear();
     st.out.describe(&ctx.strings.blob, &mut st.descriptor);
     0

@@ -132,6 +132,10 @@ pub struct Ctx {
     /// DIEs of the current walk that stand for a type unit's type
     /// (DW_AT_signature) -> that type's global offset.
     pub aliases: FxMap<u32, u32>,
+    /// Unit-level `int` base type DIEs (4 bytes, signed) the sites walk
+    /// saw: a demand walk's type table includes them, as the array index
+    /// type rule (like pahole's) asks whether the units have an `int`.
+    pub int_dies: Vec<u32>,
     pub strings: Interner,
     /// (unit index << 32 | file index) -> StrId of the resolved path.
     pub file_paths: FxMap<u64, u32>,
@@ -202,6 +206,7 @@ impl Ctx {
             partial: Vec::new(),
             pending: Vec::new(),
             aliases: FxMap::default(),
+            int_dies: Vec::new(),
             strings: Interner::new(),
             file_paths: FxMap::default(),
             strp_ids: FxMap::default(),
@@ -432,6 +437,14 @@ impl Ctx {
                 self.strings.intern(bytes)
             }
             Err(_) => 0,
+        }
+    }
+
+    /// Whether a string attribute is `text` (without interning it).
+    pub fn attr_is(&self, unit: &XUnit, v: AttributeValue<R>, text: &[u8]) -> bool {
+        match self.dwarf_of(unit.place).attr_string(unit, v) {
+            Ok(s) => s.slice() == text,
+            Err(_) => false,
         }
     }
 

@@ -248,6 +248,21 @@ pub fn walk_sites(ctx: &mut Ctx, out: &mut Out, funcs: &mut Funcs, ui: usize, ur
                     }
                 }
             }
+            constants::DW_TAG_base_type if depth == 1 => {
+                let (mut int, mut size, mut signed) = (false, false, false);
+                for spec in ab.attributes() {
+                    let a = raw.read_attribute(*spec)?;
+                    match a.name() {
+                        constants::DW_AT_name => int = ctx.attr_is(&unit, a.value(), b"int"),
+                        constants::DW_AT_byte_size => size = a.udata_value() == Some(4),
+                        constants::DW_AT_encoding => signed = matches!(a.value(), AttributeValue::Encoding(constants::DW_ATE_signed)),
+                        _ => {}
+                    }
+                }
+                if int && size && signed {
+                    ctx.int_dies.push(off);
+                }
+            }
             _ => raw.skip_attributes(ab.attributes())?,
         }
         if ab.has_children() {
