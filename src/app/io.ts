@@ -64,16 +64,16 @@ function fileError(path: string, e: unknown): unknown {
  * Loads BTF from an ELF (its `.BTF`, or `section`) or raw file, split on
  * `base` when given. ELF files are read section by section, never whole.
  */
-export function loadBtf(path: string, base?: Btf, section?: string, profile?: Profile): Btf {
+export function loadBtf(path: string, base?: Btf, section?: string, profile?: Profile, lazy?: boolean): Btf {
   if (isElfFile(path)) {
     const elf = openElf(path);
     try {
-      return readBtfFromElf(elf, { base, section, profile });
+      return readBtfFromElf(elf, { base, section, profile, lazy });
     } finally {
       elf.close();
     }
   }
-  return loadBtfFile(path, { base, section, profile });
+  return loadBtfFile(path, { base, section, profile, lazy });
 }
 
 /**
@@ -182,11 +182,13 @@ export function funcInfoOf(input: Input): Btf {
 
 /**
  * Loads a base chain: the first file is the root base, each next one is a
- * split on the one before (vmlinux, then a module's `.BTF`).
+ * split on the one before (vmlinux, then a module's `.BTF`). Each is read
+ * lazily (btf/lazy.ts): checked in one pass, its types decoded as they are
+ * touched, as libbpf reads a base.
  */
 export function loadBtfChain(paths: string[]): Btf | undefined {
   let base: Btf | undefined;
-  for (const p of paths) base = loadBtf(p, base);
+  for (const p of paths) base = loadBtf(p, base, undefined, undefined, true);
   return base;
 }
 

@@ -9,7 +9,9 @@
  * mutated by its splits.
  */
 import { NotFoundError } from "../errors.js";
+import { IntMultiMap } from "./intindex.js";
 import { BTF_KIND_UNKN, type Kind, type LayoutEntry, type Profile } from "./kinds.js";
+import { rawKind, type RawTypes } from "./lazy.js";
 import type { BtfType, StrOff, TypeId } from "./model.js";
 import { StringTable } from "./strings.js";
 
@@ -38,8 +40,15 @@ export class Btf {
   readonly firstTypeId: TypeId;
   /** First string offset owned by this BTF (`base`'s string end, or 0). */
   readonly startStrOff: StrOff;
-  /** This BTF's own types; index = id - firstTypeId. */
-  readonly types: BtfType[] = [];
+  /**
+   * This BTF's own types; index = id - firstTypeId. Of a lazily read BTF
+   * (lazy.ts) the first call decodes every record: {@link typeById},
+   * {@link maybeType} and {@link findAllByName} decode only what they return.
+   */
+  get types(): BtfType[] {
+    if (this.undecoded > 0) this.decodeAll();
+    return this.own;
+  }
   /** String table; continues the base's for a split. */
   readonly strings: StringTable;
   /** Byte order the data was read in, and the writer's default. */
@@ -53,7 +62,17 @@ export class Btf {
   /** Header length the data was read with (24 or 32; others are normalised). */
   hdrLen?: number;
 
+  /** The types; holes (of a lazy read) are records not decoded yet. */
+  private own: BtfType[] = [];
+  /** The raw records of a lazy read, and its decoder of record i. */
+  private rawTypes?: RawTypes;
+  private decodeRecord?: (i: number) => BtfType;
+  /** Records of {@link rawTypes} not decoded yet. */
+  private undecoded = 0;
   private nameIndex?: Map<string, TypeId[]>;
+  /** The raw records by name offset (lazy reads only), and those naming a string's tail. */
+  private rawNames?: IntMultiMap;
+  private rawTails?: number[];
   private indexedUpTo = 0;
 
   /** Creates an empty BTF (with a base: an empty split). */
@@ -74,7 +93,41 @@ export class Btf {
    * BTF starts at `nrTypes`.
    */
   get nrTypes(): number {
-    return this.firstTypeId + this.types.length;
+    return this.firstTypeId + this.own.length;
+  }
+
+  /**
+   * The raw records of a lazy read (lazy.ts): ids `firstTypeId ..
+   * firstTypeId + raw.count - 1`, as on the wire. Undefined for a BTF
+   * built or read eagerly. Indexes of a big base (dedup's) read these
+   * instead of decoding every type.
+   */
+  get raw(): RawTypes | undefined {
+    return this.rawTypes;
+  }
+
+  /**
+   * Makes this (empty) BTF hold the records `raw`, decoded by `decode(i)`
+   * when first asked for. For the reader ({@link parseBtf}'s `lazy`).
+   */
+  setRaw(raw: RawTypes, decode: (i: number) => BtfType): void {
+    if (this.own.length) throw new RangeError("setRaw on a BTF with types");
+    this.rawTypes = raw;
+    this.decodeRecord = decode;
+    this.own = new Array<BtfType>(raw.count);
+    this.undecoded = raw.count;
+  }
+
+  private decodeAt(i: number): BtfType {
+    const t = this.decodeRecord!(i);
+    this.own[i] = t;
+    this.undecoded--;
+    return t;
+  }
+
+  private decodeAll(): void {
+    const n = this.rawTypes!.count;
+    for (let i = 0; i < n && this.undecoded > 0; i++) if (this.own[i] === undefined) this.decodeAt(i);
   }
 
   /** True if `id` is this BTF's own (not the base's). */
@@ -97,7 +150,12 @@ export class Btf {
     // eslint-disable-next-line @typescript-eslint/no-this-alias
     let b: Btf | undefined = this;
     while (b) {
-      if (id >= b.firstTypeId) return b.types[id - b.firstTypeId];
+      if (id >= b.firstTypeId) {
+        const i = id - b.firstTypeId;
+        const t = b.own[i];
+        if (t !== undefined || b.undecoded === 0 || !(i < b.rawTypes!.count)) return t;
+        return b.decodeAt(i);
+      }
       b = b.base;
     }
     return undefined;
@@ -116,7 +174,7 @@ export class Btf {
 
   /** Appends a type and returns its id. The caller keeps its references valid. */
   add(type: BtfType): TypeId {
-    this.types.push(type);
+    this.own.push(type);
     return this.nrTypes - 1;
   }
 
@@ -131,9 +189,11 @@ export class Btf {
    */
   findAllByName(name: string, kind?: Kind): TypeId[] {
     const fromBase = this.base ? this.base.findAllByName(name, kind) : [];
+    const fromRaw = this.findRawByName(name, kind);
     const idx = this.buildNameIndex();
     const own = idx.get(name) ?? [];
-    const filtered = kind === undefined ? own : own.filter((id) => this.typeById(id).kind === kind);
+    let filtered = kind === undefined ? own : own.filter((id) => this.typeById(id).kind === kind);
+    if (fromRaw.length) filtered = filtered.length ? fromRaw.concat(filtered) : fromRaw;
     return fromBase.length ? fromBase.concat(filtered) : filtered;
   }
 
@@ -144,7 +204,8 @@ export class Btf {
 
   /** Iterates `[id, type]` of this BTF's own types. */
   *entries(): IterableIterator<[TypeId, BtfType]> {
-    for (let i = 0; i < this.types.length; i++) yield [this.firstTypeId + i, this.types[i]];
+    const types = this.types;
+    for (let i = 0; i < types.length; i++) yield [this.firstTypeId + i, types[i]];
   }
 
   /** The chain from the root base to this BTF. */
@@ -159,10 +220,51 @@ export class Btf {
     return out;
   }
 
+  /**
+   * The raw records named `name` (of `kind`). The index is by name offset,
+   * built in one pass over the records when first asked; a name is looked
+   * up as the offsets where it starts as a whole string (the string
+   * table's own index), plus the few records naming the tail of a longer
+   * string, checked by text. Only where the string tables are ASCII (every
+   * kernel .BTF); else the records go through the decoded index.
+   */
+  private findRawByName(name: string, kind?: Kind): TypeId[] {
+    const raw = this.rawTypes;
+    if (!raw) return [];
+    const offs = this.strings.findAllWhole(name);
+    if (!offs) return [];
+    if (!this.rawNames) {
+      const keys = new Int32Array(raw.count);
+      const vals = new Uint32Array(raw.count);
+      const tails: number[] = [];
+      let n = 0;
+      for (let i = 0; i < raw.count; i++) {
+        const off = raw.words[raw.at[i]];
+        if (off === 0) continue;
+        if (!this.strings.startsString(off)) tails.push(i);
+        keys[n] = off;
+        vals[n++] = i;
+      }
+      this.rawNames = new IntMultiMap(keys, vals, n);
+      this.rawTails = tails;
+      this.indexedUpTo = Math.max(this.indexedUpTo, raw.count);
+    }
+    const out: TypeId[] = [];
+    const w = raw.words;
+    const take = (i: number) => {
+      if (kind === undefined || rawKind(raw, i) === kind) out.push(this.firstTypeId + i);
+    };
+    for (const off of offs) for (let e = this.rawNames.first(off); e >= 0; e = this.rawNames.nextOf(e)) take(this.rawNames.valueOf(e));
+    for (const i of this.rawTails!) if (this.strings.get(w[raw.at[i]]) === name) take(i);
+    if (offs.length > 1 || this.rawTails!.length) out.sort((a, b) => a - b);
+    return out;
+  }
+
   private buildNameIndex(): Map<string, TypeId[]> {
     const idx = (this.nameIndex ??= new Map());
-    for (; this.indexedUpTo < this.types.length; this.indexedUpTo++) {
-      const t = this.types[this.indexedUpTo];
+    if (this.rawTypes && !this.rawNames) this.findRawByName("");
+    for (; this.indexedUpTo < this.own.length; this.indexedUpTo++) {
+      const t = this.typeById(this.firstTypeId + this.indexedUpTo);
       if (t.nameOff === 0 || t.kind === BTF_KIND_UNKN) continue;
       let name: string;
       try {

@@ -57,6 +57,7 @@ import {
 } from "./kinds.js";
 import type { TypeId } from "./model.js";
 import { codecOf, RecordIn } from "./codec.js";
+import { recordDecoder, scanTypes } from "./lazy.js";
 import { detectProfile, readLayoutSection, RESERVED_INFO_BITS } from "./records.js";
 import { StringTable } from "./strings.js";
 import { forEachStrRef, forEachTypeRef, recordSize } from "./visit.js";
@@ -84,6 +85,13 @@ export interface ParseOptions {
   maxKnownKind?: number;
   /** Check type ids, string offsets and reference loops (default true). */
   validate?: boolean;
+  /**
+   * Keep the bytes and decode each type when it is first asked for
+   * (lazy.ts), after one checking pass over the raw records: for a base
+   * chain, of which a split touches little. The result is the same BTF;
+   * input the lazy pass does not take is parsed eagerly.
+   */
+  lazy?: boolean;
 }
 
 /** The fixed header fields, as read. */
@@ -204,10 +212,25 @@ export function parseBtf(bytes: Uint8Array, options: ParseOptions = {}): Btf {
   const strings = readStrings(bytes, h, options.base, where);
   let profile: Profile | undefined = options.profile;
   if (!profile && (layout || options.base?.hasLayout)) profile = "v2";
+  const make = (p: Profile) => {
+    const b = new Btf({ base: options.base, strings, endian: h.littleEndian ? "little" : "big", profile: p, hasLayout: !!layout });
+    b.layout = layout;
+    b.hdrLen = h.hdrLen;
+    return b;
+  };
+  // A section the lazy pass takes walks as v2 without LOC records: v2 is what detectProfile would say.
+  if (options.lazy && (profile ?? "v2") === "v2" && options.maxKnownKind === undefined && (options.validate ?? true)) {
+    const typeStart = h.hdrLen + h.typeOff;
+    const firstTypeId = options.base ? options.base.nrTypes : 1;
+    const raw = scanTypes({ bytes, typeStart, typeLen: h.typeLen, littleEndian: h.littleEndian, layout, firstTypeId, strEnd: strings.end });
+    if (raw) {
+      const btf = make("v2");
+      btf.setRaw(raw, recordDecoder(raw, bytes, typeStart, h.littleEndian, firstTypeId, where));
+      return btf;
+    }
+  }
   profile ??= detectProfile(dv, h.hdrLen + h.typeOff, h.hdrLen + h.typeOff + h.typeLen, h.littleEndian).profile;
-  const btf = new Btf({ base: options.base, strings, endian: h.littleEndian ? "little" : "big", profile, hasLayout: !!layout });
-  btf.layout = layout;
-  btf.hdrLen = h.hdrLen;
+  const btf = make(profile);
   readTypes(btf, bytes, dv, h, options, where);
   if (options.validate ?? true) validateBtf(btf, where, h.hdrLen + h.typeOff);
   return btf;

@@ -43,7 +43,12 @@ export const enum DedupClass {
 
 /** The dedup class of `t`. */
 export function dedupClass(t: BtfType): DedupClass {
-  switch (t.kind) {
+  return dedupClassOfKind(t.kind);
+}
+
+/** The dedup class of a kind. */
+export function dedupClassOfKind(kind: number): DedupClass {
+  switch (kind) {
     case BTF_KIND_INT:
     case BTF_KIND_FLOAT:
     case BTF_KIND_ENUM:
@@ -115,6 +120,64 @@ export function hashType(t: BtfType): number {
       return h;
     case BTF_KIND_DECL_TAG:
       return mix(mix(mix(h, t.type), t.componentIdx), t.kindFlag ? 1 : 0);
+    default:
+      return h;
+  }
+}
+
+/**
+ * {@link hashType} of the raw record at word `p` of `w` (a lazily read
+ * base's {@link RawTypes}: `| name_off | info | size_type | data ... |`),
+ * without decoding it: the same mixes of the same fields in the same
+ * order, read from where the codec would read them. A test holds it equal
+ * to `hashType` of the decoded record on the fixtures and the vmlinux.
+ */
+export function hashRecord(w: Uint32Array, p: number): number {
+  const info = w[p + 1];
+  const kind = (info >>> 24) & 0x7f;
+  const kflag = info >>> 31;
+  const vlen = info & 0xffffff;
+  const st = w[p + 2];
+  const d = p + 3;
+  let h = mix(0x811c9dc5, kind);
+  h = mix(h, w[p]);
+  switch (kind) {
+    case BTF_KIND_INT: {
+      const v = w[d];
+      return mix(mix(mix(h, st), (v >>> 24) & 0x0f), mix((v >>> 16) & 0xff, v & 0xff));
+    }
+    case BTF_KIND_FLOAT:
+    case BTF_KIND_ENUM:
+    case BTF_KIND_ENUM64:
+      return mix(h, st);
+    case BTF_KIND_FWD:
+      return mix(h, kflag);
+    case BTF_KIND_STRUCT:
+    case BTF_KIND_UNION:
+      h = mix(mix(h, st), vlen);
+      for (let i = 0, q = d; i < vlen; i++, q += 3) {
+        const off = w[q + 2];
+        h = kflag ? mix(mix(mix(h, w[q]), off & 0xffffff), off >>> 24) : mix(mix(mix(h, w[q]), off), 0);
+      }
+      return h;
+    case BTF_KIND_PTR:
+    case BTF_KIND_TYPEDEF:
+    case BTF_KIND_VOLATILE:
+    case BTF_KIND_CONST:
+    case BTF_KIND_RESTRICT:
+      return mix(h, st);
+    case BTF_KIND_TYPE_TAG:
+      return mix(mix(h, st), kflag);
+    case BTF_KIND_FUNC:
+      return mix(mix(h, st), vlen);
+    case BTF_KIND_ARRAY:
+      return mix(mix(mix(h, w[d]), w[d + 1]), w[d + 2]);
+    case BTF_KIND_FUNC_PROTO:
+      h = mix(mix(h, st), vlen);
+      for (let i = 0, q = d; i < vlen; i++, q += 2) h = mix(mix(h, w[q]), w[q + 1]);
+      return h;
+    case BTF_KIND_DECL_TAG:
+      return mix(mix(mix(h, st), w[d]), kflag);
     default:
       return h;
   }

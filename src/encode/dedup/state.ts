@@ -10,8 +10,9 @@
  */
 import { BTF_KIND_FWD, BTF_KIND_STRUCT, BTF_KIND_UNION } from "../../btf/kinds.js";
 import type { Btf } from "../../btf/btf.js";
+import { IntMultiMap } from "../../btf/intindex.js";
 import type { BtfType, TypeId } from "../../btf/model.js";
-import { DedupClass, dedupClass, hashType } from "./shape.js";
+import { DedupClass, dedupClass, dedupClassOfKind, hashRecord, hashType } from "./shape.js";
 
 /** hash → candidate ids, in insertion (= id) order so lookups are deterministic. */
 export type Buckets = Map<number, TypeId[] | TypeId>;
@@ -39,9 +40,58 @@ export function bucketGet(b: Buckets, h: number): readonly TypeId[] {
 }
 
 /**
+ * The signature and composite-name index of one lazily read layer's raw
+ * records (btf/lazy.ts), built in one pass over the words: no type decoded,
+ * no Map. Ids ascend within each key.
+ */
+class RawLayerIndex {
+  readonly bySignature: IntMultiMap;
+  readonly composites: IntMultiMap;
+  readonly first: TypeId;
+
+  constructor(layer: Btf) {
+    const raw = layer.raw!;
+    this.first = layer.firstTypeId;
+    const keys = new Int32Array(raw.count);
+    const vals = new Uint32Array(raw.count);
+    const cKeys = new Int32Array(raw.count);
+    const cVals = new Uint32Array(raw.count);
+    let n = 0;
+    let c = 0;
+    const w = raw.words;
+    for (let i = 0; i < raw.count; i++) {
+      const p = raw.at[i];
+      const kind = (w[p + 1] >>> 24) & 0x7f;
+      if (dedupClassOfKind(kind) === DedupClass.None) continue;
+      const id = this.first + i;
+      keys[n] = hashRecord(w, p);
+      vals[n++] = id;
+      if ((kind === BTF_KIND_STRUCT || kind === BTF_KIND_UNION) && w[p] !== 0) {
+        cKeys[c] = w[p];
+        cVals[c++] = id;
+      }
+    }
+    this.bySignature = new IntMultiMap(keys, vals, n);
+    this.composites = new IntMultiMap(cKeys, cVals, c);
+  }
+}
+
+/** `a` then `b`, sharing either when the other is empty. */
+function joined(a: readonly TypeId[], b: readonly TypeId[]): readonly TypeId[] {
+  if (!b.length) return a;
+  if (!a.length) return b;
+  return [...a, ...b];
+}
+
+/**
  * Hash index of every dedupable type of a target chain (base types included),
  * plus a name index of its structs and unions for FWD resolution. Extended
  * lazily with what runs append ({@link TargetIndex.sync}).
+ *
+ * Layers read lazily (a vmlinux base, its module) are indexed from their
+ * raw records ({@link RawLayerIndex}) while they come first in id order,
+ * so indexing the base decodes nothing; a lookup then decodes only the
+ * candidates it compares.
  */
 export class TargetIndex {
   /** The target indexed. */
@@ -56,6 +106,8 @@ export class TargetIndex {
    * their own types only, not a re-hash of the whole base each time.
    */
   readonly parent?: TargetIndex;
+  /** Raw layers indexed so far: all their ids are below those in {@link buckets}. */
+  private readonly rawLayers: RawLayerIndex[] = [];
   private indexedUpTo = 1;
 
   /**
@@ -74,28 +126,44 @@ export class TargetIndex {
 
   /** Candidates with signature `h`, the parent layer's first (lower ids). */
   lookup(h: number): readonly TypeId[] {
-    if (!this.parent) return bucketGet(this.buckets, h);
+    if (!this.parent && !this.rawLayers.length) return bucketGet(this.buckets, h);
     // bucketGet's single-hit result is a shared scratch array: copy before the next lookup.
-    const inherited = this.parent.lookup(h);
+    let found = this.parent ? this.parent.lookup(h) : [];
+    for (const r of this.rawLayers) found = joined(found, r.bySignature.get(h));
     const cur = this.buckets.get(h);
-    if (cur === undefined) return inherited;
+    if (cur === undefined) return found;
     const own = typeof cur === "number" ? [cur] : cur;
-    return inherited.length ? [...inherited, ...own] : own;
+    return found.length ? [...found, ...own] : own;
   }
 
   /** Structs/unions named `nameOff` in every layer, lower ids first. */
   compositesNamed(nameOff: number): readonly TypeId[] | undefined {
+    let found = this.parent?.compositesNamed(nameOff) ?? [];
+    for (const r of this.rawLayers) found = joined(found, r.composites.get(nameOff));
     const own = this.composites.get(nameOff);
-    const inherited = this.parent?.compositesNamed(nameOff);
-    if (!inherited) return own;
-    return own ? [...inherited, ...own] : inherited;
+    if (own) found = joined(found, own);
+    return found.length ? found : undefined;
   }
 
   /** Indexes target-chain types added since the last call. */
   sync(): void {
     const end = this.target.nrTypes;
+    // Leading raw layers: one pass over their words each.
+    while (this.indexedUpTo < end && this.buckets.size === 0) {
+      const layer = this.layerOf(this.indexedUpTo);
+      if (!layer.raw || layer.firstTypeId !== this.indexedUpTo) break;
+      this.rawLayers.push(new RawLayerIndex(layer));
+      this.indexedUpTo += layer.raw.count;
+    }
     for (let id = this.indexedUpTo; id < end; id++) this.addType(id, this.target.typeById(id));
     this.indexedUpTo = end;
+  }
+
+  /** The BTF of the target chain that owns `id`. */
+  private layerOf(id: TypeId): Btf {
+    let b: Btf | undefined = this.target;
+    while (b.base && id < b.firstTypeId) b = b.base;
+    return b;
   }
 
   private addType(id: TypeId, t: BtfType): void {

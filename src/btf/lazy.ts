@@ -1,0 +1,246 @@
+/**
+ * The lazy read of a base BTF: the bytes are kept, one pass over the type
+ * section as u32 words records where each record starts and checks
+ * everything {@link parseBtf} checks (sizes, header words, type ids and
+ * string offsets in range, no reference loop), and a record becomes a model
+ * object only when something asks for its id. libbpf reads vmlinux the same
+ * way (`btf->type_offs` over the raw data, `btf_sanity_check`); a module's
+ * func_info touches a few thousand of vmlinux's 95k types.
+ *
+ * The pass only says yes or no. Anything it does not handle (another
+ * profile, the LOC kinds, kinds this reader does not know, a forced
+ * `maxKnownKind`) or any problem sends the caller to the eager parse, which
+ * then accepts the same input or throws its precise error: the lazy read
+ * never accepts what the eager one refuses, and decodes each record with
+ * the same codec row.
+ *
+ * ```
+ * words: the type section, host order   | name_off | info | size_type | data ... | name_off | ...
+ * at[i]: word index of record i         ^ at[0]                                   ^ at[1]
+ * ```
+ */
+import {
+  BTF_KIND_ARRAY, BTF_KIND_DATASEC, BTF_KIND_ENUM, BTF_KIND_ENUM64, BTF_KIND_FUNC_PROTO, BTF_KIND_INT, BTF_KIND_STRUCT,
+  BTF_KIND_UNION, BTF_TYPE_SIZE, kindShape, type Kind, type LayoutEntry,
+} from "./kinds.js";
+import type { BtfType } from "./model.js";
+import { codecOf, RecordIn } from "./codec.js";
+import type { ErrorLocation } from "../errors.js";
+
+/** The raw type records of a lazily read BTF. */
+export interface RawTypes {
+  /** The type section as u32 words in host byte order (a view of the bytes, or a copy). */
+  readonly words: Uint32Array;
+  /** Word index in {@link words} of each record's `struct btf_type`. */
+  readonly at: Uint32Array;
+  /** Number of records. */
+  readonly count: number;
+}
+
+/** Kinds the lazy pass reads: 1-19 (the LOC kinds, 20-22, take the eager path). */
+type BaseKind = Exclude<Kind, 0 | 20 | 21 | 22>;
+
+/**
+ * Where a kind's type ids and string offsets sit on the wire besides the
+ * name (always a string) and `size_type` (a type id when the kind table's
+ * `sizeType` is `"type"`): byte offsets into the data after `struct
+ * btf_type` (`info`), and into each element (`elemType`, `elemStr`). The
+ * model side of the same facts is {@link KIND_INFO}'s `typeFields`/`elems`;
+ * a test holds the two together on every fixture and the vmlinux.
+ */
+interface WireRefs {
+  readonly info?: readonly number[];
+  readonly elemType?: number;
+  readonly elemStr?: number;
+}
+
+const MEMBER_REFS: WireRefs = { elemStr: 0, elemType: 4 };
+
+/** The wire reference positions of each kind the lazy pass reads. */
+export const WIRE_REFS = {
+  1: {}, 2: {}, [BTF_KIND_ARRAY]: { info: [0, 4] }, [BTF_KIND_STRUCT]: MEMBER_REFS, [BTF_KIND_UNION]: MEMBER_REFS,
+  [BTF_KIND_ENUM]: { elemStr: 0 }, 7: {}, 8: {}, 9: {}, 10: {}, 11: {}, 12: {}, [BTF_KIND_FUNC_PROTO]: { elemStr: 0, elemType: 4 },
+  14: {}, [BTF_KIND_DATASEC]: { elemType: 0 }, 16: {}, 17: {}, 18: {}, [BTF_KIND_ENUM64]: { elemStr: 0 },
+} as const satisfies Record<BaseKind, WireRefs>;
+
+/** Kinds whose one outgoing `type` edge a reference loop would run through (read.ts's CHAIN_KINDS). */
+const CHAIN = new Uint8Array(32);
+for (const k of [2, 3, 8, 9, 10, 11, 12, 14, 17, 18]) CHAIN[k] = 1;
+
+/** Per kind, the facts the pass needs, flattened for speed (index = kind). */
+interface KindRow {
+  infoSize: number;
+  elemSize: number;
+  sizeTypeIsType: boolean;
+  flagOk: boolean;
+  vlenZero: boolean;
+  zeroSizeType: boolean;
+  info: readonly number[];
+  elemType: number;
+  elemStr: number;
+}
+const ROWS: (KindRow | undefined)[] = [];
+for (const key of Object.keys(WIRE_REFS)) {
+  const k = Number(key) as BaseKind;
+  const shape = kindShape(k, "v2");
+  const codec = codecOf(k);
+  const refs: WireRefs = WIRE_REFS[k];
+  ROWS[k] = {
+    infoSize: shape.infoSize,
+    elemSize: shape.elemSize,
+    sizeTypeIsType: shape.sizeType === "type",
+    flagOk: codec.flag,
+    vlenZero: codec.vlen === "zero",
+    zeroSizeType: !!codec.zeroSizeType,
+    info: refs.info ?? [],
+    elemType: refs.elemType ?? -1,
+    elemStr: refs.elemStr ?? -1,
+  };
+}
+
+const HOST_LE = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
+/** The type section `[start, start + len)` of `bytes` as host-order words: a view when it can be, else a copy. */
+function wordsOf(bytes: Uint8Array, start: number, len: number, le: boolean): Uint32Array {
+  const abs = bytes.byteOffset + start;
+  if (le === HOST_LE && abs % 4 === 0) return new Uint32Array(bytes.buffer, abs, len / 4);
+  const dv = new DataView(bytes.buffer, abs, len);
+  const w = new Uint32Array(len / 4);
+  for (let i = 0; i < w.length; i++) w[i] = dv.getUint32(i * 4, le);
+  return w;
+}
+
+/** What {@link scanTypes} needs to know of the BTF being read. */
+export interface ScanInput {
+  bytes: Uint8Array;
+  /** Absolute offset and length of the type section. */
+  typeStart: number;
+  typeLen: number;
+  littleEndian: boolean;
+  /** The layout section, when there is one (its entries must agree with the known sizes). */
+  layout?: LayoutEntry[];
+  /** First type id (1, or the base's nrTypes). */
+  firstTypeId: number;
+  /** One past the last string offset of the chain. */
+  strEnd: number;
+}
+
+/**
+ * The one pass: record offsets, or undefined when the eager parse has to
+ * decide (see the file comment).
+ */
+export function scanTypes(inp: ScanInput): RawTypes | undefined {
+  const { typeLen, layout, strEnd } = inp;
+  const w = wordsOf(inp.bytes, inp.typeStart, typeLen, inp.littleEndian);
+  const nw = w.length;
+  // Over-allocated (a record is at least 3 words), trimmed at the end.
+  let at = new Uint32Array(Math.max(1, Math.ceil(nw / 3)));
+  const next = new Int32Array(at.length);
+  let n = 0;
+  let maxRef = 0;
+  let p = 0;
+  while (p < nw) {
+    if (nw - p < 3) return undefined;
+    const nameOff = w[p];
+    const info = w[p + 1];
+    const sizeType = w[p + 2];
+    const kind = (info >>> 24) & 0x7f;
+    const row = ROWS[kind];
+    if (!row) return undefined;
+    if (layout) {
+      const e = layout[kind];
+      if (!e || e.infoSize !== row.infoSize || e.elemSize !== row.elemSize) return undefined;
+    }
+    const vlen = info & 0xffffff;
+    const kflag = info >>> 31 === 1;
+    const elems = row.elemSize > 0 ? vlen : 0;
+    const lenWords = (row.infoSize + elems * row.elemSize) >>> 2;
+    const body = p + 3;
+    if (nw - body < lenWords) return undefined;
+    if ((kflag && !row.flagOk) || (vlen !== 0 && row.vlenZero) || (sizeType !== 0 && row.zeroSizeType)) return undefined;
+    if (nameOff >= strEnd) return undefined;
+    if (kind === BTF_KIND_INT && w[body] & 0xf000ff00) return undefined;
+    let ref = 0;
+    if (row.sizeTypeIsType) ref = sizeType;
+    for (const o of row.info) if (w[body + (o >>> 2)] > ref) ref = w[body + (o >>> 2)];
+    if (elems) {
+      const ew = row.elemSize >>> 2;
+      const base = body + (row.infoSize >>> 2);
+      if (row.elemType >= 0) {
+        for (let i = 0, q = base + (row.elemType >>> 2); i < elems; i++, q += ew) if (w[q] > ref) ref = w[q];
+      }
+      if (row.elemStr >= 0) {
+        for (let i = 0, q = base + (row.elemStr >>> 2); i < elems; i++, q += ew) if (w[q] >= strEnd) return undefined;
+      }
+    }
+    if (ref > maxRef) maxRef = ref;
+    if (n === at.length) return undefined; // cannot happen: records are >= 3 words
+    at[n] = p;
+    next[n] = CHAIN[kind] ? (kind === BTF_KIND_ARRAY ? w[body] : sizeType) : 0;
+    n++;
+    p = body + lenWords;
+  }
+  if (maxRef >= inp.firstTypeId + n) return undefined;
+  if (hasLoop(next, n, inp.firstTypeId)) return undefined;
+  at = at.slice(0, n);
+  return { words: w, at, count: n };
+}
+
+/**
+ * True if following the single `type` edge of chain kinds (next[i]: the id,
+ * 0 when none) within this BTF's own ids meets a node twice on one walk.
+ */
+function hasLoop(next: Int32Array, n: number, first: number): boolean {
+  const state = new Int32Array(n);
+  let walk = 0;
+  for (let i = 0; i < n; i++) {
+    if (state[i] !== 0) continue;
+    walk++;
+    let j = i;
+    for (;;) {
+      state[j] = walk;
+      const to = next[j] - first;
+      if (next[j] === 0 || to < 0 || to >= n) break;
+      if (state[to] === walk) return true;
+      if (state[to] !== 0) break;
+      j = to;
+    }
+    for (let q = i; q >= 0 && q < n && state[q] === walk; ) {
+      state[q] = -1;
+      q = next[q] === 0 ? -1 : next[q] - first;
+    }
+  }
+  return false;
+}
+
+/**
+ * A decoder of record `i` of `raw` (absolute byte offsets into `bytes`
+ * from `typeStart`), through the kind's codec row as the eager parse does.
+ */
+export function recordDecoder(raw: RawTypes, bytes: Uint8Array, typeStart: number, littleEndian: boolean, firstTypeId: number, where: ErrorLocation): (i: number) => BtfType {
+  const rec = new RecordIn();
+  rec.dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  rec.le = littleEndian;
+  rec.where = where;
+  const w = raw.words;
+  return (i) => {
+    const p = raw.at[i];
+    const info = w[p + 1];
+    rec.body = typeStart + (p + 3) * 4;
+    rec.nameOff = w[p];
+    rec.vlen = info & 0xffffff;
+    rec.kindFlag = info >>> 31 === 1;
+    rec.sizeType = w[p + 2];
+    rec.v1 = false;
+    rec.typeId = firstTypeId + i;
+    return codecOf(((info >>> 24) & 0x7f) as Exclude<Kind, 0>).decode(rec);
+  };
+}
+
+/** The kind of raw record `i`. */
+export function rawKind(raw: RawTypes, i: number): number {
+  return (raw.words[raw.at[i] + 1] >>> 24) & 0x7f;
+}
+
+/** Words of `struct btf_type` before a record's data, for readers of {@link RawTypes.words}. */
+export const RAW_HEADER_WORDS = BTF_TYPE_SIZE / 4;
