@@ -10,7 +10,8 @@ import { DwarfReader } from "../dwarf/load.js";
 import { WALK_SITES } from "../dwarf/wasm.js";
 import { ElfFile } from "../elf/elf.js";
 import { TargetIndex } from "../encode/dedup/index.js";
-import { lowerUnitBatch, type BatchContext, type BatchOutput } from "./batch.js";
+import { lowerUnitBatch, type BatchContext } from "./batch.js";
+import { encodeWire, wireTransfer, type WireBatch } from "./batch-wire.js";
 import { toWorkerError, type WorkerReply } from "./pool.js";
 import { functionSymbols } from "./sites.js";
 
@@ -32,7 +33,7 @@ export interface BatchRequest {
 /** What a worker is asked: a unit range, or the object's unit count. */
 export type BatchWorkRequest = BatchRequest | { count: true };
 /** Its answer: the lowered batch (null: cross-unit references, redo whole), or the unit count. */
-export type BatchWorkReply = BatchOutput | null | number;
+export type BatchWorkReply = WireBatch | null | number;
 
 const init = workerData as BatchWorkerInit;
 let state: { reader: DwarfReader; ctx: BatchContext } | undefined;
@@ -56,7 +57,10 @@ parentPort!.on("message", ({ id, req }: { id: number; req: BatchWorkRequest }) =
     } else {
       const reader = state.reader;
       const records = reader.walk(req.from, req.to, WALK_SITES);
-      reply = { id, ok: true, value: lowerUnitBatch(records, state.ctx, (roots, fresh) => reader.demandTypes(roots, fresh)) ?? null };
+      const out = lowerUnitBatch(records, state.ctx, (roots, fresh) => reader.demandTypes(roots, fresh));
+      const wire = out ? encodeWire(out) : null;
+      parentPort!.postMessage({ id, ok: true, value: wire } satisfies WorkerReply<BatchWorkReply>, wire ? wireTransfer(wire) : []);
+      return;
     }
   } catch (e) {
     reply = { id, ok: false, error: toWorkerError(e) };

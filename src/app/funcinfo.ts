@@ -42,6 +42,7 @@ import { assertAccepted } from "./check.js";
 import { typeText } from "./ctype.js";
 import { checkOutputs, elfSections, loadBtfChain, openElf, writeFileAtomic, writeFilesAtomic } from "./io.js";
 import { OrderedPool, workerScript } from "./pool.js";
+import { WireDecoder, type WireBatch } from "./batch-wire.js";
 import { formatLowerStats, lowerStatsJson } from "./report.js";
 import { functionSymbols, requireDwarf } from "./sites.js";
 
@@ -265,6 +266,8 @@ async function lowerAllUnits(
   const ranges: BatchRequest[] = [];
   for (let u = 0; u < unitCount; u += per) ranges.push({ from: u, to: Math.min(u + per, unitCount) });
 
+  // Worker batches arrive as columns; one copy of each string, location and cause list is kept.
+  const wire = new WireDecoder();
   // Batches read the type DIEs their prototypes need (demandTypes); the
   // all-units fallback reads every one, as a whole walk does.
   async function* outputs(list: BatchRequest[], parallel: boolean, demand: boolean): AsyncGenerator<BatchOutput | undefined> {
@@ -277,11 +280,12 @@ async function lowerAllUnits(
       }
       return;
     }
-    for await (const out of pool.map(list)) yield (out as BatchOutput | null) ?? undefined;
+    for await (const out of pool.map(list)) yield out === null ? undefined : wire.decode(out as WireBatch);
   }
-  // Sites from workers arrive as structured clones, every string and
-  // location its own copy: one copy of each is kept (312k vmlinux sites name
-  // ~33k functions in 3 sections with a few thousand distinct locations).
+  // Sites lowered here decode their strings from the DWARF blob, each its
+  // own copy: one copy of each string, location and cause list is kept, as
+  // the wire decoder does for worker batches (312k vmlinux sites name ~33k
+  // functions in 3 sections with a few thousand distinct locations).
   const texts = new Map<string, string>();
   const text = (t: string) => {
     const seen = texts.get(t);
@@ -318,7 +322,7 @@ async function lowerAllUnits(
       const protos = integrateBatch(r.split, index, out);
       addLowerStats(r.stats, out.stats);
       for (let i = 0; i < out.sites.length; i++) {
-        r.sites.push(share(out.sites[i]));
+        r.sites.push(parallel && pool ? out.sites[i] : share(out.sites[i]));
         r.protos.push(protos[i]);
         r.linkages.push(out.linkage[i]);
       }

@@ -1,0 +1,64 @@
+/**
+ * Worker batches cross to the main thread as columns (src/app/batch-wire.ts):
+ * what the main thread rebuilds must equal what the worker lowered, site for
+ * site, and sites of different batches share one copy of each string,
+ * location and cause list.
+ */
+import { join } from "node:path";
+import { describe, expect, test } from "vitest";
+import { lowerUnitBatch, type BatchContext, type BatchOutput } from "../src/app/batch.js";
+import { encodeWire, WireDecoder } from "../src/app/batch-wire.js";
+import { openElf } from "../src/app/io.js";
+import { functionSymbols } from "../src/dwarf/clones.js";
+import { DwarfReader } from "../src/dwarf/load.js";
+import { WALK_SITES, WALK_TYPES } from "../src/dwarf/wasm.js";
+import { TargetIndex } from "../src/encode/dedup/index.js";
+import { encodeBtf } from "../src/encode/object.js";
+import { BTF_LOC_CONST } from "../src/btf/kinds.js";
+
+const OBJ = join(import.meta.dirname, "../testdata/obj");
+
+function batchesOf(name: string): BatchOutput[] {
+  const elf = openElf(join(OBJ, name));
+  const reader = DwarfReader.open(elf);
+  try {
+    const base = encodeBtf(reader.walk(0, reader.unitCount, WALK_TYPES, false), { elf }).btf;
+    const ctx: BatchContext = { elf, base, baseIndex: new TargetIndex(base), funcSyms: functionSymbols(elf), addrSize: elf.is64 ? 8 : 4 };
+    const out: BatchOutput[] = [];
+    for (let u = 0; u < reader.unitCount; u++) out.push(lowerUnitBatch(reader.walk(u, u + 1, WALK_SITES | WALK_TYPES), ctx)!);
+    return out;
+  } finally {
+    reader.release();
+    elf.close();
+  }
+}
+
+describe("batch wire form", () => {
+  test.each(["all-gcc12-O2-dwarf5-x86_64", "all-clang19-O2-dwarf4-aarch64", "inline-gcc12-O2-dwarf4-x86_64.o"])("%s: decode(encode(batch)) is the batch", (name) => {
+    const dec = new WireDecoder();
+    let sites = 0;
+    for (const b of batchesOf(name)) {
+      const copy = structuredClone(b);
+      const back = dec.decode(structuredClone(encodeWire(b)));
+      expect(back).toEqual(copy);
+      sites += back.sites.length;
+    }
+    expect(sites).toBeGreaterThan(5);
+  });
+
+  test("negative caller offsets, 64-bit addresses, causes and shared copies survive", () => {
+    const site = (name: string, callerOffset: bigint) => ({
+      kind: 0, func: 3, name, addr: 0xffffffff81000010n, section: ".text", offset: 0x10n, caller: "outer", callerOffset,
+      params: [{ size: 8, flags: BTF_LOC_CONST, values: [1, 0] }, null], causes: [undefined, "DW_OP_entry_value"],
+    });
+    const batch = (n: string): BatchOutput => ({
+      types: new Uint8Array(0), stats: {} as BatchOutput["stats"], sites: [site(n, -0x40n), site(n, 0x7fffffffffffffffn)], protos: [7, 7], linkage: [1, 0],
+    });
+    const dec = new WireDecoder();
+    const a = dec.decode(structuredClone(encodeWire(batch("f"))));
+    const b = dec.decode(structuredClone(encodeWire(batch("f"))));
+    expect(a).toEqual(batch("f"));
+    expect(b.sites[0].params[0]).toBe(a.sites[1].params[0]);
+    expect(b.sites[0].causes).toBe(a.sites[0].causes);
+  });
+});
