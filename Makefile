@@ -33,8 +33,9 @@ $(WASM): $(WASM_SRC) .stamp-apt
 	cd wasm && RUSTC=/usr/bin/rustc /usr/bin/cargo build --release --offline
 	cp wasm/target/wasm32-unknown-unknown/release/btfgen_dwarf.wasm $@
 
-dist/.stamp: $(TS_SRC) tsconfig.json node_modules/.stamp
+dist/.stamp: $(TS_SRC) tsconfig.json node_modules/.stamp scripts/bundle.mjs
 	npx tsc -p tsconfig.json
+	node scripts/bundle.mjs
 	@touch $@
 
 build: deps $(WASM) dist/.stamp
