@@ -313,6 +313,8 @@ function toRecords(cols: Map<string, Column>, types: boolean): DwarfRecords {
     params: table(cols, "params"),
     sites: table(cols, "sites"),
     locs: table(cols, "locs"),
+    calls: table(cols, "calls"),
+    callParams: table(cols, "callParams"),
     strings: column(cols, "blob.strings", COLUMNS.blob.strings) as Uint8Array,
     exprs: column(cols, "blob.exprs", COLUMNS.blob.exprs) as Uint8Array,
   };

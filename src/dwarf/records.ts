@@ -180,6 +180,47 @@ export interface LocTable {
   valHi: Uint32Array;
 }
 
+/** Flags of {@link CallTable.flags}: DW_AT_call_tail_call / DW_AT_GNU_tail_call (a jump, not a call). */
+export const CALL_TAIL = 0x1;
+/** The callee's origin root lies in the unit of the call site (not another unit, partial unit or file). */
+export const CALL_ORIGIN_LOCAL = 0x2;
+/** DW_AT_call_target / DW_AT_GNU_call_site_target: an indirect call. */
+export const CALL_HAS_TARGET = 0x4;
+/** `pc` is DW_AT_call_return_pc (DW_AT_low_pc on DW_TAG_GNU_call_site): the address after the call. */
+export const CALL_RETURN_PC = 0x8;
+/** `pc` is DW_AT_call_pc: the address of the call instruction itself. */
+export const CALL_PC = 0x10;
+
+/**
+ * One row per DW_TAG_call_site / DW_TAG_GNU_call_site of the walked units
+ * (wasm/src/callsites.rs), for DW_OP_entry_value through the callers
+ * (src/lower/entryvalues.ts).
+ */
+export interface CallTable {
+  count: number;
+  /** Root of the callee's origin chain (DW_AT_call_origin, GNU: DW_AT_abstract_origin), NONE if none. */
+  origin: Uint32Array;
+  /** Row in {@link UnitTable}. */
+  unit: Uint32Array;
+  /** The address the DIE gives (see {@link CALL_RETURN_PC}, {@link CALL_PC}); 0 when neither. */
+  pcLo: Uint32Array;
+  pcHi: Uint32Array;
+  flags: Uint8Array;
+  /** Rows in {@link CallParamTable}. */
+  paramStart: Uint32Array;
+  paramCount: Uint32Array;
+}
+
+/** One row per DW_TAG_call_site_parameter of a {@link CallTable} row. */
+export interface CallParamTable {
+  count: number;
+  /** DWARF register of DW_AT_location when it is exactly DW_OP_regN / regx; NONE otherwise. */
+  reg: Uint32Array;
+  /** DW_AT_call_value expression bytes in {@link DwarfRecords.exprs} (length 0: none). */
+  exprOff: Uint32Array;
+  exprLen: Uint32Array;
+}
+
 /**
  * Everything one walk returns. Expressions are normalised by the Rust side
  * before they cross: DW_OP_addrx/DW_OP_GNU_addr_index become DW_OP_addr with
@@ -192,6 +233,9 @@ export interface DwarfRecords {
   params: ParamTable;
   sites: SiteTable;
   locs: LocTable;
+  /** Call sites (the sites walk fills them; absent from records built by hand). */
+  calls?: CallTable;
+  callParams?: CallParamTable;
   /** Interned NUL-terminated UTF-8 strings; StrId = byte offset; blob starts with "\0". */
   strings: Uint8Array;
   /** Expression / block bytes. */
@@ -298,6 +342,8 @@ export const COLUMNS = {
     bitSize: "u32", bitOffset: "u32", encoding: "u8", count_: "u32", valLo: "u32", valHi: "u32", flags: "u32",
     exprOff: "u32", exprLen: "u32", addrLo: "u32", addrHi: "u32",
   },
+  calls: { origin: "u32", unit: "u32", pcLo: "u32", pcHi: "u32", flags: "u8", paramStart: "u32", paramCount: "u32" },
+  callParams: { reg: "u32", exprOff: "u32", exprLen: "u32" },
   blob: { strings: "u8", exprs: "u8" },
 } as const satisfies {
   units: Schema<UnitTable>;
@@ -306,6 +352,8 @@ export const COLUMNS = {
   sites: Schema<SiteTable>;
   locs: Schema<LocTable>;
   dies: Schema<DieTable>;
+  calls: Schema<CallTable>;
+  callParams: Schema<CallParamTable>;
   blob: Schema<Pick<DwarfRecords, "strings" | "exprs">>;
 };
 

@@ -114,6 +114,20 @@ columns! {
         die_addr_lo: u32 => "addrLo",
         die_addr_hi: u32 => "addrHi",
     }
+    calls {
+        call_origin: u32 => "origin",
+        call_unit: u32 => "unit",
+        call_pc_lo: u32 => "pcLo",
+        call_pc_hi: u32 => "pcHi",
+        call_flags: u8 => "flags",
+        call_param_start: u32 => "paramStart",
+        call_param_count: u32 => "paramCount",
+    }
+    callParams {
+        call_param_reg: u32 => "reg",
+        call_param_expr_off: u32 => "exprOff",
+        call_param_expr_len: u32 => "exprLen",
+    }
     // Expression and block bytes (`blob.strings`, the interner's, follows).
     blob {
         exprs: u8 => "exprs",

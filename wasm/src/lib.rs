@@ -20,6 +20,7 @@
 #[cfg(target_arch = "wasm32")]
 mod alloc;
 mod addr;
+mod callsites;
 mod columns;
 mod consts;
 mod expr;

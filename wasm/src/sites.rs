@@ -11,6 +11,7 @@
 use gimli::{constants, AttributeValue};
 
 use crate::addr::{entry_addr, PcAttrs};
+use crate::callsites;
 use crate::columns::Out;
 use crate::consts::{ADDR_ENTRY_PC, ADDR_NONE, FUNC_HAS_OUT_OF_LINE, FUNC_OPTIMIZED, LOC_ABSENT, NONE, SITE_FUNC, SITE_INLINE, SITE_OPTIMIZED};
 use crate::funcs::{Funcs, Start};
@@ -40,13 +41,15 @@ struct Frame {
     caller_addr: u64,
     /// Number of inlined_subroutine ancestors, this DIE included.
     depth: u8,
+    /// CallTable row whose parameters are this DIE's direct children, NONE if none.
+    call: u32,
 }
 
-const TOP: Frame = Frame { site: NONE, start: None, loc_start: 0, addr: None, view: None, caller: NONE, caller_addr: 0, depth: 0 };
+const TOP: Frame = Frame { site: NONE, start: None, loc_start: 0, addr: None, view: None, caller: NONE, caller_addr: 0, depth: 0, call: NONE };
 
 impl Frame {
     fn inherit(&self) -> Frame {
-        Frame { site: NONE, start: None, ..*self }
+        Frame { site: NONE, start: None, call: NONE, ..*self }
     }
 }
 
@@ -262,6 +265,12 @@ pub fn walk_sites(ctx: &mut Ctx, out: &mut Out, funcs: &mut Funcs, ui: usize, ur
                 if int && size && signed {
                     ctx.int_dies.push(off);
                 }
+            }
+            constants::DW_TAG_call_site | constants::DW_TAG_GNU_call_site => {
+                frame.call = callsites::read_call_site(ctx, out, &unit, &mut raw, ab, ui, urow)?;
+            }
+            constants::DW_TAG_call_site_parameter | constants::DW_TAG_GNU_call_site_parameter if parent.call != NONE => {
+                callsites::read_call_param(ctx, out, &unit, &mut raw, ab, parent.call)?;
             }
             _ => raw.skip_attributes(ab.attributes())?,
         }
