@@ -3,6 +3,7 @@
  * object's DWARF, lowered and sorted by function name then address.
  */
 import { functionSymbols, isCloneName } from "../dwarf/clones.js";
+import { entryCallersOf } from "./entryrefs.js";
 import { readDwarf, requireWholeDwarf } from "../dwarf/load.js";
 import { NotFoundError } from "../errors.js";
 import type { DwarfRecords } from "../dwarf/records.js";
@@ -24,6 +25,7 @@ export function addressMapOf(elf: ElfFile): AddressMap {
       const s = elf.sectionAt(addr);
       return s ? { name: s.name, addr: s.addr } : undefined;
     },
+    entryCallers: (entry) => entryCallersOf(elf, entry),
   };
 }
 

@@ -32,6 +32,12 @@ export interface LowerContext {
    * out-of-line function, so DW_OP_entry_value(reg) is that register now.
    */
   atFunctionEntry: boolean;
+  /**
+   * Away from the entry: the value register `reg` held on entry to the
+   * enclosing function when the callers prove it (src/lower/entryvalues.ts),
+   * as a constant expression, else the cause. Absent: never resolved.
+   */
+  entryValue?: (reg: number) => { expr: Uint8Array; cause?: undefined } | { cause: string; expr?: undefined };
 }
 
 /** Result of lowering: a location, or the cause why there is none. */
@@ -271,7 +277,8 @@ function readConstOp(c: ExprCursor, op: number): { v: bigint; signed: boolean } 
  *  addr A ; stack_value                  -> ADDR|CONST (or CONST, or none: see relocateAddr)
  *  implicit_value len bytes (len <= 8)   -> CONST
  *  regA piece a ; regB piece b           -> REG {A, B} (two pieces of one 16-byte value)
- *  entry_value(regN) ; stack_value       -> REG {N} only at the enclosing function's entry
+ *  entry_value(regN) ; stack_value       -> REG {N} at the enclosing function's entry; elsewhere
+ *                                           the constant every caller provably passed (ctx.entryValue)
  */
 export function lowerExpr(bytes: Uint8Array, ctx: LowerContext): Lowered {
   if (bytes.length === 0) return { cause: "optimized out" };
@@ -358,8 +365,9 @@ export function lowerExpr(bytes: Uint8Array, ctx: LowerContext): Lowered {
       const r = readRegOp(sc, sc.u8());
       if (r === undefined || !sc.done) return { cause: "DW_OP_entry_value" };
       if (c.done || c.u8() !== DW_OP_stack_value || !c.done) return { cause: "DW_OP_entry_value" };
-      if (!ctx.atFunctionEntry) return { cause: "DW_OP_entry_value" };
-      return { loc: { size, flags: LOC_REG, values: [r] } };
+      if (ctx.atFunctionEntry) return { loc: { size, flags: LOC_REG, values: [r] } };
+      if (!ctx.entryValue) return { cause: "DW_OP_entry_value" };
+      return lowerEntryConstant(ctx.entryValue(r), ctx);
     }
 
     return { cause: opName(op) };
@@ -367,6 +375,21 @@ export function lowerExpr(bytes: Uint8Array, ctx: LowerContext): Lowered {
     if (e instanceof ShortExpr) return { cause: "truncated expression" };
     throw e;
   }
+}
+
+/** Wider than 4 bytes, a constant of a register argument is taken only in [0, 2^31) (see entryvalues.ts). */
+const ENTRY_CONST_MAX = 2n ** 31n;
+
+/** Lowers the constant a call-site proof gave for an entry value. */
+function lowerEntryConstant(ev: { expr: Uint8Array; cause?: undefined } | { cause: string; expr?: undefined }, ctx: LowerContext): Lowered {
+  if (ev.cause !== undefined) return { cause: ev.cause };
+  if (ev.expr[0] !== DW_OP_addr && (ctx.size === 0 || ctx.size > 4)) {
+    const c = new ExprCursor(ev.expr, ctx.littleEndian);
+    const k = readConstOp(c, c.u8());
+    if (!k || k.v < 0n || k.v >= ENTRY_CONST_MAX) return { cause: "DW_OP_entry_value: constant wider than 32 bits" };
+  }
+  // The proof's expression is `<constant> ; DW_OP_stack_value`: no entry_value in it.
+  return lowerExpr(ev.expr, { ...ctx, entryValue: undefined });
 }
 
 /**

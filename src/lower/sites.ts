@@ -10,6 +10,7 @@ import {
   LOC_EXPR, LOC_LIST_NO_ENTRY, LOC_NO_ADDR, LOC_NONE, NONE, SITE_FUNC, SITE_OPTIMIZED, type DwarfRecords,
 } from "../dwarf/records.js";
 import { strAt } from "../dwarf/load.js";
+import { EntryValues, type EntryCallers } from "./entryvalues.js";
 import { lowerConstBlock, lowerConstValue, lowerExpr, type Lowered, type LowerContext } from "./expr.js";
 import type { kernelRefusal, LocParam } from "./locparam.js";
 
@@ -22,6 +23,12 @@ export interface AddressMap {
   littleEndian: boolean;
   /** The SHF_ALLOC section holding `addr`, with its start address. */
   sectionOf(addr: bigint): { name: string; addr: bigint } | undefined;
+  /**
+   * The ways into the function whose entry is `entry` (src/app/entryrefs.ts),
+   * for DW_OP_entry_value through call sites; absent: entry values are taken
+   * only at the function's entry.
+   */
+  entryCallers?: (entry: bigint) => EntryCallers;
 }
 
 /** Size and signedness of a parameter's type; size 0 and signed undefined when unknown. */
@@ -183,6 +190,7 @@ export function lowerSites(
   const stats = newLowerStats();
   const miss = (cause: string) => stats.causes.set(cause, (stats.causes.get(cause) ?? 0) + 1);
   const out: LoweredSite[] = [];
+  const entryValues = map.entryCallers ? new EntryValues(rec, map.entryCallers, map.littleEndian) : undefined;
   const relocateAddr = (a: bigint): { value: bigint; relative: boolean } | undefined => {
     if (map.relocatable) return undefined;
     const sec = map.sectionOf(a);
@@ -218,6 +226,8 @@ export function lowerSites(
     const callerAddr = S.caller[i] === NONE ? undefined : toAddr(S.callerLo[i], S.callerHi[i]);
     const atFunctionEntry = kind === SITE_FUNC || callerAddr === addr;
     const unit = S.unit[i];
+    const site = i;
+    const entryValue = entryValues && ((reg: number) => entryValues.at(site, reg));
     const nParams = F.paramCount[f];
     const named = namedParamCount(F, f);
     const params: (LocParam | null)[] = new Array(nParams);
@@ -228,7 +238,7 @@ export function lowerSites(
       const paramRow = F.paramStart[f] + p;
       const variadic = p >= named;
       let r: Lowered = variadic ? { cause: "variadic" } : lowerOne(rec, row, paramInfo(paramRow), {
-        addrSize: U.addrSize[unit], littleEndian: map.littleEndian, size: 0, relocateAddr, atFunctionEntry,
+        addrSize: U.addrSize[unit], littleEndian: map.littleEndian, size: 0, relocateAddr, atFunctionEntry, entryValue,
       });
       const refused = r.loc && opts.refuse?.(r.loc);
       if (refused) r = { cause: refused };

@@ -1,0 +1,312 @@
+/**
+ * Every reference an object makes to the entry of each of its local
+ * functions, for DW_OP_entry_value through call sites
+ * (src/lower/entryvalues.ts): a constant the callers pass is the value on
+ * entry only if *every* way into the function is a call whose
+ * DW_TAG_call_site says so, and DWARF alone cannot show that no other way
+ * exists (an address taken, a call from assembly, from an alternative's
+ * replacement code or another unit). So the object's bytes are searched for
+ * anything that could name the entry address.
+ *
+ * x86_64 only (little-endian, rel8/rel32 branches). Over every SHF_ALLOC
+ * section with contents, each byte position `p` (address `P`) is read as:
+ *  - a 32-bit value equal to the entry's low 32 bits: an absolute reference
+ *    (`movq $G`, `.quad G`, `.long G` with R_X86_64_32S);
+ *  - a signed 32-bit displacement `v` with `P + v` or `P + 4 + v + k`
+ *    (k = 0..4, the immediate after a disp32) equal to the entry: a
+ *    PC-relative reference (`call`/`jmp`/`jcc rel32`, `lea G(%rip)`,
+ *    `.long G - .`);
+ *  - in executable sections, a byte after a short branch opcode (`jmp`/`jcc`
+ *    rel8, `loop`, `jrcxz`) whose target is the entry.
+ * A rel32 hit preceded by `e8`/`e9`/`0f 8x` is a *branch* (its end is the
+ * return address a call site DIE gives); every other hit is an *other*
+ * reference, unless it lies in alignment padding between sized function
+ * symbols that decodes as nothing but nops and int3. Over-matching (a
+ * window that merely looks like a reference) only makes a function
+ * unprovable; nothing that is a reference in one of these forms is missed.
+ * In ET_REL objects references to other sections and to global symbols are
+ * relocations (their bytes are placeholders), so every relocation of an
+ * SHF_ALLOC section is read as well; in linked files the bytes are final and
+ * only the dynamic (SHF_ALLOC) relocation sections are read.
+ *
+ * Not seen, by design: entries made by name at run time (kallsyms lookups,
+ * livepatch, a debugger calling the function) and base-relative encodings
+ * (`G - _text` in kallsyms tables). Those are outside the program's own
+ * control flow, which is what DW_AT_call_value describes.
+ */
+import { EM_X86_64, ET_REL, SHF_ALLOC, SHF_EXECINSTR, SHT_NOBITS, SHT_RELA, STT_FUNC } from "../elf/constants.js";
+import type { ElfFile, ElfSection } from "../elf/elf.js";
+import type { EntryCallers } from "../lower/entryvalues.js";
+
+const STB_LOCAL = 0;
+
+/**
+ * Sections whose entries name code for a reader that never transfers
+ * control there: the kernel's ORC unwinder table (`.long ip - .` per
+ * change of unwind state, function entries included), read only to unwind.
+ * A reference found in one (or in a relocation of one) is not a way in.
+ */
+const METADATA_SECTIONS = new Set([".orc_unwind_ip"]);
+const R_X86_64_PC32 = 2;
+const R_X86_64_PLT32 = 4;
+
+/** Per-function findings of the scan. */
+export interface EntryRecord {
+  branches: { at: bigint; end: bigint }[];
+  /** The first non-branch reference seen (where), if any. */
+  other?: string;
+  /** With {@link scanEntryReferences}' `all`: every non-branch reference. */
+  others?: string[];
+}
+
+/** What {@link scanEntryReferences} finds. */
+export interface Scan {
+  /** undefined: the object cannot be scanned (machine, byte order). */
+  unsupported?: string;
+  /** Local function entries (absolute) to their findings. */
+  entries: Map<bigint, EntryRecord>;
+  /** Entries that also carry a non-local symbol. */
+  global: Set<bigint>;
+}
+
+const scans = new WeakMap<ElfFile, Scan>();
+
+/**
+ * What `elf`'s bytes say about the ways into the function at `entry`:
+ * the direct branches to it, or why they are not known to be all.
+ */
+export function entryCallersOf(elf: ElfFile, entry: bigint): EntryCallers {
+  let scan = scans.get(elf);
+  if (!scan) scans.set(elf, (scan = scanObject(elf)));
+  if (scan.unsupported) return { unknown: scan.unsupported };
+  if (scan.global.has(entry)) return { unknown: "function not local" };
+  const r = scan.entries.get(entry);
+  if (!r) return { unknown: "no local function symbol" };
+  if (r.other) return { unknown: "address referenced" };
+  return { branches: r.branches };
+}
+
+/** Where the address of `sec` + `off` is, for a reason text. */
+const where = (sec: ElfSection, off: number) => `${sec.name}+0x${off.toString(16)}`;
+
+/**
+ * The scan itself, for measurements and tests: per local function entry its
+ * branches and (with `all`) every other reference's place.
+ */
+export function scanEntryReferences(elf: ElfFile, all = false): Scan {
+  return scanObject(elf, all);
+}
+
+function scanObject(elf: ElfFile, all = false): Scan {
+  const entries = new Map<bigint, EntryRecord>();
+  const global = new Set<bigint>();
+  if (elf.machine !== EM_X86_64 || !elf.littleEndian || !elf.is64) {
+    return { unsupported: "machine not decoded", entries, global };
+  }
+  const rel = elf.type === ET_REL;
+  if (rel) {
+    // Addresses must name one section each (ElfOpenOptions.layoutRelocatable).
+    const alloc = elf.sections.filter((s) => (s.flags & SHF_ALLOC) !== 0 && s.size > 0).sort((a, b) => (a.addr < b.addr ? -1 : 1));
+    for (let i = 1; i < alloc.length; i++) {
+      if (alloc[i - 1]!.addr + BigInt(alloc[i - 1]!.size) > alloc[i]!.addr) {
+        return { unsupported: "sections not laid out", entries, global };
+      }
+    }
+  }
+  const syms = elf.symbols();
+  const symAddr = (i: number): bigint | undefined => {
+    const s = syms[i];
+    if (!s) return undefined;
+    if (!rel) return s.value;
+    if (s.shndx === 0 || s.shndx >= 0xff00) return s.shndx === 0xfff1 ? s.value : undefined;
+    const sec = elf.sections[s.shndx];
+    return sec ? sec.addr + s.value : undefined;
+  };
+  // Sized function symbols of executable sections (padding lies between them).
+  const bodies: [bigint, bigint][] = [];
+  for (let i = 1; i < syms.length; i++) {
+    const s = syms[i]!;
+    const a = symAddr(i);
+    if (a === undefined) continue;
+    if (s.type === STT_FUNC) {
+      if (s.bind === STB_LOCAL) {
+        if (!entries.has(a)) entries.set(a, { branches: [] });
+      } else global.add(a);
+      if (s.size > 0n) bodies.push([a, a + s.size]);
+    } else if (s.bind !== STB_LOCAL && s.shndx !== 0) {
+      global.add(a);
+    }
+  }
+  bodies.sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0));
+  if (entries.size === 0) return { entries, global };
+
+  // Entries as numbers relative to the lowest one, for bitmaps.
+  const list = [...entries.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const lo = list[0]!;
+  const span = Number(list[list.length - 1]! - lo) + 1;
+  if (span > 1 << 30) return { unsupported: "function entries spread too far", entries, global };
+  const isEntry = new Uint8Array((span >>> 3) + 1);
+  const nearEntry = new Uint8Array((span >>> 3) + 2);
+  for (const a of list) {
+    const r = Number(a - lo);
+    isEntry[r >>> 3]! |= 1 << (r & 7);
+    // nearEntry[x]: some entry in [x, x + 8].
+    for (let x = Math.max(0, r - 8); x <= r; x++) nearEntry[x >>> 3]! |= 1 << (x & 7);
+  }
+  const lo32 = Number(lo & 0xffffffffn);
+  const entryAt = (r: number) => r >= 0 && r < span && (isEntry[r >>> 3]! & (1 << (r & 7))) !== 0;
+
+  const recordOf = (r: number) => entries.get(lo + BigInt(r))!;
+  const other = (r: number, text: string) => {
+    const e = recordOf(r);
+    e.other ??= text;
+    if (all) (e.others ??= []).push(text);
+  };
+
+  const padding = new PaddingJudge(bodies);
+
+  for (const sec of elf.sections) {
+    if ((sec.flags & SHF_ALLOC) === 0 || sec.type === SHT_NOBITS || sec.size === 0 || METADATA_SECTIONS.has(sec.name)) continue;
+    const b = elf.sectionData(sec, { relocate: false });
+    const exec = (sec.flags & SHF_EXECINSTR) !== 0;
+    // Positions relative to `lo` (meaningless for sections at address 0 of a linked file: absolute checks only).
+    const relative = rel || sec.addr !== 0n;
+    const base = Number(sec.addr - lo);
+    const n = b.length;
+    for (let p = 0; p + 4 <= n; p++) {
+      const v = b[p]! | (b[p + 1]! << 8) | (b[p + 2]! << 16) | (b[p + 3]! << 24);
+      const abs = ((v >>> 0) - lo32) >>> 0;
+      if (abs < span && (isEntry[abs >>> 3]! & (1 << (abs & 7))) !== 0) {
+        if (!(exec && padding.inPadding(sec, b, p))) other(abs, `absolute at ${where(sec, p)}`);
+      }
+      if (!relative) continue;
+      const t = base + p + v;
+      if (t >= -8 && t < span && (t < 0 || (nearEntry[t >>> 3]! & (1 << (t & 7))) !== 0)) {
+        for (let k = 0; k <= 8; k++) {
+          if (!entryAt(t + k)) continue;
+          const isBranch =
+            exec && k === 4 &&
+            (b[p - 1] === 0xe8 || b[p - 1] === 0xe9 || (b[p - 2] === 0x0f && (b[p - 1]! & 0xf0) === 0x80));
+          if (isBranch) {
+            const at = sec.addr + BigInt(b[p - 1] === 0xe8 || b[p - 1] === 0xe9 ? p - 1 : p - 2);
+            recordOf(t + k).branches.push({ at, end: sec.addr + BigInt(p + 4) });
+          } else if (!(exec && padding.inPadding(sec, b, p))) {
+            other(t + k, `relative at ${where(sec, p)}`);
+          }
+        }
+      }
+    }
+    if (exec && relative) {
+      for (let p = 1; p < n; p++) {
+        const op = b[p - 1]!;
+        if (op !== 0xeb && (op & 0xf0) !== 0x70 && (op & 0xfc) !== 0xe0) continue;
+        const t = base + p + 1 + ((b[p]! << 24) >> 24);
+        if (!entryAt(t)) continue;
+        if (op === 0xeb || (op & 0xf0) === 0x70) {
+          recordOf(t).branches.push({ at: sec.addr + BigInt(p - 1), end: sec.addr + BigInt(p + 1) });
+        } else if (!padding.inPadding(sec, b, p)) {
+          other(t, `rel8 at ${where(sec, p)}`);
+        }
+      }
+    }
+  }
+
+  // Relocations: all of an ET_REL file's, the dynamic ones of a linked file.
+  for (const rs of elf.sections) {
+    if (rs.type !== SHT_RELA || rs.entsize !== 24) continue;
+    const target = rs.info !== 0 ? elf.sections[rs.info] : undefined;
+    if (rel ? !target || (target.flags & SHF_ALLOC) === 0 || METADATA_SECTIONS.has(target.name) : (rs.flags & SHF_ALLOC) === 0) continue;
+    const d = elf.sectionData(rs, { relocate: false });
+    const dv = new DataView(d.buffer, d.byteOffset, d.byteLength);
+    const tb = rel && target ? elf.sectionData(target, { relocate: false }) : undefined;
+    for (let o = 0; o + 24 <= d.length; o += 24) {
+      const off = dv.getBigUint64(o, true);
+      const info = dv.getBigUint64(o + 8, true);
+      const addend = dv.getBigInt64(o + 16, true);
+      const type = Number(info & 0xffffffffn);
+      const symIndex = Number(info >> 32n);
+      const s = symIndex === 0 ? 0n : symAddr(symIndex);
+      if (s === undefined) continue;
+      const value = s + addend;
+      const place = (rel && target ? target.addr : 0n) + off;
+      for (let k = 0; k <= 8; k++) {
+        const a = value + BigInt(k);
+        const r = a - lo;
+        if (r < 0n || r >= BigInt(span) || !entryAt(Number(r))) continue;
+        const p = Number(off);
+        const opc = tb?.[p - 1];
+        const branch =
+          tb !== undefined && k === 4 && (type === R_X86_64_PC32 || type === R_X86_64_PLT32) &&
+          (target!.flags & SHF_EXECINSTR) !== 0 &&
+          (opc === 0xe8 || opc === 0xe9 || (tb[p - 2] === 0x0f && ((opc ?? 0) & 0xf0) === 0x80));
+        if (branch) {
+          recordOf(Number(r)).branches.push({ at: place - BigInt(opc === 0xe8 || opc === 0xe9 ? 1 : 2), end: place + 4n });
+        } else {
+          other(Number(r), `relocation in ${rs.name}+0x${o.toString(16)}`);
+        }
+      }
+    }
+  }
+  return { entries, global };
+}
+
+/**
+ * Whether a byte position of an executable section lies in alignment
+ * padding: outside every sized function symbol, in a gap whose bytes decode
+ * as nops (`90`, `0f 1f /0` with 66/2e prefixes) and int3 only.
+ */
+class PaddingJudge {
+  private readonly cache = new Map<string, boolean>();
+  constructor(private readonly bodies: [bigint, bigint][]) {}
+
+  inPadding(sec: ElfSection, b: Uint8Array, p: number): boolean {
+    const addr = sec.addr + BigInt(p);
+    // The last body starting at or before addr.
+    let lo = 0, hi = this.bodies.length - 1, k = -1;
+    while (lo <= hi) {
+      const m = (lo + hi) >> 1;
+      if (this.bodies[m]![0] <= addr) { k = m; lo = m + 1; } else hi = m - 1;
+    }
+    const secEnd = sec.addr + BigInt(b.length);
+    let gapStart = sec.addr;
+    if (k >= 0) {
+      // Inside a body (any body that starts before and ends after).
+      for (let j = k; j >= 0 && j > k - 64; j--) if (this.bodies[j]![1] > addr + 3n) return false;
+      const e = this.bodies[k]![1];
+      if (e > gapStart) gapStart = e;
+    }
+    const next = k + 1 < this.bodies.length ? this.bodies[k + 1]![0] : secEnd;
+    const gapEnd = next < secEnd ? next : secEnd;
+    if (gapStart < sec.addr || addr + 4n > gapEnd) return false;
+    const key = `${sec.index}:${gapStart}`;
+    let ok = this.cache.get(key);
+    if (ok === undefined) {
+      ok = isPadding(b, Number(gapStart - sec.addr), Number(gapEnd - sec.addr));
+      this.cache.set(key, ok);
+    }
+    return ok;
+  }
+}
+
+/** Bytes [from, to) decode as int3 and nop instructions only. */
+export function isPadding(b: Uint8Array, from: number, to: number): boolean {
+  let p = from;
+  while (p < to) {
+    if (b[p] === 0xcc || b[p] === 0x90) { p++; continue; }
+    let q = p;
+    while (q < to && (b[q] === 0x66 || b[q] === 0x2e) && q - p < 8) q++;
+    if (b[q] === 0x90 && q > p) { p = q + 1; continue; }
+    if (b[q] !== 0x0f || b[q + 1] !== 0x1f) return false;
+    const modrm = b[q + 2];
+    if (modrm === undefined || ((modrm >> 3) & 7) !== 0) return false;
+    const mod = modrm >> 6, rm = modrm & 7;
+    if (mod === 3) return false;
+    let len = 3;
+    if (rm === 4) len++;
+    if (mod === 0 && rm === 5) return false;
+    if (mod === 1) len += 1;
+    if (mod === 2) len += 4;
+    p = q + len;
+  }
+  return p === to;
+}
