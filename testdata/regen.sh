@@ -53,6 +53,26 @@ if [ "${1:-}" = diff ]; then
   cd "$src" && build_diff && exit 0
 fi
 
+# Topic entrycs: DW_OP_entry_value through call sites (issue 11 item 5;
+# test/entryvalues.test.ts), objects only (not linked into all-*), with every
+# toolchain of the main corpus, DWARF 4 and 5:
+#   obj/entrycs-<compiler>-O2-dwarf<4|5>-<arch>.o
+#   testdata/regen.sh entrycs    # only these
+build_entrycs() {
+  local name arch cc ld vers dw
+  for tc in "${toolchains[@]}"; do
+    IFS='|' read -r name arch cc ld vers <<<"$tc"
+    command -v "${cc%% *}" >/dev/null || { echo "regen: ${cc%% *} not found, skipping entrycs-$name-$arch" >&2; continue; }
+    for dw in 4 5; do
+      # shellcheck disable=SC2086
+      $cc "${common_flags[@]}" -gdwarf-$dw -frandom-seed=entrycs -c entrycs.c -o "$out/entrycs-$name-O2-dwarf$dw-$arch.o"
+    done
+  done
+}
+if [ "${1:-}" = entrycs ]; then
+  cd "$src" && build_entrycs && exit 0
+fi
+
 # DWARF as distributions ship it (issue 11; test/dwarf-dwz.test.ts,
 # test/dwarf-forms.test.ts), in testdata/forms (apart from obj/, whose every
 # file the fixture suites read as an object), x86_64:
@@ -178,6 +198,7 @@ for tc in "${toolchains[@]}"; do
 done
 
 build_diff
+build_entrycs
 build_forms
 
 # Probes fixture (testdata/probes, apart from obj/ whose every file the fixture

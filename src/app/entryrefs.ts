@@ -24,9 +24,10 @@
  * symbols that decodes as nothing but nops and int3. Over-matching (a
  * window that merely looks like a reference) only makes a function
  * unprovable; nothing that is a reference in one of these forms is missed.
- * In ET_REL objects references to other sections and to global symbols are
- * relocations (their bytes are placeholders), so every relocation of an
- * SHF_ALLOC section is read as well; in linked files the bytes are final and
+ * In ET_REL objects absolute references, references to other sections and
+ * to global symbols are relocations (their bytes are placeholders: only the
+ * assembler-resolved PC-relative forms are read from the bytes there), so
+ * every relocation of an SHF_ALLOC section is read as well; in linked files the bytes are final and
  * only the dynamic (SHF_ALLOC) relocation sections are read.
  *
  * Not seen, by design: entries made by name at run time (kallsyms lookups,
@@ -42,11 +43,13 @@ const STB_LOCAL = 0;
 
 /**
  * Sections whose entries name code for a reader that never transfers
- * control there: the kernel's ORC unwinder table (`.long ip - .` per
- * change of unwind state, function entries included), read only to unwind.
- * A reference found in one (or in a relocation of one) is not a way in.
+ * control there, only unwinds through it: the kernel's ORC table
+ * (`.long ip - .` per change of unwind state, function entries included)
+ * and the call frame information of `.eh_frame` (an FDE's initial location
+ * is the function's entry) with its search table. A reference found in one
+ * (or in a relocation of one) is not a way in.
  */
-const METADATA_SECTIONS = new Set([".orc_unwind_ip"]);
+const METADATA_SECTIONS = new Set([".orc_unwind_ip", ".eh_frame", ".eh_frame_hdr"]);
 const R_X86_64_PC32 = 2;
 const R_X86_64_PLT32 = 4;
 
@@ -175,7 +178,8 @@ function scanObject(elf: ElfFile, all = false): Scan {
     const n = b.length;
     for (let p = 0; p + 4 <= n; p++) {
       const v = b[p]! | (b[p + 1]! << 8) | (b[p + 2]! << 16) | (b[p + 3]! << 24);
-      const abs = ((v >>> 0) - lo32) >>> 0;
+      // In ET_REL an absolute reference is always a relocation (its bytes a placeholder): read below.
+      const abs = rel ? span : ((v >>> 0) - lo32) >>> 0;
       if (abs < span && (isEntry[abs >>> 3]! & (1 << (abs & 7))) !== 0) {
         if (!(exec && padding.inPadding(sec, b, p))) other(abs, `absolute at ${where(sec, p)}`);
       }
