@@ -1,15 +1,15 @@
 /**
- * A read-only multimap from 32-bit keys to 32-bit values in three typed
+ * A read-only multimap from 32-bit keys to 32-bit values in four typed
  * arrays, built in one pass, for the lazy base's indexes (names, strings,
  * dedup signatures of 95k vmlinux types). A `Map<number, number[]>` of the
  * same data costs ~100k small arrays and most of a small module's GC time;
- * this costs three allocations.
+ * this costs four allocations.
  *
  * ```
- * slots:  open addressing (linear probing) on the key, each slot the first entry + 1 (0: empty)
- * next:   entry -> next entry of the same key, -1 at the end
- * keys:   entry -> key
- * vals:   entry -> value
+ * slots:    open addressing (linear probing) on the key, each slot the first entry + 1 (0: empty)
+ * slotKeys: slot -> its key
+ * next:     entry -> next entry of the same key, -1 at the end
+ * vals:     entry -> value
  * ```
  * Values of one key come back in the order they were given (entry order).
  */
@@ -46,42 +46,34 @@ const EMPTY: readonly number[] = [];
 
 /** Key → values, read only; see the file comment. */
 export class IntMultiMap {
+  /** Per slot: its key's first entry + 1 (0: empty), and the key itself (no lookup through the entry). */
   private readonly slots: Int32Array;
+  private readonly slotKeys: Int32Array;
   private readonly next: Int32Array;
-  private readonly keys: Int32Array;
   private readonly vals: Uint32Array;
   private readonly shift: number;
 
   /**
-   * Indexes entries `0 .. n-1` of `keys`/`vals` (the arrays are kept, not
-   * copied: do not change them).
+   * Indexes entries `0 .. n-1` of `keys`/`vals` (`vals` is kept, not
+   * copied: do not change it).
    */
   constructor(keys: Int32Array, vals: Uint32Array, n = keys.length) {
     let bits = 4;
     while (1 << bits < 2 * n) bits++;
-    this.shift = 32 - bits;
-    this.slots = new Int32Array(1 << bits);
-    this.next = new Int32Array(n);
-    this.keys = keys;
+    const shift = (this.shift = 32 - bits);
+    const slots = (this.slots = new Int32Array(1 << bits));
+    const slotKeys = (this.slotKeys = new Int32Array(1 << bits));
+    const next = (this.next = new Int32Array(n));
     this.vals = vals;
     const mask = (1 << bits) - 1;
     // Backwards, each entry put at the head of its key's list: lists come out in entry order.
     for (let e = n - 1; e >= 0; e--) {
       const k = keys[e];
-      let s = Math.imul(k, 0x9e3779b1) >>> this.shift;
-      for (;;) {
-        const head = this.slots[s];
-        if (head === 0) {
-          this.next[e] = -1;
-          break;
-        }
-        if (keys[head - 1] === k) {
-          this.next[e] = head - 1;
-          break;
-        }
-        s = (s + 1) & mask;
-      }
-      this.slots[s] = e + 1;
+      let s = Math.imul(k, 0x9e3779b1) >>> shift;
+      while (slots[s] !== 0 && slotKeys[s] !== k) s = (s + 1) & mask;
+      next[e] = slots[s] - 1;
+      slots[s] = e + 1;
+      slotKeys[s] = k;
     }
   }
 
@@ -93,7 +85,7 @@ export class IntMultiMap {
     for (;;) {
       const head = this.slots[s];
       if (head === 0) return -1;
-      if (this.keys[head - 1] === k) return head - 1;
+      if (this.slotKeys[s] === k) return head - 1;
       s = (s + 1) & mask;
     }
   }

@@ -67,35 +67,42 @@ export const WIRE_REFS = {
 const CHAIN = new Uint8Array(32);
 for (const k of [2, 3, 8, 9, 10, 11, 12, 14, 17, 18]) CHAIN[k] = 1;
 
-/** Per kind, the facts the pass needs, flattened for speed (index = kind). */
-interface KindRow {
-  infoSize: number;
-  elemSize: number;
-  sizeTypeIsType: boolean;
-  flagOk: boolean;
-  vlenZero: boolean;
-  zeroSizeType: boolean;
-  info: readonly number[];
-  elemType: number;
-  elemStr: number;
-}
-const ROWS: (KindRow | undefined)[] = [];
+/**
+ * Per kind (index), the facts the pass needs, flattened into typed arrays
+ * for speed: sizes in words, the header-word rules of the codec row, and
+ * the word offsets of element references (-1: none). KNOWN[k] is 0 for a
+ * kind the pass leaves to the eager parse.
+ */
+const KNOWN = new Uint8Array(128);
+const INFO_W = new Uint8Array(128);
+const ELEM_W = new Uint8Array(128);
+const SIZE_TYPE_IS_TYPE = new Uint8Array(128);
+const FLAG_OK = new Uint8Array(128);
+const VLEN_ZERO = new Uint8Array(128);
+const ZERO_SIZE_TYPE = new Uint8Array(128);
+const ELEM_TYPE_W = new Int8Array(128).fill(-1);
+const ELEM_STR_W = new Int8Array(128).fill(-1);
+/** Byte sizes, for the layout section's check. */
+const INFO_SIZE = new Uint8Array(128);
+const ELEM_SIZE = new Uint8Array(128);
 for (const key of Object.keys(WIRE_REFS)) {
   const k = Number(key) as BaseKind;
   const shape = kindShape(k, "v2");
   const codec = codecOf(k);
   const refs: WireRefs = WIRE_REFS[k];
-  ROWS[k] = {
-    infoSize: shape.infoSize,
-    elemSize: shape.elemSize,
-    sizeTypeIsType: shape.sizeType === "type",
-    flagOk: codec.flag,
-    vlenZero: codec.vlen === "zero",
-    zeroSizeType: !!codec.zeroSizeType,
-    info: refs.info ?? [],
-    elemType: refs.elemType ?? -1,
-    elemStr: refs.elemStr ?? -1,
-  };
+  KNOWN[k] = 1;
+  INFO_SIZE[k] = shape.infoSize;
+  ELEM_SIZE[k] = shape.elemSize;
+  INFO_W[k] = shape.infoSize >>> 2;
+  ELEM_W[k] = shape.elemSize >>> 2;
+  SIZE_TYPE_IS_TYPE[k] = shape.sizeType === "type" ? 1 : 0;
+  FLAG_OK[k] = codec.flag ? 1 : 0;
+  VLEN_ZERO[k] = codec.vlen === "zero" ? 1 : 0;
+  ZERO_SIZE_TYPE[k] = codec.zeroSizeType ? 1 : 0;
+  if (refs.elemType !== undefined) ELEM_TYPE_W[k] = refs.elemType >>> 2;
+  if (refs.elemStr !== undefined) ELEM_STR_W[k] = refs.elemStr >>> 2;
+  // ARRAY's info words (type, index_type) are checked in the pass itself.
+  if (refs.info && k !== BTF_KIND_ARRAY) throw new Error(`lazy.ts: info references of kind ${k} are not read`);
 }
 
 const HOST_LE = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
@@ -145,38 +152,41 @@ export function scanTypes(inp: ScanInput): RawTypes | undefined {
     const info = w[p + 1];
     const sizeType = w[p + 2];
     const kind = (info >>> 24) & 0x7f;
-    const row = ROWS[kind];
-    if (!row) return undefined;
+    if (KNOWN[kind] === 0) return undefined;
     if (layout) {
       const e = layout[kind];
-      if (!e || e.infoSize !== row.infoSize || e.elemSize !== row.elemSize) return undefined;
+      if (!e || e.infoSize !== INFO_SIZE[kind] || e.elemSize !== ELEM_SIZE[kind]) return undefined;
     }
     const vlen = info & 0xffffff;
-    const kflag = info >>> 31 === 1;
-    const elems = row.elemSize > 0 ? vlen : 0;
-    const lenWords = (row.infoSize + elems * row.elemSize) >>> 2;
+    const ew = ELEM_W[kind];
+    const elems = ew > 0 ? vlen : 0;
     const body = p + 3;
+    const lenWords = INFO_W[kind] + elems * ew;
     if (nw - body < lenWords) return undefined;
-    if ((kflag && !row.flagOk) || (vlen !== 0 && row.vlenZero) || (sizeType !== 0 && row.zeroSizeType)) return undefined;
+    if ((info >>> 31 === 1 && FLAG_OK[kind] === 0) || (vlen !== 0 && VLEN_ZERO[kind] === 1) || (sizeType !== 0 && ZERO_SIZE_TYPE[kind] === 1)) return undefined;
     if (nameOff >= strEnd) return undefined;
-    if (kind === BTF_KIND_INT && w[body] & 0xf000ff00) return undefined;
-    let ref = 0;
-    if (row.sizeTypeIsType) ref = sizeType;
-    for (const o of row.info) if (w[body + (o >>> 2)] > ref) ref = w[body + (o >>> 2)];
-    if (elems) {
-      const ew = row.elemSize >>> 2;
-      const base = body + (row.infoSize >>> 2);
-      if (row.elemType >= 0) {
-        for (let i = 0, q = base + (row.elemType >>> 2); i < elems; i++, q += ew) if (w[q] > ref) ref = w[q];
+    let ref = SIZE_TYPE_IS_TYPE[kind] === 1 ? sizeType : 0;
+    let to = CHAIN[kind] === 1 ? sizeType : 0;
+    if (kind === BTF_KIND_INT) {
+      if (w[body] & 0xf000ff00) return undefined;
+    } else if (kind === BTF_KIND_ARRAY) {
+      ref = w[body] > w[body + 1] ? w[body] : w[body + 1];
+      to = w[body];
+    } else if (elems) {
+      const first = body + INFO_W[kind];
+      const et = ELEM_TYPE_W[kind];
+      const es = ELEM_STR_W[kind];
+      if (et >= 0) {
+        for (let q = first + et, end = q + elems * ew; q < end; q += ew) if (w[q] > ref) ref = w[q];
       }
-      if (row.elemStr >= 0) {
-        for (let i = 0, q = base + (row.elemStr >>> 2); i < elems; i++, q += ew) if (w[q] >= strEnd) return undefined;
+      if (es >= 0) {
+        for (let q = first + es, end = q + elems * ew; q < end; q += ew) if (w[q] >= strEnd) return undefined;
       }
     }
     if (ref > maxRef) maxRef = ref;
     if (n === at.length) return undefined; // cannot happen: records are >= 3 words
     at[n] = p;
-    next[n] = CHAIN[kind] ? (kind === BTF_KIND_ARRAY ? w[body] : sizeType) : 0;
+    next[n] = to;
     n++;
     p = body + lenWords;
   }

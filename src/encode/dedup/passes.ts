@@ -18,7 +18,7 @@ export function dedupPrimitives(run: DedupRun): void {
     if (dedupClass(t) !== DedupClass.Primitive) continue;
     const id = T + i;
     let found = id;
-    for (const c of run.candidates(hashType(t))) {
+    for (const c of run.candidates(hashType(t), t.kind)) {
       if (c !== id && equalTypes(t, run.type(c))) {
         found = c;
         break;
@@ -43,7 +43,7 @@ export function dedupComposites(run: DedupRun): void {
     if (dedupClass(t) !== DedupClass.Composite) continue;
     const id = T + i;
     let found = id;
-    for (const c of run.candidates(hashType(t))) {
+    for (const c of run.candidates(hashType(t), t.kind)) {
       if (c === id || run.resolve(c) !== c) continue;
       if (isEquiv(run, id, c)) {
         mergeHypot(run);
@@ -106,7 +106,7 @@ function resolveEnumFwds(run: DedupRun): void {
     if (!isEnumFwd(t) || t.nameOff === 0 || run.resolve(T + i) !== T + i) continue;
     let only = -1;
     let count = 0;
-    for (const c of run.candidates(hashType(t))) {
+    for (const c of run.candidates(hashType(t), t.kind)) {
       if (run.resolve(c) !== c || !isEnumFwdPair(t, run.type(c))) continue;
       count++;
       only = c;
@@ -173,7 +173,7 @@ function dedupRef(run: DedupRun, id: TypeId, inProgress: Uint8Array): TypeId {
   remapTypeIds(t, (r) => (r === 0 ? 0 : dedupRef(run, r, inProgress)));
   inProgress[i] = 0;
   let found = id;
-  for (const c of run.candidates(hashType(t))) {
+  for (const c of run.candidates(hashType(t), t.kind)) {
     if (c !== id && run.resolve(c) === c && equalTypes(t, run.type(c))) {
       found = c;
       break;

@@ -40,39 +40,102 @@ export function bucketGet(b: Buckets, h: number): readonly TypeId[] {
 }
 
 /**
+ * Kinds whose base types a batch type of kind `k` is compared with. Every
+ * pass rejects a candidate of another kind (equalTypes, isEnumFwdPair
+ * compare kinds first), except the composite pass, whose equivalence walk
+ * lets a STRUCT/UNION meet a FWD: so a composite's candidates come from
+ * the STRUCT, UNION and FWD signatures, anything else's from its own kind.
+ * Asking only these kinds returns exactly the ids the pass could accept.
+ */
+const COMPARED_KINDS: readonly (readonly number[])[] = Array.from({ length: 128 }, (_, k) =>
+  k === BTF_KIND_STRUCT || k === BTF_KIND_UNION ? [BTF_KIND_STRUCT, BTF_KIND_UNION, BTF_KIND_FWD] : dedupClassOfKind(k) === DedupClass.None ? [] : [k]);
+const DEDUP_KINDS: readonly number[] = Array.from({ length: 32 }, (_, k) => k).filter((k) => dedupClassOfKind(k) !== DedupClass.None);
+
+/**
  * The signature and composite-name index of one lazily read layer's raw
- * records (btf/lazy.ts), built in one pass over the words: no type decoded,
- * no Map. Ids ascend within each key.
+ * records (btf/lazy.ts), built from the words, never decoding a type, and
+ * per kind when a lookup first needs it: a module's func_info dedup asks
+ * for a handful of kinds and never for vmlinux's 42k FUNCs. Ids ascend
+ * within each key.
  */
 class RawLayerIndex {
-  readonly bySignature: IntMultiMap;
-  readonly composites: IntMultiMap;
   readonly first: TypeId;
+  private readonly layer: Btf;
+  /** Record indexes grouped by kind (counting sort), kind k at `[start[k], start[k + 1])`. */
+  private readonly byKind: Uint32Array;
+  private readonly start: Uint32Array;
+  private readonly signatures: (IntMultiMap | undefined)[] = [];
+  private compositeNames?: IntMultiMap;
 
   constructor(layer: Btf) {
     const raw = layer.raw!;
+    this.layer = layer;
     this.first = layer.firstTypeId;
-    const keys = new Int32Array(raw.count);
-    const vals = new Uint32Array(raw.count);
-    const cKeys = new Int32Array(raw.count);
-    const cVals = new Uint32Array(raw.count);
-    let n = 0;
-    let c = 0;
     const w = raw.words;
+    const kinds = new Uint8Array(raw.count);
+    const count = new Uint32Array(129);
     for (let i = 0; i < raw.count; i++) {
-      const p = raw.at[i];
-      const kind = (w[p + 1] >>> 24) & 0x7f;
-      if (dedupClassOfKind(kind) === DedupClass.None) continue;
-      const id = this.first + i;
-      keys[n] = hashRecord(w, p);
-      vals[n++] = id;
-      if ((kind === BTF_KIND_STRUCT || kind === BTF_KIND_UNION) && w[p] !== 0) {
-        cKeys[c] = w[p];
-        cVals[c++] = id;
-      }
+      const k = (w[raw.at[i] + 1] >>> 24) & 0x7f;
+      kinds[i] = k;
+      count[k + 1]++;
     }
-    this.bySignature = new IntMultiMap(keys, vals, n);
-    this.composites = new IntMultiMap(cKeys, cVals, c);
+    for (let k = 1; k < 129; k++) count[k] += count[k - 1];
+    this.start = count.slice();
+    this.byKind = new Uint32Array(raw.count);
+    for (let i = 0; i < raw.count; i++) this.byKind[count[kinds[i]]++] = i;
+  }
+
+  /** Ids of kind `kind` with signature `h`, ascending. */
+  private signature(kind: number, h: number): readonly TypeId[] {
+    let m = this.signatures[kind];
+    if (!m) {
+      const raw = this.layer.raw!;
+      const from = this.start[kind];
+      const n = this.start[kind + 1] - from;
+      const keys = new Int32Array(n);
+      const vals = new Uint32Array(n);
+      for (let j = 0; j < n; j++) {
+        const i = this.byKind[from + j];
+        keys[j] = hashRecord(raw.words, raw.at[i]);
+        vals[j] = this.first + i;
+      }
+      m = this.signatures[kind] = new IntMultiMap(keys, vals, n);
+    }
+    return m.get(h);
+  }
+
+  /** Ids with signature `h` among `kinds` (default: every dedupable kind), ascending. */
+  lookup(h: number, kinds: readonly number[] = DEDUP_KINDS): readonly TypeId[] {
+    let out: readonly TypeId[] = [];
+    let merged = false;
+    for (const k of kinds) {
+      if (k >= 128 || this.start[k] === this.start[k + 1]) continue;
+      const got = this.signature(k, h);
+      if (!got.length) continue;
+      if (out.length) merged = true;
+      out = joined(out, got);
+    }
+    return merged ? [...out].sort((a, b) => a - b) : out;
+  }
+
+  /** Structs/unions named `nameOff`, ascending. */
+  composites(nameOff: number): readonly TypeId[] {
+    if (!this.compositeNames) {
+      const raw = this.layer.raw!;
+      const keys = new Int32Array(raw.count);
+      const vals = new Uint32Array(raw.count);
+      let c = 0;
+      for (let i = 0; i < raw.count; i++) {
+        const p = raw.at[i];
+        const kind = (raw.words[p + 1] >>> 24) & 0x7f;
+        if ((kind === BTF_KIND_STRUCT || kind === BTF_KIND_UNION) && raw.words[p] !== 0) {
+          keys[c] = raw.words[p];
+          vals[c++] = this.first + i;
+        }
+      }
+      this.compositeNames = new IntMultiMap(keys, vals, c);
+    }
+    return this.compositeNames.get(nameOff);
   }
 }
 
@@ -124,12 +187,18 @@ export class TargetIndex {
     }
   }
 
-  /** Candidates with signature `h`, the parent layer's first (lower ids). */
-  lookup(h: number): readonly TypeId[] {
+  /**
+   * Candidates with signature `h`, the parent layer's first (lower ids).
+   * With `kind` (of the type looked for), a lazily read layer answers from
+   * the kinds a dedup pass could accept for it only (COMPARED_KINDS), and
+   * indexes just those; the Map of decoded types answers in full.
+   */
+  lookup(h: number, kind?: number): readonly TypeId[] {
     if (!this.parent && !this.rawLayers.length) return bucketGet(this.buckets, h);
     // bucketGet's single-hit result is a shared scratch array: copy before the next lookup.
-    let found = this.parent ? this.parent.lookup(h) : [];
-    for (const r of this.rawLayers) found = joined(found, r.bySignature.get(h));
+    let found = this.parent ? this.parent.lookup(h, kind) : [];
+    const kinds = kind === undefined ? undefined : COMPARED_KINDS[kind];
+    for (const r of this.rawLayers) found = joined(found, r.lookup(h, kinds));
     const cur = this.buckets.get(h);
     if (cur === undefined) return found;
     const own = typeof cur === "number" ? [cur] : cur;
@@ -139,7 +208,7 @@ export class TargetIndex {
   /** Structs/unions named `nameOff` in every layer, lower ids first. */
   compositesNamed(nameOff: number): readonly TypeId[] | undefined {
     let found = this.parent?.compositesNamed(nameOff) ?? [];
-    for (const r of this.rawLayers) found = joined(found, r.composites.get(nameOff));
+    for (const r of this.rawLayers) found = joined(found, r.composites(nameOff));
     const own = this.composites.get(nameOff);
     if (own) found = joined(found, own);
     return found.length ? found : undefined;
@@ -250,9 +319,13 @@ export class DedupRun {
     this.canon[id - this.T] = to;
   }
 
-  /** Candidates with signature `h`: target ones first, then canonical batch ones. */
-  candidates(h: number): TypeId[] {
-    const a = this.index.lookup(h);
+  /**
+   * Candidates with signature `h`: target ones first, then canonical batch
+   * ones. With `kind` (the batch type's), target types that no pass could
+   * accept for that kind may be left out (see {@link TargetIndex.lookup}).
+   */
+  candidates(h: number, kind?: number): TypeId[] {
+    const a = this.index.lookup(h, kind);
     const out = a.length ? a.slice() : [];
     const b = bucketGet(this.local, h);
     for (const id of b) out.push(id);
