@@ -218,10 +218,14 @@ export async function buildFuncInfo(path: string, opts: Omit<FuncInfoOptions, "f
     // Never hand out a file the kernel would refuse (FORMAT.md 3.1.1).
     if (encodedBase) assertAccepted(encodedBase, chain, `${path}: the base BTF encoded from DWARF`);
     assertAccepted(bytes, base, `${path}: func_info`);
+    let sorted: LoweredSite[] | undefined;
     return {
       btf: split, bytes, baseSource: source, lower: stats, emit,
       funcsReused: reused, funcsAdded: added, noProto, encode, encodedBase,
-      sites: sites.filter((s) => funcOf(s)).sort(compareSites),
+      // Sorted when asked (the main command never asks: 312k vmlinux sites).
+      get sites() {
+        return (sorted ??= sites.filter((s) => funcOf(s)).sort(compareSites));
+      },
       paramNames(site) {
         const t = split.maybeType(funcOf(site)?.proto ?? 0);
         if (t?.kind !== BTF_KIND_FUNC_PROTO) return { names: [], types: [] };

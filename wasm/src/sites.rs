@@ -103,12 +103,33 @@ pub fn walk_sites(ctx: &mut Ctx, out: &mut Out, funcs: &mut Funcs, ui: usize, ur
     let unit = ctx.unit(ui)?;
     let base = unit.base;
     let mut raw = unit.entries_raw(None)?;
+    // Type DIEs hold no sites: their children are skipped when they give
+    // DW_AT_sibling (gcc does), by starting over at the sibling, whose depth
+    // in the new reader is 0 (`depth_base` keeps the real one).
+    let mut depth_base: isize = 0;
+    let c_unit = is_c(out.unit_language.get(urow as usize).copied().unwrap_or(0));
     let mut stack: Vec<Frame> = Vec::with_capacity(64);
     while !raw.is_empty() {
         let (depth, off, ab) = match ctx.next_die(&mut raw, base)? {
-            Some(x) => x,
+            Some((d, o, a)) => (d + depth_base, o, a),
             None => continue,
         };
+        if ab.has_children() && skips_children(ab.tag(), c_unit) {
+            if let Some(next) = sibling(&mut raw, ab, off - base)? {
+                raw = unit.entries_raw(Some(next))?;
+                depth_base = depth;
+                continue;
+            }
+            // No usable DW_AT_sibling: the children are read (and skipped one by one).
+            let d = if depth < 0 { 0 } else { depth as usize };
+            stack.truncate(d);
+            let parent = stack.last().copied().unwrap_or(TOP);
+            while stack.len() < d {
+                stack.push(parent.inherit());
+            }
+            stack.push(parent.inherit());
+            continue;
+        }
         let d = if depth < 0 { 0 } else { depth as usize };
         stack.truncate(d);
         let parent = stack.last().copied().unwrap_or(TOP);
@@ -282,6 +303,39 @@ pub fn walk_sites(ctx: &mut Ctx, out: &mut Out, funcs: &mut Funcs, ui: usize, ur
         }
     }
     Ok(())
+}
+
+/// DW_LANG_C89, C, C99, C11, C17.
+fn is_c(lang: u32) -> bool {
+    matches!(lang, 0x1 | 0x2 | 0xc | 0x1d | 0x2c)
+}
+
+/// Whether the site walk may skip the children of a DIE with `tag`: those
+/// of enumerations, arrays and function types hold no code in any language;
+/// those of structs and unions none in C (C++ may nest subprograms in classes).
+fn skips_children(tag: gimli::DwTag, c_unit: bool) -> bool {
+    match tag {
+        constants::DW_TAG_enumeration_type | constants::DW_TAG_array_type | constants::DW_TAG_subroutine_type => true,
+        constants::DW_TAG_structure_type | constants::DW_TAG_union_type => c_unit,
+        _ => false,
+    }
+}
+
+/// Reads the attributes of the DIE at unit offset `here` and returns its
+/// DW_AT_sibling when it points past the DIE (anything else is not trusted).
+fn sibling(raw: &mut gimli::EntriesRaw<crate::sections::R>, ab: &gimli::Abbreviation, here: u32) -> Res<Option<gimli::UnitOffset<usize>>> {
+    let mut next = None;
+    for spec in ab.attributes() {
+        let a = raw.read_attribute(*spec)?;
+        if a.name() == constants::DW_AT_sibling {
+            if let AttributeValue::UnitRef(o) = a.value() {
+                if o.0 > here as usize {
+                    next = Some(o);
+                }
+            }
+        }
+    }
+    Ok(next)
 }
 
 #[allow(clippy::too_many_arguments)]
