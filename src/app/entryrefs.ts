@@ -12,16 +12,21 @@
  * section with contents, each byte position `p` (address `P`) is read as:
  *  - a 32-bit value equal to the entry's low 32 bits: an absolute reference
  *    (`movq $G`, `.quad G`, `.long G` with R_X86_64_32S);
- *  - a signed 32-bit displacement `v` with `P + v` or `P + 4 + v + k`
- *    (k = 0..4, the immediate after a disp32) equal to the entry: a
- *    PC-relative reference (`call`/`jmp`/`jcc rel32`, `lea G(%rip)`,
- *    `.long G - .`);
+ *  - a signed 32-bit displacement `v` with `P + v` (data: `.long G - .`)
+ *    or, in code, `P + 4 + v + k` (k = 0..4, the immediate after a disp32)
+ *    equal to the entry: `call`/`jmp`/`jcc rel32` (opcode `e8`/`e9`/`0f 8x`
+ *    before it), or a RIP-relative operand (`lea G(%rip)`: its ModRM byte,
+ *    mod 00 r/m 101, before it — x86-64 encodes no other PC-relative disp32);
  *  - in executable sections, a byte after a short branch opcode (`jmp`/`jcc`
  *    rel8, `loop`, `jrcxz`) whose target is the entry.
  * A rel32 hit preceded by `e8`/`e9`/`0f 8x` is a *branch* (its end is the
  * return address a call site DIE gives); every other hit is an *other*
  * reference, unless it lies in alignment padding between sized function
- * symbols that decodes as nothing but nops and int3. Over-matching (a
+ * symbols that decodes as nothing but nops and int3, or it is a `P + v + k`
+ * with k < 4 inside a sized function symbol: an instruction's displacement
+ * counts from the instruction's end, so that form is data (`.long G - .`),
+ * which compilers never put inside a function's code (the one assumption
+ * about code bytes: hand-written assembly in the same object could). Over-matching (a
  * window that merely looks like a reference) only makes a function
  * unprovable; nothing that is a reference in one of these forms is missed.
  * In ET_REL objects absolute references, references to other sections and
@@ -37,19 +42,37 @@
  */
 import { EM_X86_64, ET_REL, SHF_ALLOC, SHF_EXECINSTR, SHT_NOBITS, SHT_RELA, STT_FUNC } from "../elf/constants.js";
 import type { ElfFile, ElfSection } from "../elf/elf.js";
+import { decodeSymbols, type ElfSymbol } from "../elf/symbols.js";
 import type { EntryCallers } from "../lower/entryvalues.js";
 
 const STB_LOCAL = 0;
 
 /**
- * Sections whose entries name code for a reader that never transfers
- * control there, only unwinds through it: the kernel's ORC table
- * (`.long ip - .` per change of unwind state, function entries included)
- * and the call frame information of `.eh_frame` (an FDE's initial location
- * is the function's entry) with its search table. A reference found in one
- * (or in a relocation of one) is not a way in.
+ * Sections whose entries name code for a reader that never enters it with
+ * arguments of its own. A reference found in one (or in a relocation of
+ * one) is not a way in:
+ *  - unwind tables: the kernel's ORC (`.orc_unwind_ip`, `.long ip - .` per
+ *    change of unwind state, function entries included) and `.eh_frame`
+ *    (an FDE's initial location is the function's entry) with its index;
+ *  - ftrace's `__mcount_loc` (`-mrecord-mcount`: the `call __fentry__` at a
+ *    function's entry, nop'd at boot and patched to a trampoline that saves
+ *    and restores the argument registers around the tracer before going on
+ *    into the function); in vmlinux the linker script folds it into
+ *    `.init.data` between `__start_mcount_loc` and `__stop_mcount_loc`;
+ *  - objtool's `.return_sites` (`.long insn - .` of each return, rewritten
+ *    in place by the return-thunk patching).
+ * Tracers that redirect a function (livepatch, kprobe handlers writing
+ * registers) replace the program's control flow; they are not callers.
  */
-const METADATA_SECTIONS = new Set([".orc_unwind_ip", ".eh_frame", ".eh_frame_hdr"]);
+const METADATA_SECTIONS = new Set([".orc_unwind_ip", ".eh_frame", ".eh_frame_hdr", "__mcount_loc", ".return_sites"]);
+/** Symbol pairs delimiting such a table inside another output section. */
+const METADATA_RANGES: [string, string][] = [["__start_mcount_loc", "__stop_mcount_loc"]];
+
+const R_X86_64_64 = 1;
+const R_X86_64_32 = 10;
+const R_X86_64_32S = 11;
+const R_X86_64_PC64 = 24;
+const R_X86_64_RELATIVE = 8;
 const R_X86_64_PC32 = 2;
 const R_X86_64_PLT32 = 4;
 
@@ -167,6 +190,12 @@ function scanObject(elf: ElfFile, all = false): Scan {
   };
 
   const padding = new PaddingJudge(bodies);
+  const skip: [bigint, bigint][] = [];
+  for (const [from, to] of METADATA_RANGES) {
+    const a = syms.find((x) => x.name === from), z = syms.find((x) => x.name === to);
+    if (a && z && !rel && a.value <= z.value) skip.push([a.value, z.value]);
+  }
+  const skipped = (addr: bigint) => skip.some(([a, z]) => addr >= a && addr < z);
 
   for (const sec of elf.sections) {
     if ((sec.flags & SHF_ALLOC) === 0 || sec.type === SHT_NOBITS || sec.size === 0 || METADATA_SECTIONS.has(sec.name)) continue;
@@ -176,7 +205,9 @@ function scanObject(elf: ElfFile, all = false): Scan {
     const relative = rel || sec.addr !== 0n;
     const base = Number(sec.addr - lo);
     const n = b.length;
+    const skipHere = skip.length > 0 && skip.some(([a, z]) => a < sec.addr + BigInt(n) && z > sec.addr);
     for (let p = 0; p + 4 <= n; p++) {
+      if (skipHere && skipped(sec.addr + BigInt(p))) continue;
       const v = b[p]! | (b[p + 1]! << 8) | (b[p + 2]! << 16) | (b[p + 3]! << 24);
       // In ET_REL an absolute reference is always a relocation (its bytes a placeholder): read below.
       const abs = rel ? span : ((v >>> 0) - lo32) >>> 0;
@@ -186,15 +217,23 @@ function scanObject(elf: ElfFile, all = false): Scan {
       if (!relative) continue;
       const t = base + p + v;
       if (t >= -8 && t < span && (t < 0 || (nearEntry[t >>> 3]! & (1 << (t & 7))) !== 0)) {
-        for (let k = 0; k <= 8; k++) {
+        // Data: `.long G - .` names G itself. Code: a displacement counts from
+        // the instruction's end, 4 bytes on (+ an immediate of up to 4).
+        for (let k = 0; k <= (exec ? 8 : 0); k++) {
           if (!entryAt(t + k)) continue;
+          if (exec && k < 4 && padding.insideBody(sec.addr + BigInt(p))) continue;
           const isBranch =
             exec && k === 4 &&
             (b[p - 1] === 0xe8 || b[p - 1] === 0xe9 || (b[p - 2] === 0x0f && (b[p - 1]! & 0xf0) === 0x80));
           if (isBranch) {
             const at = sec.addr + BigInt(b[p - 1] === 0xe8 || b[p - 1] === 0xe9 ? p - 1 : p - 2);
             recordOf(t + k).branches.push({ at, end: sec.addr + BigInt(p + 4) });
-          } else if (!(exec && padding.inPadding(sec, b, p))) {
+            continue;
+          }
+          // Past a branch, an instruction's disp32 relative to its end is a RIP-relative
+          // operand, always right after a ModRM byte with mod 00, r/m 101.
+          if (exec && k >= 4 && ((b[p - 1] ?? 0) & 0xc7) !== 0x05) continue;
+          if (!(exec && padding.inPadding(sec, b, p))) {
             other(t + k, `relative at ${where(sec, p)}`);
           }
         }
@@ -220,6 +259,17 @@ function scanObject(elf: ElfFile, all = false): Scan {
     if (rs.type !== SHT_RELA || rs.entsize !== 24) continue;
     const target = rs.info !== 0 ? elf.sections[rs.info] : undefined;
     if (rel ? !target || (target.flags & SHF_ALLOC) === 0 || METADATA_SECTIONS.has(target.name) : (rs.flags & SHF_ALLOC) === 0) continue;
+    // r_sym indexes the relocation section's own symbol table (sh_link): `.dynsym` for dynamic ones.
+    const table = rs.link === 0 ? undefined : elf.sections[rs.link];
+    let tableSyms: ElfSymbol[] | undefined;
+    if (table && !rel && table.type !== 2 /* SHT_SYMTAB */) {
+      const strs = elf.sections[table.link];
+      if (!strs) return { unsupported: `${rs.name}: symbol table without strings`, entries, global };
+      tableSyms = decodeSymbols(
+        elf.sectionData(table, { relocate: false }), elf.sectionData(strs, { relocate: false }), elf.is64, elf.littleEndian,
+        table.entsize, { file: elf.path, section: table.name },
+      );
+    }
     const d = elf.sectionData(rs, { relocate: false });
     const dv = new DataView(d.buffer, d.byteOffset, d.byteLength);
     const tb = rel && target ? elf.sectionData(target, { relocate: false }) : undefined;
@@ -229,11 +279,19 @@ function scanObject(elf: ElfFile, all = false): Scan {
       const addend = dv.getBigInt64(o + 16, true);
       const type = Number(info & 0xffffffffn);
       const symIndex = Number(info >> 32n);
-      const s = symIndex === 0 ? 0n : symAddr(symIndex);
-      if (s === undefined) continue;
+      const s = symIndex === 0 ? 0n : tableSyms ? tableSyms[symIndex]?.value : symAddr(symIndex);
+      // A symbol that names no address (undefined, another object's): nothing of this object.
+      if (s === undefined || (tableSyms?.[symIndex]?.shndx ?? 1) === 0) continue;
       const value = s + addend;
       const place = (rel && target ? target.addr : 0n) + off;
-      for (let k = 0; k <= 8; k++) {
+      if (skipped(place)) continue;
+      // What the reference names: S + A for data and absolute forms; in code a
+      // PC-relative one counts from the instruction's end (S + A + 4 + imm).
+      const absolute = type === R_X86_64_64 || type === R_X86_64_32 || type === R_X86_64_32S || type === R_X86_64_RELATIVE;
+      const pcrel = type === R_X86_64_PC32 || type === R_X86_64_PLT32 || type === R_X86_64_PC64;
+      const inCode = target !== undefined && (target.flags & SHF_EXECINSTR) !== 0;
+      const [k0, k1] = absolute || (pcrel && !inCode) ? [0, 0] : pcrel ? [4, 8] : [0, 8];
+      for (let k = k0; k <= k1; k++) {
         const a = value + BigInt(k);
         const r = a - lo;
         if (r < 0n || r >= BigInt(span) || !entryAt(Number(r))) continue;
@@ -263,14 +321,26 @@ class PaddingJudge {
   private readonly cache = new Map<string, boolean>();
   constructor(private readonly bodies: [bigint, bigint][]) {}
 
-  inPadding(sec: ElfSection, b: Uint8Array, p: number): boolean {
-    const addr = sec.addr + BigInt(p);
-    // The last body starting at or before addr.
+  /** Index of the last body starting at or before `addr`, -1 if none. */
+  private lastBefore(addr: bigint): number {
     let lo = 0, hi = this.bodies.length - 1, k = -1;
     while (lo <= hi) {
       const m = (lo + hi) >> 1;
       if (this.bodies[m]![0] <= addr) { k = m; lo = m + 1; } else hi = m - 1;
     }
+    return k;
+  }
+
+  /** The 4 bytes at `addr` lie inside one sized function symbol. */
+  insideBody(addr: bigint): boolean {
+    const k = this.lastBefore(addr);
+    for (let j = k; j >= 0 && j > k - 64; j--) if (this.bodies[j]![1] >= addr + 4n) return true;
+    return false;
+  }
+
+  inPadding(sec: ElfSection, b: Uint8Array, p: number): boolean {
+    const addr = sec.addr + BigInt(p);
+    const k = this.lastBefore(addr);
     const secEnd = sec.addr + BigInt(b.length);
     let gapStart = sec.addr;
     if (k >= 0) {

@@ -52,6 +52,12 @@ export const ENTRY_VALUE_CAUSE = "DW_OP_entry_value";
 
 const toAddr = (lo: number, hi: number) => (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
 
+function push(m: Map<string, number[]>, k: string, v: number): void {
+  const list = m.get(k);
+  if (list) list.push(v);
+  else m.set(k, [v]);
+}
+
 /**
  * The value a call value expression stands for, as a comparable key and
  * its bytes without DW_OP_stack_value; undefined when it is not a constant.
@@ -104,6 +110,7 @@ export function constantCallValue(b: Uint8Array, addrSize: number, le: boolean):
 /** Per records: the call sites by unit and address, and the answers already given. */
 export class EntryValues {
   private readonly byPc = new Map<string, number[]>();
+  private readonly byOrigin = new Map<string, number[]>();
   private readonly cache = new Map<string, EntryValue>();
 
   constructor(
@@ -115,10 +122,8 @@ export class EntryValues {
     if (!C) return;
     for (let c = 0; c < C.count; c++) {
       if ((C.flags[c]! & (CALL_RETURN_PC | CALL_PC)) === 0) continue;
-      const k = `${C.unit[c]}:${toAddr(C.pcLo[c]!, C.pcHi[c]!)}`;
-      const list = this.byPc.get(k);
-      if (list) list.push(c);
-      else this.byPc.set(k, [c]);
+      push(this.byPc, `${C.unit[c]}:${toAddr(C.pcLo[c]!, C.pcHi[c]!)}`, c);
+      push(this.byOrigin, `${C.unit[c]}:${C.origin[c]}`, c);
     }
   }
 
@@ -143,10 +148,27 @@ export class EntryValues {
     const why = (text: string): EntryValue => ({ cause: `${ENTRY_VALUE_CAUSE}: ${text}` });
     const C = this.rec.calls, P = this.rec.callParams;
     if (!C || !P) return why("no call sites read");
+    const addrSize = this.rec.units.addrSize[unit]!;
+    const valueAt = (c: number): ReturnType<typeof constantCallValue> | "none" | "several" => {
+      let value: ReturnType<typeof constantCallValue> | "none" = "none";
+      for (let q = C.paramStart[c]!; q < C.paramStart[c]! + C.paramCount[c]!; q++) {
+        if (P.reg[q] !== reg) continue;
+        if (value !== "none") return "several";
+        value = constantCallValue(this.rec.exprs.subarray(P.exprOff[q]!, P.exprOff[q]! + P.exprLen[q]!), addrSize, this.littleEndian);
+      }
+      return value;
+    };
+    // DWARF first (cheap): some call site of G in its unit must give a constant for the register.
+    const known = this.byOrigin.get(`${unit}:${root}`) ?? [];
+    if (known.length === 0) return why("no call sites");
+    const values = known.map(valueAt);
+    if (!values.some((v) => v !== undefined && typeof v === "object")) {
+      return why(values.every((v) => v === "none") ? "caller value unknown" : "caller value not constant");
+    }
+    // Then the object: every way into G a direct branch.
     const into = this.callers(entry);
     if (into.unknown !== undefined) return why(into.unknown);
     if (into.branches.length === 0) return why("no calls");
-    const addrSize = this.rec.units.addrSize[unit]!;
     let agreed: { key: string; ops: Uint8Array; value?: bigint } | undefined;
     for (const b of into.branches) {
       const rows = [...(this.byPc.get(`${unit}:${b.end}`) ?? []), ...(this.byPc.get(`${unit}:${b.at}`) ?? [])].filter((c) => {
@@ -158,16 +180,9 @@ export class EntryValues {
       for (const c of rows) {
         if (C.flags[c]! & CALL_HAS_TARGET) return why("call without call site");
         if ((C.flags[c]! & CALL_ORIGIN_LOCAL) === 0) return why("call site origin in another unit");
-        let value: ReturnType<typeof constantCallValue>;
-        let found = false;
-        for (let q = C.paramStart[c]!; q < C.paramStart[c]! + C.paramCount[c]!; q++) {
-          if (P.reg[q] !== reg) continue;
-          if (found) return why("caller value not constant");
-          found = true;
-          value = constantCallValue(this.rec.exprs.subarray(P.exprOff[q]!, P.exprOff[q]! + P.exprLen[q]!), addrSize, this.littleEndian);
-        }
-        if (!found) return why("caller value unknown");
-        if (!value) return why("caller value not constant");
+        const value = valueAt(c);
+        if (value === "none") return why("caller value unknown");
+        if (value === undefined || value === "several") return why("caller value not constant");
         if (agreed && agreed.key !== value.key) return why("callers disagree");
         agreed ??= value;
       }
