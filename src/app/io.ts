@@ -184,11 +184,14 @@ export function funcInfoOf(input: Input): Btf {
  * Loads a base chain: the first file is the root base, each next one is a
  * split on the one before (vmlinux, then a module's `.BTF`). Each is read
  * lazily (btf/lazy.ts): checked in one pass, its types decoded as they are
- * touched, as libbpf reads a base.
+ * touched, as libbpf reads a base. The string and name indexes a split on
+ * it uses are built here, while V8's compiler threads are idle
+ * ({@link Btf.prepareIndexes}).
  */
 export function loadBtfChain(paths: string[]): Btf | undefined {
   let base: Btf | undefined;
   for (const p of paths) base = loadBtf(p, base, undefined, undefined, true);
+  base?.prepareIndexes();
   return base;
 }
 

@@ -233,31 +233,52 @@ export class Btf {
     if (!raw) return [];
     const offs = this.strings.findAllWhole(name);
     if (!offs) return [];
-    if (!this.rawNames) {
-      const keys = new Int32Array(raw.count);
-      const vals = new Uint32Array(raw.count);
-      const tails: number[] = [];
-      let n = 0;
-      for (let i = 0; i < raw.count; i++) {
-        const off = raw.words[raw.at[i]];
-        if (off === 0) continue;
-        if (!this.strings.startsString(off)) tails.push(i);
-        keys[n] = off;
-        vals[n++] = i;
-      }
-      this.rawNames = new IntMultiMap(keys, vals, n);
-      this.rawTails = tails;
-      this.indexedUpTo = Math.max(this.indexedUpTo, raw.count);
-    }
+    if (!this.rawNames) this.buildRawNames(raw);
+    const names = this.rawNames!;
     const out: TypeId[] = [];
     const w = raw.words;
     const take = (i: number) => {
       if (kind === undefined || rawKind(raw, i) === kind) out.push(this.firstTypeId + i);
     };
-    for (const off of offs) for (let e = this.rawNames.first(off); e >= 0; e = this.rawNames.nextOf(e)) take(this.rawNames.valueOf(e));
+    for (const off of offs) for (let e = names.first(off); e >= 0; e = names.nextOf(e)) take(names.valueOf(e));
     for (const i of this.rawTails!) if (this.strings.get(w[raw.at[i]]) === name) take(i);
     if (offs.length > 1 || this.rawTails!.length) out.sort((a, b) => a - b);
     return out;
+  }
+
+  private buildRawNames(raw: RawTypes): void {
+    const keys = new Int32Array(raw.count);
+    const vals = new Uint32Array(raw.count);
+    const tails: number[] = [];
+    let n = 0;
+    for (let i = 0; i < raw.count; i++) {
+      const off = raw.words[raw.at[i]];
+      if (off === 0) continue;
+      if (!this.strings.startsString(off)) tails.push(i);
+      keys[n] = off;
+      vals[n++] = i;
+    }
+    this.rawNames = new IntMultiMap(keys, vals, n);
+    this.rawTails = tails;
+    this.indexedUpTo = Math.max(this.indexedUpTo, raw.count);
+  }
+
+  /**
+   * Builds now, for every lazily read BTF of the chain, the indexes a split
+   * on it uses: the string index (`add` looks in the base first) and the
+   * name index ({@link findAllByName}). Each is one typed-array loop over
+   * megabytes, ~20 ms when V8 optimises it at once; built later, during
+   * the DWARF walk, they took 60-110 ms, the loops left unoptimised while
+   * the wasm module's tier-up compiles hold V8's background threads
+   * (measured on ip_vti.ko and crc7.ko, 2 cores). The result is the same
+   * either way.
+   */
+  prepareIndexes(): void {
+    for (const b of this.chain()) {
+      if (!b.rawTypes) continue;
+      b.strings.prepareIndex();
+      if (!b.rawNames && b.strings.allAscii()) b.buildRawNames(b.rawTypes);
+    }
   }
 
   private buildNameIndex(): Map<string, TypeId[]> {

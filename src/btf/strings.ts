@@ -173,6 +173,11 @@ export class StringTable {
     return out;
   }
 
+  /** Builds the index {@link find} uses now rather than on the first call (see `Btf.prepareIndexes`). */
+  prepareIndex(): void {
+    this.buildIndex();
+  }
+
   /** True if `off` (a valid offset) starts a string: offset 0 of its table, or just after a NUL. */
   startsString(off: StrOff): boolean {
     if (off < this.start) return this.base!.startsString(off);
