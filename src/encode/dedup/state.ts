@@ -8,7 +8,7 @@
  * `T + i` is `batch[i]`: the batch is built as if appended to the target, so
  * its references need no translation.
  */
-import { BTF_KIND_FWD, BTF_KIND_STRUCT, BTF_KIND_UNION } from "../../btf/kinds.js";
+import { BTF_KIND_FUNC, BTF_KIND_FWD, BTF_KIND_STRUCT, BTF_KIND_UNION } from "../../btf/kinds.js";
 import type { Btf } from "../../btf/btf.js";
 import { IntMultiMap } from "../../btf/intindex.js";
 import type { BtfType, TypeId } from "../../btf/model.js";
@@ -50,13 +50,22 @@ export function bucketGet(b: Buckets, h: number): readonly TypeId[] {
 const COMPARED_KINDS: readonly (readonly number[])[] = Array.from({ length: 128 }, (_, k) =>
   k === BTF_KIND_STRUCT || k === BTF_KIND_UNION ? [BTF_KIND_STRUCT, BTF_KIND_UNION, BTF_KIND_FWD] : dedupClassOfKind(k) === DedupClass.None ? [] : [k]);
 const DEDUP_KINDS: readonly number[] = Array.from({ length: 32 }, (_, k) => k).filter((k) => dedupClassOfKind(k) !== DedupClass.None);
+/**
+ * Kinds indexed when the layer is first synced rather than on their first
+ * lookup: every dedupable kind but FUNC (a func_info names its FUNCs by
+ * name; vmlinux has 42k). The passes of one small module already ask for
+ * INT, TYPEDEF and FUNC_PROTO, a bigger one for PTR, CONST, ARRAY and the
+ * composites too; built during the DWARF walk those loops ran 3-5x slower,
+ * unoptimised while wasm tier-up holds V8's compiler threads (crc7.ko).
+ */
+const WARM_KINDS: readonly number[] = DEDUP_KINDS.filter((k) => k !== BTF_KIND_FUNC);
 
 /**
  * The signature and composite-name index of one lazily read layer's raw
  * records (btf/lazy.ts), built from the words, never decoding a type, and
- * per kind when a lookup first needs it: a module's func_info dedup asks
- * for a handful of kinds and never for vmlinux's 42k FUNCs. Ids ascend
- * within each key.
+ * per kind: those a module's dedup asks for ({@link WARM_KINDS}) at once,
+ * the others (vmlinux's 42k FUNCs) when a lookup first needs them. Ids
+ * ascend within each key.
  */
 class RawLayerIndex {
   readonly first: TypeId;
@@ -83,24 +92,27 @@ class RawLayerIndex {
     this.start = count.slice();
     this.byKind = new Uint32Array(raw.count);
     for (let i = 0; i < raw.count; i++) this.byKind[count[kinds[i]]++] = i;
+    for (const k of WARM_KINDS) this.signatures[k] = this.buildSignatures(k);
+  }
+
+  /** The signature map of the records of kind `kind`. */
+  private buildSignatures(kind: number): IntMultiMap {
+    const raw = this.layer.raw!;
+    const from = this.start[kind];
+    const n = this.start[kind + 1] - from;
+    const keys = new Int32Array(n);
+    const vals = new Uint32Array(n);
+    for (let j = 0; j < n; j++) {
+      const i = this.byKind[from + j];
+      keys[j] = hashRecord(raw.words, raw.at[i]);
+      vals[j] = this.first + i;
+    }
+    return new IntMultiMap(keys, vals, n);
   }
 
   /** Ids of kind `kind` with signature `h`, ascending. */
   private signature(kind: number, h: number): readonly TypeId[] {
-    let m = this.signatures[kind];
-    if (!m) {
-      const raw = this.layer.raw!;
-      const from = this.start[kind];
-      const n = this.start[kind + 1] - from;
-      const keys = new Int32Array(n);
-      const vals = new Uint32Array(n);
-      for (let j = 0; j < n; j++) {
-        const i = this.byKind[from + j];
-        keys[j] = hashRecord(raw.words, raw.at[i]);
-        vals[j] = this.first + i;
-      }
-      m = this.signatures[kind] = new IntMultiMap(keys, vals, n);
-    }
+    const m = (this.signatures[kind] ??= this.buildSignatures(kind));
     return m.get(h);
   }
 
