@@ -11,7 +11,9 @@
 #   btfgen batch        one process: btfgen --btf_base VMLINUX --out-dir D --from LIST [-j N]
 # and prints total wall time, peak RSS and ratios; every btfgen output then
 # goes through `btfgen check` (must be 0 problems) and the batch outputs must
-# equal the per-module ones byte for byte.
+# equal the per-module ones byte for byte. The last lines are the fixed cost
+# of a process (medians of 5, times the module count): `node -e 0`, and
+# `btfgen --version` (Node, the bundle loaded, yargs), next to pahole's total.
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
@@ -21,7 +23,7 @@ while [ $# -gt 0 ]; do
   case "$1" in
     -n) EVERY=$2; shift 2 ;;
     -j) JOBS=$2; shift 2 ;;
-    -h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) VMLINUX=$1; shift ;;
   esac
 done
@@ -43,6 +45,9 @@ while read -r ko; do
   pt=$(echo "$pt + $s" | bc); [ "$m" -gt "$pm" ] && pm=$m
 done < "$T/list"
 read -r st sm < <( { /usr/bin/time -f '%e %M' $BTFGEN --btf_base "$VMLINUX" --out-dir "$T/batch" --from "$T/list" -j "$JOBS" -q; } 2>&1 >/dev/null | tail -1)
+median5() { for _ in 1 2 3 4 5; do /usr/bin/time -f '%e' -o "$T/time" "$@" >/dev/null 2>&1; tail -1 "$T/time"; done | sort -n | sed -n 3p; }
+node0=$(median5 node -e 0)
+ver=$(median5 $BTFGEN --version)
 problems=0
 for f in "$T"/one/*.btf; do
   $BTFGEN check "$f" --base "$VMLINUX" --base "$(grep "/$(basename "$f" .func_info.btf)\$" "$T/list")" >/dev/null || problems=$((problems + 1))
@@ -54,5 +59,7 @@ printf '%-22s %9s %10s %8s\n' job "wall s" "peak MB" "vs pahole"
 printf '%-22s %9s %10d %8s\n' "pahole per module" "$pt" $((pm / 1024)) 1.00
 printf '%-22s %9s %10d %8s\n' "btfgen per module" "$bt" $((bm / 1024)) "$(ratio "$bt" "$pt")"
 printf '%-22s %9s %10d %8s\n' "btfgen batch -j$JOBS" "$st" $((sm / 1024)) "$(ratio "$st" "$pt")"
+printf '%-22s %9s %10s %8s\n' "node -e 0 x $N" "$(echo "$node0 * $N" | bc)" "" "$(ratio "$(echo "$node0 * $N" | bc)" "$pt")"
+printf '%-22s %9s %10s %8s\n' "btfgen --version x $N" "$(echo "$ver * $N" | bc)" "" "$(ratio "$(echo "$ver * $N" | bc)" "$pt")"
 echo "btfgen check / batch = per-module bytes: $problems problems"
 [ "$problems" -eq 0 ]
