@@ -43,7 +43,8 @@ function open(): { reader: DwarfReader; ctx: BatchContext } {
   let base: Btf | undefined;
   for (const bytes of init.chain) base = parseBtf(bytes, { base, profile: "v2" });
   return {
-    reader: DwarfReader.open(elf, { alt: init.alt }),
+    // Each worker walks some of the batches: it reads only their units.
+    reader: DwarfReader.open(elf, { alt: init.alt, lazyInfo: true }),
     ctx: { elf, base: base!, baseIndex: new TargetIndex(base!), funcSyms: functionSymbols(elf), addrSize: elf.is64 ? 8 : 4 },
   };
 }

@@ -29,6 +29,12 @@ export interface OpenDwarfOptions {
    * object's `.gnu_debugaltlink` / `.debug_sup` names ({@link openSupplementary}).
    */
   alt?: string;
+  /**
+   * Read `.debug_info` unit by unit as walks reach them (only when it is
+   * stored plain: not compressed, not relocated on reading, one section):
+   * a reader that walks some units holds only those (worker threads).
+   */
+  lazyInfo?: boolean;
 }
 
 /** Options of {@link readDwarf}. */
@@ -78,11 +84,17 @@ export class DwarfReader {
     // A released instance of an earlier file is reused (batch runs): see release().
     const wasm = spare?.reset(elf.path) ? spare : new DwarfWasm(elf.path);
     spare = undefined;
+    let lazy: ElfSection | undefined;
     const load = (from: ElfFile, sup: boolean) => {
       for (const name of wasm.sectionIds.keys()) {
         const secs = unitSections(from, name);
         if (secs.length === 0) continue;
         const sizes = secs.map((s) => from.sectionSize(s));
+        if (opts.lazyInfo && !sup && name === ".debug_info" && secs.length === 1 && from.canReadRange(secs[0]!)) {
+          lazy = secs[0]!;
+          wasm.addSection(name, sizes[0]!, (target) => fillUnitHeaders(from, lazy!, target));
+          continue;
+        }
         wasm.addSection(name, sizes.reduce((a, b) => a + b, 0), (target) => {
           let at = 0;
           secs.forEach((s, i) => {
@@ -105,7 +117,15 @@ export class DwarfReader {
         alt.close();
       }
     }
-    return new DwarfReader(wasm, wasm.init(elf.littleEndian), elf);
+    const units = wasm.init(elf.littleEndian);
+    if (lazy) {
+      const sec = lazy;
+      wasm.lazyInfo((off, target) => {
+        elf.readSectionRangeInto(sec, off, target);
+        return true;
+      });
+    }
+    return new DwarfReader(wasm, units, elf);
   }
 
   /**
@@ -165,6 +185,36 @@ export class DwarfReader {
       if (e instanceof BtfgenError) throw e.at({ file: this.file });
       throw e;
     }
+  }
+}
+
+/**
+ * Writes the start of every unit of `.debug_info` (its header) into
+ * `target`, the rest being read when a walk first needs the unit (see
+ * {@link OpenDwarfOptions.lazyInfo}). Unit lengths are followed as gimli
+ * does; where they stop making sense (a corrupt length), the rest of the
+ * section is read whole, so the header parser reports what it finds there.
+ */
+function fillUnitHeaders(elf: ElfFile, sec: ElfSection, target: Uint8Array): void {
+  const size = target.length;
+  const view = new DataView(target.buffer, target.byteOffset, target.byteLength);
+  const le = elf.littleEndian;
+  let off = 0;
+  while (off < size) {
+    // The longest header (64-bit DWARF 5 type or skeleton unit) is 40 bytes.
+    const n = Math.min(64, size - off);
+    elf.readSectionRangeInto(sec, off, target.subarray(off, off + n));
+    let total = -1;
+    if (n >= 4) {
+      const len32 = view.getUint32(off, le);
+      if (len32 < 0xfffffff0) total = 4 + len32;
+      else if (len32 === 0xffffffff && n >= 12) total = 12 + Number(view.getBigUint64(off + 4, le));
+    }
+    if (total <= 12 || off + total > size) {
+      elf.readSectionRangeInto(sec, off, target.subarray(off));
+      return;
+    }
+    off += total;
   }
 }
 

@@ -29,6 +29,7 @@ interface Exports {
   set_sup_section(id: number, ptr: number, len: number): number;
   init(littleEndian: number): number;
   unit_count(): number;
+  lazy_info(): number;
   walk(from: number, to: number, flags: number): number;
   demand_types(ptr: number, n: number, fresh: number): number;
   result(): number;
@@ -109,8 +110,29 @@ export class DwarfWasm {
   /** `set_section` id of each section the module reads, by name, in the module's order. */
   readonly sectionIds: ReadonlyMap<string, number>;
 
+  /**
+   * Writes `.debug_info` bytes `[off, off + len)` into `target` (a view of
+   * them in wasm memory), for a section registered with only its unit
+   * headers ({@link lazyInfo}); false when it cannot.
+   */
+  private infoFiller?: (off: number, target: Uint8Array) => boolean;
+  /** Where `.debug_info` is in wasm memory. */
+  private infoPtr = 0;
+
   constructor(file?: string) {
-    const inst = new WebAssembly.Instance(module(), {});
+    const host = {
+      fill_info: (off: number, len: number): number => {
+        const f = this.infoFiller;
+        if (!f) return 1;
+        try {
+          return f(off >>> 0, new Uint8Array(this.x.memory.buffer, this.infoPtr + (off >>> 0), len >>> 0)) ? 0 : 1;
+        } catch {
+          // Never unwind through wasm: the module reports the unit it could not read.
+          return 1;
+        }
+      },
+    };
+    const inst = new WebAssembly.Instance(module(), { btfgen: host });
     this.x = inst.exports as unknown as Exports;
     this.file = file;
     const ids = new Map<string, number>();
@@ -174,6 +196,7 @@ export class DwarfWasm {
     if (len === 0) return;
     const ptr = this.call("alloc_bytes", () => this.x.alloc_bytes(len)) >>> 0;
     if (ptr === 0) throw new MalformedError(`cannot allocate ${len} bytes for ${name}`, { file: this.file, section: name });
+    if (name === ".debug_info" && !sup) this.infoPtr = ptr;
     fill(new Uint8Array(this.x.memory.buffer, ptr, len));
     const set = sup ? this.x.set_sup_section : this.x.set_section;
     if (this.call("set_section", () => set(id, ptr, len)) !== 0) this.fail("set_section");
@@ -187,10 +210,22 @@ export class DwarfWasm {
   reset(file?: string): boolean {
     if (this.dead) return false;
     this.x.reset();
+    this.infoFiller = undefined;
+    this.infoPtr = 0;
     // A new blob: records of the previous file keep theirs.
     this.blob = new StringBlob();
     this.file = file;
     return true;
+  }
+
+  /**
+   * After {@link init}: the rest of each `.debug_info` unit (of which only
+   * the headers were filled) is written by `fill` when the module first
+   * needs it, so a walk of some units reads (and holds) only those.
+   */
+  lazyInfo(fill: (off: number, target: Uint8Array) => boolean): void {
+    this.infoFiller = fill;
+    if (this.call("lazy_info", () => this.x.lazy_info()) !== 0) this.fail("lazy_info");
   }
 
   /** Parses the unit headers; returns the unit count. */

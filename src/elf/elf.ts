@@ -315,6 +315,24 @@ export class ElfFile {
     if (this.shouldRelocate(sec, options)) this.relocate(sec, out);
   }
 
+  /**
+   * True when part of the section can be read by itself ({@link
+   * readSectionRangeInto}): its file bytes are its contents, neither
+   * compressed nor relocated on reading.
+   */
+  canReadRange(sec: ElfSection): boolean {
+    return this.sectionSize(sec) > 0 && this.compression(sec).kind === "none" && !this.shouldRelocate(sec, {});
+  }
+
+  /** Writes section bytes `[start, start + target.length)` into `target` (only when {@link canReadRange}). */
+  readSectionRangeInto(sec: ElfSection, start: number, target: Uint8Array): void {
+    if (!this.canReadRange(sec)) throw new RangeError(`${this.path}:${sec.name}: not readable by range`);
+    if (start < 0 || start + target.length > this.sectionSize(sec)) {
+      throw new RangeError(`${this.path}:${sec.name}: range ${start}+${target.length} outside the section`);
+    }
+    if (target.length > 0) this.source.readInto(sec.offset + start, target, sec.name);
+  }
+
   /** Like {@link readSectionInto} into a new buffer. */
   sectionData(sec: ElfSection, options: ReadSectionOptions = {}): Uint8Array {
     const out = new Uint8Array(this.sectionSize(sec));

@@ -171,6 +171,21 @@ pub extern "C" fn init(little_endian: u32) -> u32 {
     }
 }
 
+/// After `init`: `.debug_info` was registered with only its unit headers
+/// filled; the rest of each unit is asked of the host's `btfgen.fill_info`
+/// when first used (`Ctx::lazy_info`).
+#[no_mangle]
+pub extern "C" fn lazy_info() -> u32 {
+    let st = state();
+    match st.ctx.as_mut() {
+        Some(c) => {
+            c.lazy_info();
+            0
+        }
+        None => set_error(st, String::new(), 0, "lazy_info before init".to_string()),
+    }
+}
+
 /// Number of `.debug_info` units (0 before `init`).
 #[no_mangle]
 pub extern "C" fn unit_count() -> u32 {

@@ -136,6 +136,9 @@ pub struct Ctx {
     /// saw: a demand walk's type table includes them, as the array index
     /// type rule (like pahole's) asks whether the units have an `int`.
     pub int_dies: Vec<u32>,
+    /// `.debug_info` is filled unit by unit on first use (`lazy_info`):
+    /// which units are in memory.
+    filled: Option<Vec<bool>>,
     pub strings: Interner,
     /// (unit index << 32 | file index) -> StrId of the resolved path.
     pub file_paths: FxMap<u64, u32>,
@@ -207,6 +210,7 @@ impl Ctx {
             pending: Vec::new(),
             aliases: FxMap::default(),
             int_dies: Vec::new(),
+            filled: None,
             strings: Interner::new(),
             file_paths: FxMap::default(),
             strp_ids: FxMap::default(),
@@ -347,6 +351,9 @@ impl Ctx {
             None => return Err(Fail::Msg("unit index out of range")),
         };
         let place = self.places[idx];
+        if place == Place::Info {
+            self.fill(idx)?;
+        }
         let saved = self.here;
         // Abbreviations first (gimli caches them for `unit`): an error in
         // them is reported at the unit's table in .debug_abbrev.
@@ -358,6 +365,29 @@ impl Ctx {
         self.here = saved;
         self.units[idx] = Some(u.clone());
         Ok(u)
+    }
+
+    /// From now on, `.debug_info` units are asked of the host when first
+    /// used (the caller filled only their headers): a worker walking half of
+    /// a vmlinux then reads, and keeps in memory, only its half.
+    pub fn lazy_info(&mut self) {
+        self.filled = Some(vec![false; self.walkable]);
+    }
+
+    /// Has the host write unit `idx`'s bytes, once (see [`Ctx::lazy_info`]).
+    fn fill(&mut self, idx: usize) -> Res<()> {
+        let filled = match self.filled.as_mut() {
+            Some(f) if idx < f.len() && !f[idx] => f,
+            _ => return Ok(()),
+        };
+        filled[idx] = true;
+        let (off, end) = (self.unit_offsets[idx], self.unit_ends[idx]);
+        // SAFETY: a plain host call; it writes inside the registered section.
+        if unsafe { host::fill_info(off, end.wrapping_sub(off)) } != 0 {
+            self.here = Here { section: ".debug_info", offset: off as u64 };
+            return Err(Fail::Msg("cannot read this unit from the file"));
+        }
+        Ok(())
     }
 
     /// Forgets the parsed units (their abbreviations and line program
@@ -562,3 +592,20 @@ impl Ctx {
 }
 
 pub use crate::consts::NONE;
+
+/// What the host (src/dwarf/wasm.ts) provides.
+mod host {
+    #[cfg(target_arch = "wasm32")]
+    #[link(wasm_import_module = "btfgen")]
+    extern "C" {
+        /// Writes `.debug_info` bytes `[off, off + len)` where the section
+        /// was registered; 0 on success.
+        pub fn fill_info(off: u32, len: u32) -> u32;
+    }
+
+    /// Off wasm there is no host: every section is filled up front.
+    #[cfg(not(target_arch = "wasm32"))]
+    pub unsafe fn fill_info(_off: u32, _len: u32) -> u32 {
+        1
+    }
+}

@@ -1,0 +1,112 @@
+/**
+ * `lazyInfo` readers (worker threads) fill `.debug_info` unit by unit as
+ * walks reach them: every walk must read exactly what an eager reader
+ * reads, only the units walked (plus every unit header) may be read from
+ * the file, and sections that cannot be read by range (relocated `.o`
+ * files, compressed sections) are read whole as before.
+ */
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, test } from "vitest";
+import { DwarfReader } from "../src/dwarf/load.js";
+import type { DwarfRecords } from "../src/dwarf/records.js";
+import { WALK_SITES, WALK_TYPES } from "../src/dwarf/wasm.js";
+import { ElfFile } from "../src/elf/elf.js";
+import { MalformedError } from "../src/errors.js";
+
+const OBJ = join(import.meta.dirname, "../testdata/obj");
+const LINKED = readdirSync(OBJ).filter((f) => f.startsWith("all-")).sort();
+
+function plain(r: DwarfRecords): string {
+  return JSON.stringify(r, (_k, v) => (ArrayBuffer.isView(v) ? Array.from(v as Uint8Array) : v));
+}
+
+/** Opens `path` twice (eager, lazy) and counts the `.debug_info` bytes the lazy one reads by range. */
+function pair(path: string): { eager: DwarfReader; lazy: DwarfReader; read: () => number; info: number; close: () => void } {
+  const a = ElfFile.open(path, { layoutRelocatable: true });
+  const b = ElfFile.open(path, { layoutRelocatable: true });
+  let bytes = 0;
+  const orig = b.readSectionRangeInto.bind(b);
+  b.readSectionRangeInto = (sec, start, target) => {
+    if (sec.name === ".debug_info") bytes += target.length;
+    orig(sec, start, target);
+  };
+  const eager = DwarfReader.open(a);
+  const lazy = DwarfReader.open(b, { lazyInfo: true });
+  return { eager, lazy, read: () => bytes, info: b.sectionSize(b.debugSection(".debug_info")!), close: () => (a.close(), b.close()) };
+}
+
+describe("lazily filled .debug_info", () => {
+  test("there are linked fixtures", () => expect(LINKED.length).toBeGreaterThanOrEqual(20));
+
+  test.each(LINKED)("%s: each unit walked alone reads what an eager reader reads, and only that unit", (name) => {
+    const { eager, lazy, read, info, close } = pair(join(OBJ, name));
+    try {
+      expect(lazy.unitCount).toBe(eager.unitCount);
+      const headers = read();
+      expect(headers).toBeLessThanOrEqual(64 * lazy.unitCount);
+      let last = headers;
+      for (let u = lazy.unitCount - 1; u >= 0; u--) {
+        expect(plain(lazy.walk(u, u + 1, WALK_SITES | WALK_TYPES))).toBe(plain(eager.walk(u, u + 1, WALK_SITES | WALK_TYPES)));
+        expect(read()).toBeGreaterThan(last);
+        last = read();
+      }
+      // Every unit read once, headers twice at most: never the section again.
+      expect(read()).toBeLessThanOrEqual(info + headers);
+    } finally {
+      close();
+    }
+  });
+
+  test("a relocatable object is read whole (its .debug_info is relocated on reading)", () => {
+    const elf = ElfFile.open(join(OBJ, "inline-gcc12-O2-dwarf5-x86_64.o"), { layoutRelocatable: true });
+    try {
+      expect(elf.canReadRange(elf.debugSection(".debug_info")!)).toBe(false);
+      const lazy = DwarfReader.open(elf, { lazyInfo: true });
+      expect(lazy.walk().sites.count).toBeGreaterThan(0);
+    } finally {
+      elf.close();
+    }
+  });
+
+  test("a compressed .debug_info is read whole", () => {
+    const z = readdirSync(OBJ).find((f) => f.includes("zlib"))!;
+    const elf = ElfFile.open(join(OBJ, z), { layoutRelocatable: true });
+    try {
+      expect(elf.canReadRange(elf.debugSection(".debug_info")!)).toBe(false);
+    } finally {
+      elf.close();
+    }
+  });
+
+  test("a corrupt unit length: the header error of an eager reader, not a silent partial read", () => {
+    const path = join(OBJ, LINKED[0]);
+    const open = (lazyInfo: boolean) => {
+      const elf = ElfFile.open(path, { layoutRelocatable: true });
+      const sec = elf.debugSection(".debug_info")!;
+      const orig = elf.readSectionInto.bind(elf);
+      const origRange = elf.readSectionRangeInto.bind(elf);
+      // The second unit's length word says it runs past the section end.
+      const first = new Uint8Array(4);
+      origRange(sec, 0, first);
+      const second = 4 + new DataView(first.buffer).getUint32(0, elf.littleEndian);
+      const patch = (start: number, t: Uint8Array) => {
+        for (let i = 0; i < 4; i++) if (second + i >= start && second + i < start + t.length) t[second + i - start] = 0xee;
+      };
+      elf.readSectionInto = (s, t, o) => (orig(s, t, o), s === sec && patch(0, t));
+      elf.readSectionRangeInto = (s, start, t) => (origRange(s, start, t), s === sec && patch(start, t));
+      try {
+        return DwarfReader.open(elf, { lazyInfo }).unitCount;
+      } catch (e) {
+        return e;
+      } finally {
+        elf.close();
+      }
+    };
+    const eager = open(false);
+    const lazy = open(true);
+    expect(eager).toBeInstanceOf(MalformedError);
+    expect(lazy).toBeInstanceOf(MalformedError);
+    expect(String(lazy)).toBe(String(eager));
+  });
+});
