@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { isPadding } from "../src/app/entryrefs.js";
 import { buildFuncInfo } from "../src/app/funcinfo.js";
+import { ET_REL } from "../src/elf/constants.js";
 import { ElfFile } from "../src/elf/elf.js";
 import { constantCallValue } from "../src/lower/entryvalues.js";
 import { lowerExpr } from "../src/lower/expr.js";
@@ -61,7 +62,7 @@ function oracleConstant(text: string | undefined): bigint | undefined {
 function functionAt(elf: ElfFile, addr: bigint): { name: string; local: boolean } | undefined {
   for (const s of elf.symbols()) {
     if (s.type !== 2 || s.size === 0n) continue;
-    const a = s.value + (elf.sections[s.shndx]?.addr ?? 0n);
+    const a = s.value + (elf.type === ET_REL ? (elf.sections[s.shndx]?.addr ?? 0n) : 0n);
     if (addr >= a && addr < a + s.size) return { name: s.name, local: s.bind === 0 };
   }
   return undefined;

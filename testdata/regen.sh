@@ -54,9 +54,11 @@ if [ "${1:-}" = diff ]; then
 fi
 
 # Topic entrycs: DW_OP_entry_value through call sites (issue 11 item 5;
-# test/entryvalues.test.ts), objects only (not linked into all-*), with every
-# toolchain of the main corpus, DWARF 4 and 5:
+# test/entryvalues.test.ts), not linked into all-*: objects with every
+# toolchain of the main corpus, DWARF 4 and 5, and (gcc, x86_64) an
+# executable with its own sinks (no libc), where the bytes are final:
 #   obj/entrycs-<compiler>-O2-dwarf<4|5>-<arch>.o
+#   obj/entrycs-gcc12-O2-dwarf<4|5>-x86_64      (ET_EXEC, entry entrycs_main)
 #   testdata/regen.sh entrycs    # only these
 build_entrycs() {
   local name arch cc ld vers dw
@@ -66,6 +68,10 @@ build_entrycs() {
     for dw in 4 5; do
       # shellcheck disable=SC2086
       $cc "${common_flags[@]}" -gdwarf-$dw -frandom-seed=entrycs -c entrycs.c -o "$out/entrycs-$name-O2-dwarf$dw-$arch.o"
+      if [ "$name|$arch" = "gcc12|x86_64" ]; then
+        $cc "${common_flags[@]}" -gdwarf-$dw -frandom-seed=entrycs -nostdlib -static -no-pie -Wl,-e,entrycs_main \
+          -Wl,--build-id=none entrycs.c entrycs-sinks.c -o "$out/entrycs-$name-O2-dwarf$dw-$arch"
+      fi
     done
   done
 }

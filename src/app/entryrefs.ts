@@ -314,8 +314,9 @@ function scanObject(elf: ElfFile, all = false): Scan {
 
 /**
  * Whether a byte position of an executable section lies in alignment
- * padding: outside every sized function symbol, in a gap whose bytes decode
- * as nops (`90`, `0f 1f /0` with 66/2e prefixes) and int3 only.
+ * padding: outside every sized function symbol, in a gap of less than 64
+ * bytes that ends at a 16-byte boundary (or the section's end) and whose
+ * bytes decode as nops (`90`, `0f 1f /0` with 66/2e prefixes) and int3 only.
  */
 class PaddingJudge {
   private readonly cache = new Map<string, boolean>();
@@ -352,6 +353,8 @@ class PaddingJudge {
     const next = k + 1 < this.bodies.length ? this.bodies[k + 1]![0] : secEnd;
     const gapEnd = next < secEnd ? next : secEnd;
     if (gapStart < sec.addr || addr + 4n > gapEnd) return false;
+    // Alignment padding: shorter than the largest function alignment, up to an aligned start.
+    if (gapEnd - gapStart >= 64n || (gapEnd !== secEnd && gapEnd % 16n !== 0n)) return false;
     const key = `${sec.index}:${gapStart}`;
     let ok = this.cache.get(key);
     if (ok === undefined) {
