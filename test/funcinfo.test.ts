@@ -101,9 +101,20 @@ beforeAll(() => {
 describe("profiles, partitions, containers", () => {
   test("the bytes are the same for any worker count", async () => {
     const bytes = [];
-    for (const jobs of [1, 2, 3]) bytes.push(Buffer.from((await buildFuncInfo(VMLINUX_LIKE, { jobs, unitsPerBatch: 1 })).bytes));
-    expect(bytes[1].equals(bytes[0])).toBe(true);
-    expect(bytes[2].equals(bytes[0])).toBe(true);
+    for (const jobs of [1, 2, 3, 4]) bytes.push(Buffer.from((await buildFuncInfo(VMLINUX_LIKE, { jobs, unitsPerBatch: 1 })).bytes));
+    for (const b of bytes.slice(1)) expect(b.equals(bytes[0])).toBe(true);
+  });
+
+  test("--timings: every stage the run went through, worker stages from the workers", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "btfgen-timings-"));
+    const j = JSON.parse(await funcInfoCommand({ file: VMLINUX_LIKE, output: join(dir, "out.btf"), jobs: 2, unitsPerBatch: 1, json: true, timings: true }));
+    const t = j.timingsMs as Record<string, number>;
+    for (const stage of ["main: open, base chain", "worker: DWARF walk", "worker: prototypes (types, dedup)", "worker: lowering", "main: LOC emission", "main: check (kernel rules)", "total"]) {
+      expect(t[stage], stage).toBeGreaterThanOrEqual(0);
+    }
+    const plain = JSON.parse(await funcInfoCommand({ file: VMLINUX_LIKE, output: join(dir, "out2.btf"), jobs: 1, json: true }));
+    expect(plain.timingsMs).toBeUndefined();
+    expect(readFileSync(join(dir, "out.btf")).equals(readFileSync(join(dir, "out2.btf")))).toBe(true);
   });
 
   test("a reader that knows kinds up to 19 skips the LOC kinds with the layout section", async () => {

@@ -30,6 +30,7 @@ export interface WireBatch {
   u32: Uint32Array;
   u64: BigUint64Array;
   i64: BigInt64Array;
+  timings?: Record<string, number>;
 }
 
 /** Fixed words of a site row before its parameters. */
@@ -82,7 +83,7 @@ export function encodeWire(out: BatchOutput): WireBatch {
     u64[2 * i + 1] = s.offset;
     i64[i] = s.callerOffset;
   });
-  return { types: out.types, stats: out.stats, strings, locs, causeLists, u32, u64, i64 };
+  return { types: out.types, stats: out.stats, strings, locs, causeLists, u32, u64, i64, timings: out.timings };
 }
 
 /** The buffers of `w` to transfer (not copy) with postMessage. */
@@ -147,7 +148,7 @@ export class WireDecoder {
         kind, func, name, addr: u64[2 * i], section, offset: u64[2 * i + 1], caller, callerOffset: i64[i], params, causes,
       };
     }
-    return { types: w.types, stats: w.stats, sites, protos, linkage };
+    return { types: w.types, stats: w.stats, sites, protos, linkage, ...(w.timings ? { timings: w.timings } : {}) };
   }
 
   private text(s: string): string {

@@ -49,17 +49,38 @@ function open(): { reader: DwarfReader; ctx: BatchContext } {
   };
 }
 
+/** A batch's stage names as this worker's ("batch: x" -> "worker: x"). */
+function prefixed(t: Record<string, number> | undefined): Record<string, number> {
+  return Object.fromEntries(Object.entries(t ?? {}).map(([k, v]) => [k.replace(/^batch: /, "worker: "), v]));
+}
+
+/** The time this worker took to open the object, reported with its first batch only. */
+let openMs: number | undefined;
+function opened(): Record<string, number> {
+  const ms = openMs;
+  openMs = 0;
+  return ms ? { "worker: open (sections, base)": ms } : {};
+}
+
 parentPort!.on("message", ({ id, req }: { id: number; req: BatchWorkRequest }) => {
   let reply: WorkerReply<BatchWorkReply>;
   try {
-    state ??= open();
+    if (!state) {
+      const t = performance.now();
+      state = open();
+      openMs = performance.now() - t;
+    }
     if ("count" in req) {
       reply = { id, ok: true, value: state.reader.unitCount };
     } else {
       const reader = state.reader;
+      const t0 = performance.now();
       const records = reader.walk(req.from, req.to, WALK_SITES);
+      const t1 = performance.now();
       const out = lowerUnitBatch(records, state.ctx, (roots, fresh) => reader.demandTypes(roots, fresh));
+      const t2 = performance.now();
       const wire = out ? encodeWire(out) : null;
+      if (wire) wire.timings = { ...prefixed(wire.timings), "worker: DWARF walk": t1 - t0, "worker: wire encoding": performance.now() - t2, ...opened() };
       parentPort!.postMessage({ id, ok: true, value: wire } satisfies WorkerReply<BatchWorkReply>, wire ? wireTransfer(wire) : []);
       return;
     }

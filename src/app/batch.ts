@@ -47,6 +47,8 @@ export interface BatchOutput {
   /** Per site: BTF_FUNC_GLOBAL or BTF_FUNC_STATIC. */
   linkage: number[];
   stats: LowerStats;
+  /** Milliseconds per stage (see {@link Timings}), for `--timings`. */
+  timings?: Record<string, number>;
 }
 
 /**
@@ -56,6 +58,7 @@ export interface BatchOutput {
  */
 export function lowerUnitBatch(records: DwarfRecords, ctx: BatchContext, types?: TypeSource): BatchOutput | undefined {
   const { funcs: F, params: P } = records;
+  const t0 = performance.now();
   const map = addressMapOf(ctx.elf);
   const selection = siteSelection(records, ctx.funcSyms);
   const rows = keptFuncRows(records, map, selection);
@@ -91,8 +94,11 @@ export function lowerUnitBatch(records: DwarfRecords, ctx: BatchContext, types?:
   }
   const paramInfo = (row: number): ParamTypeInfo =>
     slotSigned[row] < 0 ? { size: slotSize[row] } : { size: slotSize[row], signed: slotSigned[row] === 1 };
+  const t1 = performance.now();
   const { sites, stats } = lowerSites(records, map, paramInfo, { ...selection, refuse: kernelRefusal });
+  const t2 = performance.now();
   return {
+    timings: { "batch: prototypes (types, dedup)": t1 - t0, "batch: lowering": t2 - t1 },
     types: writeBtf(split, { profile: "v2", littleEndian: true, layout: false }),
     sites,
     protos: sites.map((s) => protoOf.get(s.func) ?? 0),

@@ -43,6 +43,7 @@ import { typeText } from "./ctype.js";
 import { checkOutputs, elfSections, loadBtfChain, openElf, writeFileAtomic, writeFilesAtomic } from "./io.js";
 import { OrderedPool, workerScript } from "./pool.js";
 import { WireDecoder, type WireBatch } from "./batch-wire.js";
+import { Timings, timed } from "./timings.js";
 import { formatLowerStats, lowerStatsJson } from "./report.js";
 import { functionSymbols, requireDwarf } from "./sites.js";
 
@@ -73,6 +74,10 @@ export interface FuncInfoOptions {
   alt?: string;
   /** Units per batch (default {@link UNITS_PER_BATCH}); part of what the output depends on, like the input. */
   unitsPerBatch?: number;
+  /** `--timings`: print how long each stage took (stderr; in the JSON with `json`). */
+  timings?: boolean;
+  /** Per-stage timers filled by {@link buildFuncInfo} when given. */
+  timers?: Timings;
   /** Called after each unit batch (the CLI draws progress on a TTY with it). */
   onProgress?: (done: number, total: number) => void;
   /**
@@ -177,6 +182,8 @@ export function defaultJobs(debugInfoBytes: number, jobs?: number): number {
  */
 export async function buildFuncInfo(path: string, opts: Omit<FuncInfoOptions, "file" | "output"> = {}): Promise<FuncInfoResult> {
   const profile = opts.format ?? "v2";
+  const tm = opts.timers ?? new Timings();
+  const tOpen = performance.now();
   const elf = openElf(path);
   // The main thread loads the DWARF only when it walks it itself (no
   // workers, a base encoded from DWARF, or the cross-unit fallback).
@@ -191,6 +198,7 @@ export async function buildFuncInfo(path: string, opts: Omit<FuncInfoOptions, "f
     const { base, source, encode } = resolveBase(elf, whole, chain);
     const addrSize = elf.is64 ? 8 : 4;
     const funcSyms = functionSymbols(elf);
+    tm.add("main: open, base chain", performance.now() - tOpen);
 
     // Batches: lowered here or in workers, folded into the split in batch order.
     const baseIndex = opts.shared && base.base === opts.shared.chain ? new TargetIndex(base, opts.shared.index) : new TargetIndex(base);
@@ -208,16 +216,18 @@ export async function buildFuncInfo(path: string, opts: Omit<FuncInfoOptions, "f
       await pool?.close();
     }
     const { split, stats } = lowered;
-    const { funcOf, reused, added } = assignFuncs(split, lowered);
+    const { funcOf, reused, added } = tm.time("main: FUNCs", () => assignFuncs(split, lowered));
     const sites = lowered.sites;
     const noProto = sites.filter((s) => !funcOf(s)).length;
-    const emit = emitLocations(split, sites, funcOf, { profile, locsecMax: opts.locsecMax, locsecOrder: opts.locsecOrder });
+    const emit = tm.time("main: LOC emission", () => emitLocations(split, sites, funcOf, { profile, locsecMax: opts.locsecMax, locsecOrder: opts.locsecOrder }));
     split.hasLayout = profile === "v2" && opts.layout !== false;
-    const bytes = writeBtf(split, { profile, littleEndian: elf.littleEndian, layout: split.hasLayout });
+    const bytes = tm.time("main: BTF writing", () => writeBtf(split, { profile, littleEndian: elf.littleEndian, layout: split.hasLayout }));
     const encodedBase = encode ? writeBtf(base, { profile: "v2", littleEndian: elf.littleEndian, layout: false }) : undefined;
     // Never hand out a file the kernel would refuse (FORMAT.md 3.1.1).
-    if (encodedBase) assertAccepted(encodedBase, chain, `${path}: the base BTF encoded from DWARF`);
-    assertAccepted(bytes, base, `${path}: func_info`);
+    tm.time("main: check (kernel rules)", () => {
+      if (encodedBase) assertAccepted(encodedBase, chain, `${path}: the base BTF encoded from DWARF`);
+      assertAccepted(bytes, base, `${path}: func_info`);
+    });
     let sorted: LoweredSite[] | undefined;
     return {
       btf: split, bytes, baseSource: source, lower: stats, emit,
@@ -263,6 +273,7 @@ async function lowerAllUnits(
 ): Promise<LoweredUnits> {
   const base = ctx.base;
   const baseIndex = ctx.baseIndex;
+  const tm = opts.timers ?? new Timings();
   const fresh = (): LoweredUnits => ({ split: new Btf({ base }), stats: newLowerStats(), sites: [], protos: [], linkages: [] });
   let r = fresh();
   const unitCount = pool ? ((await pool.map([{ count: true }]).next()).value as number) : mainReader().unitCount;
@@ -278,13 +289,17 @@ async function lowerAllUnits(
     if (!parallel || !pool) {
       const types = (roots: ArrayLike<number>, fresh: boolean) => mainReader().demandTypes(roots, fresh);
       for (const q of list) {
-        yield whole
-          ? lowerUnitBatch(whole, ctx)
-          : lowerUnitBatch(mainReader().walk(q.from, q.to, demand ? WALK_SITES : WALK_SITES | WALK_TYPES), ctx, types);
+        if (whole) {
+          yield lowerUnitBatch(whole, ctx);
+          continue;
+        }
+        const [records, ms] = timed(() => mainReader().walk(q.from, q.to, demand ? WALK_SITES : WALK_SITES | WALK_TYPES));
+        tm.add("batch: DWARF walk", ms);
+        yield lowerUnitBatch(records, ctx, types);
       }
       return;
     }
-    for await (const out of pool.map(list)) yield out === null ? undefined : wire.decode(out as WireBatch);
+    for await (const out of pool.map(list)) yield out === null ? undefined : tm.time("main: batch decoding", () => wire.decode(out as WireBatch));
   }
   // Sites lowered here decode their strings from the DWARF blob, each its
   // own copy: one copy of each string, location and cause list is kept, as
@@ -323,7 +338,8 @@ async function lowerAllUnits(
     let k = 0;
     for await (const out of outputs(list, parallel, demand)) {
       if (!out) return false;
-      const protos = integrateBatch(r.split, index, out);
+      tm.addAll(out.timings);
+      const protos = tm.time("main: batch types into the split", () => integrateBatch(r.split, index, out));
       addLowerStats(r.stats, out.stats);
       for (let i = 0; i < out.sites.length; i++) {
         r.sites.push(parallel && pool ? out.sites[i] : share(out.sites[i]));
@@ -431,9 +447,11 @@ export async function funcInfoCommand(o: FuncInfoOptions): Promise<string> {
   // Before any work: no output may be an input, and every output directory must exist.
   const willEncodeBase = !o.elf && !((elfSections(o.file)?.get(".BTF") ?? 0) > 0);
   checkOutputs([{ path: out, what: "output" }, ...(willEncodeBase ? [{ path: baseFileFor(out), what: "base BTF output" }] : [])], [o.file, ...(o.base ?? [])]);
-  const r = await buildFuncInfo(o.file, o);
+  const timings = o.timings ? new Timings() : undefined;
+  const r = await buildFuncInfo(o.file, { ...o, timers: timings });
   const files = outputFiles(o.file, out, r, o.elf ?? false, o.sectionName ?? ".BTF.func_info");
-  writeFilesAtomic(files);
+  if (timings) timings.time("main: output files", () => writeFilesAtomic(files));
+  else writeFilesAtomic(files);
   const data = files[files.length - 1].data;
   const baseOut = files.length > 1 ? files[0].path : undefined;
   const summary = {
@@ -452,8 +470,11 @@ export async function funcInfoCommand(o: FuncInfoOptions): Promise<string> {
     sitesWithoutPrototype: r.noProto,
     notExpressibleInProfile: r.emit.notExpressible,
     lowering: lowerStatsJson(r.lower),
+    ...(timings ? { timingsMs: timings.json() } : {}),
   };
   if (o.json) return JSON.stringify(summary, null, 1);
+  // Timings go to stderr, so they show with -q and stay out of piped output.
+  if (timings) process.stderr.write(timings.lines().join("\n") + "\n");
   if (o.quiet) return "";
   return [
     `wrote ${out}: ${data.length} bytes, ${summary.sites} sites (${summary.bytesPerSite} bytes/site), ${r.emit.locParams} LOC_PARAM, ${r.emit.locProtos} LOC_PROTO, ${r.emit.locsecs} LOCSEC`,

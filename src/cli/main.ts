@@ -132,7 +132,8 @@ const cli = yargs(paholeArgv(hideBin(process.argv)))
         .option("jobs", { alias: "j", type: "number", describe: "worker threads (output does not depend on it)" })
         .option("alt", { type: "string", describe: "supplementary DWARF file of a dwz'd input (default: the one its .gnu_debugaltlink / .debug_sup names, beside it or by build-id under /usr/lib/debug/.build-id)" })
         .option("json", { type: "boolean", default: false, describe: "print the run's stats as JSON" })
-        .option("quiet", { alias: "q", type: "boolean", default: false, describe: "print nothing on success" }),
+        .option("quiet", { alias: "q", type: "boolean", default: false, describe: "print nothing on success" })
+        .option("timings", { type: "boolean", default: false, describe: "print how long each stage took (stderr; with --json, in the JSON)" }),
     (a) =>
       run(async () => {
         const files = asList(a.files);
@@ -166,7 +167,7 @@ const cli = yargs(paholeArgv(hideBin(process.argv)))
           if (a.output !== undefined && a.btf_encode_detached !== undefined) throw new UsageError("give -o or --btf_encode_detached, not both");
           return commands.encode({ file, output: a.btf_encode_detached ?? a.output, base: asList(a.btf_base), json: a.json, quiet: a.quiet, jobs: a.jobs });
         }
-        return commands.funcInfo({ ...common, file, output: a.output, json: a.json, quiet: a.quiet, onProgress: progress(file) });
+        return commands.funcInfo({ ...common, file, output: a.output, json: a.json, quiet: a.quiet, timings: a.timings, onProgress: progress(file) });
       }),
   )
   .command(
