@@ -21,7 +21,7 @@
  */
 import {
   BTF_KIND_ARRAY, BTF_KIND_DATASEC, BTF_KIND_ENUM, BTF_KIND_ENUM64, BTF_KIND_FUNC_PROTO, BTF_KIND_INT, BTF_KIND_STRUCT,
-  BTF_KIND_UNION, BTF_TYPE_SIZE, kindShape, type Kind, type LayoutEntry,
+  BTF_KIND_UNION, kindShape, type Kind, type LayoutEntry,
 } from "./kinds.js";
 import type { BtfType } from "./model.js";
 import { codecOf, RecordIn } from "./codec.js";
@@ -251,6 +251,3 @@ export function recordDecoder(raw: RawTypes, bytes: Uint8Array, typeStart: numbe
 export function rawKind(raw: RawTypes, i: number): number {
   return (raw.words[raw.at[i] + 1] >>> 24) & 0x7f;
 }
-
-/** Words of `struct btf_type` before a record's data, for readers of {@link RawTypes.words}. */
-export const RAW_HEADER_WORDS = BTF_TYPE_SIZE / 4;

@@ -15,7 +15,7 @@
  */
 import { isAscii as bufferIsAscii } from "node:buffer";
 import { MalformedError } from "../errors.js";
-import { FNV_BASIS, FNV_PRIME, IntMultiMap, hashBytes, hashString } from "./intindex.js";
+import { FNV_BASIS, FNV_PRIME, IntMultiMap, hashString } from "./intindex.js";
 import type { StrOff } from "./model.js";
 
 const utf8 = new TextDecoder("utf-8");
@@ -147,7 +147,8 @@ export class StringTable {
 
   /**
    * True when the bytes this table (and every base) was read with are all
-   * ASCII: then a string's bytes hash as its text does ({@link hashAt}).
+   * ASCII: then a string's bytes hash as its text does, and
+   * {@link findAllWhole} can answer.
    */
   allAscii(): boolean {
     return this.readAscii && (this.base ? this.base.allAscii() : true);
@@ -183,23 +184,6 @@ export class StringTable {
     if (off < this.start) return this.base!.startsString(off);
     const local = off - this.start;
     return local === 0 || this.bytes[local - 1] === 0;
-  }
-
-  /**
-   * The {@link hashString} hash of the NUL-terminated bytes at `off`
-   * (anywhere in the chain), without decoding them.
-   * @throws MalformedError if `off` is out of range or no NUL follows it
-   */
-  hashAt(off: StrOff): number {
-    if (off < this.start) {
-      if (!this.base) throw new MalformedError(`string offset ${off} out of range`);
-      return this.base.hashAt(off);
-    }
-    const local = off - this.start;
-    if (!Number.isInteger(local) || local >= this.len) throw new MalformedError(`string offset ${off} out of range (end ${this.end})`);
-    const nul = this.bytes.indexOf(0, local);
-    if (nul < 0 || nul >= this.len) throw new MalformedError(`string at offset ${off} is not NUL-terminated`);
-    return hashBytes(this.bytes, local, nul);
   }
 
   /** Offset of `str`, appending it (NUL-terminated) if no table in the chain has it. */
