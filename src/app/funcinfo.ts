@@ -367,8 +367,14 @@ async function lowerAllUnits(
  */
 function assignFuncs(split: Btf, u: LoweredUnits): { funcOf: (s: LoweredSite) => SiteFunc | undefined; reused: number; added: number } {
   const { sites, protos, linkages } = u;
-  // A site is named by its FUNC, whose name the kernel wants a C identifier.
-  for (const s of sites) s.name = btfIdentifier(s.name);
+  // A site is named by its FUNC, whose name the kernel wants a C identifier
+  // (sites share their name strings: each is converted once).
+  const idents = new Map<string, string>();
+  for (const s of sites) {
+    let id = idents.get(s.name);
+    if (id === undefined) idents.set(s.name, (id = btfIdentifier(s.name)));
+    s.name = id;
+  }
   // FUNCs: a FUNC of the same name and prototype in the base (or already
   // added) is reused; the others are added to the split in name order.
   // A key is a site's (name, prototype); keyed by name, then prototype id.

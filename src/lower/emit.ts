@@ -74,8 +74,17 @@ export function emitLocations(
 
   // Pass 1: LOC_PARAMs, deduplicated by their value.
   const paramIds = new Map<string, TypeId>();
+  // Sites share their LOC_PARAM objects (the pipeline keeps one of each): most lookups end here.
+  const paramIdByObject = new Map<LocParam, TypeId>();
   const paramIdOf = (p: LocParam | null): TypeId => {
     if (!p) return 0;
+    const known = paramIdByObject.get(p);
+    if (known !== undefined) return known;
+    const id = paramIdOfKey(p);
+    paramIdByObject.set(p, id);
+    return id;
+  };
+  const paramIdOfKey = (p: LocParam): TypeId => {
     const key = locParamKey(p);
     let id = paramIds.get(key);
     if (id === undefined) {
