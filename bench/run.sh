@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # btfgen next to pahole -J on one vmlinux, in one run (`make bench`).
 #
-#   bash bench/run.sh [-j N] [-r RUNS] [--json] [--keep] [VMLINUX]
+#   bash bench/run.sh [-j N] [-r RUNS] [--json] [--keep] [VMLINUX [VMLINUX2 ...]]
 #
 # Measures with /usr/bin/time -f '%e %M' (wall seconds, peak RSS KB), RUNS
 # rounds (default 3), each round running every command once (alternating),
@@ -12,7 +12,9 @@
 #   pahole -J       pahole -J -jN --btf_encode_detached (dwarves 1.24)
 # then prints a table with ratios to pahole and the func_info size figures
 # (from `btfgen stats OUT --base VMLINUX --json`); --json prints JSON instead.
-# -j N goes to pahole (-jN) and btfgen (-j N); default 2.
+# -j N goes to pahole (-jN) and btfgen (-j N); default 2. After the runs,
+# btfgen is run once more with -j1 and -j4: its output must be the same bytes.
+# Several VMLINUXes (e.g. a second kernel) are benched one after the other.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -23,8 +25,9 @@ RUNS=3
 JSON=0
 KEEP=0
 VMLINUX=""
+VMLINUXES=()
 
-usage() { sed -n '2,15p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 die() { echo "bench: $*" >&2; exit 1; }
 
 while [ $# -gt 0 ]; do
@@ -37,9 +40,19 @@ while [ $# -gt 0 ]; do
     --keep) KEEP=1; shift ;;
     -h|--help) usage; exit 0 ;;
     -*) die "unknown option $1 (see --help)" ;;
-    *) [ -z "$VMLINUX" ] || die "one VMLINUX only"; VMLINUX=$1; shift ;;
+    *) VMLINUXES+=("$1"); shift ;;
   esac
 done
+if [ "${#VMLINUXES[@]}" -gt 1 ]; then
+  for v in "${VMLINUXES[@]}"; do
+    opts=(-j "$JOBS" -r "$RUNS")
+    [ "$JSON" = 1 ] && opts+=(--json)
+    [ "$KEEP" = 1 ] && opts+=(--keep)
+    bash "${BASH_SOURCE[0]}" "${opts[@]}" "$v"
+  done
+  exit 0
+fi
+VMLINUX=${VMLINUXES[0]:-}
 [[ "$JOBS" =~ ^[1-9][0-9]*$ ]] || die "-j: not a positive number: $JOBS"
 [[ "$RUNS" =~ ^[1-9][0-9]*$ ]] || die "--runs: not a positive number: $RUNS"
 
@@ -95,6 +108,13 @@ for ((i = 1; i <= RUNS; i++)); do
   measure "btfgen sites" "-" -- \
     bash -c 'exec node "$1" sites --no-types "$2" > /dev/null' _ "$CLI" "$VMLINUX"
 done
+
+# The bytes do not depend on -j.
+for j in 1 4; do
+  node "$CLI" "$VMLINUX" -o "$TMP/vmlinux.func_info.j$j.btf" -q -j "$j"
+  cmp -s "$TMP/vmlinux.func_info.btf" "$TMP/vmlinux.func_info.j$j.btf" || die "btfgen -j $j wrote other bytes than -j $JOBS"
+done
+log "bench: func_info bytes identical for -j 1, -j $JOBS, -j 4"
 
 # Every file the bench wrote passes btfgen check.
 node "$CLI" check "$TMP/vmlinux.func_info.btf" --base "$VMLINUX" > "$TMP/check.txt" || { cat "$TMP/check.txt" >&2; die "btfgen check refused the func_info"; }
