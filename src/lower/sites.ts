@@ -233,13 +233,13 @@ export function lowerSites(
     const params: (LocParam | null)[] = new Array(nParams);
     const causes: (string | undefined)[] = new Array(nParams);
     let known = 0;
+    // One context per site; lowerOne sets each parameter's size and sign in it.
+    const ctx: LowerContext = { addrSize: U.addrSize[unit], littleEndian: map.littleEndian, size: 0, relocateAddr, atFunctionEntry, entryValue };
     for (let p = 0; p < nParams; p++) {
       const row = S.locStart[i] + p;
       const paramRow = F.paramStart[f] + p;
       const variadic = p >= named;
-      let r: Lowered = variadic ? { cause: "variadic" } : lowerOne(rec, row, paramInfo(paramRow), {
-        addrSize: U.addrSize[unit], littleEndian: map.littleEndian, size: 0, relocateAddr, atFunctionEntry, entryValue,
-      });
+      let r: Lowered = variadic ? VARIADIC : lowerOne(rec, row, paramInfo(paramRow), ctx);
       const refused = r.loc && opts.refuse?.(r.loc);
       if (refused) r = { cause: refused };
       params[p] = r.loc ?? null;
@@ -261,15 +261,24 @@ export function lowerSites(
   return { sites: out, stats };
 }
 
+/** Results without a location that every slot of that cause shares (read only). */
+const VARIADIC: Lowered = { cause: "variadic" };
+const ABSENT: Lowered = { cause: "no parameter DIE" };
+const LIST_GAP: Lowered = { cause: "location list gap" };
+const NO_ADDR: Lowered = { cause: "no address" };
+const OPTIMIZED_OUT: Lowered = { cause: "optimized out" };
+
+/** Lowers location row `row`; `ctx` is the site's, its size and sign set here for this parameter. */
 function lowerOne(rec: DwarfRecords, row: number, info: ParamTypeInfo, ctx: LowerContext): Lowered {
   const L = rec.locs;
-  const ctxSized = { ...ctx, size: info.size, signed: info.signed };
+  ctx.size = info.size;
+  ctx.signed = info.signed;
   switch (L.kind[row]) {
-    case LOC_ABSENT: return { cause: "no parameter DIE" };
-    case LOC_LIST_NO_ENTRY: return { cause: "location list gap" };
-    case LOC_NO_ADDR: return { cause: "no address" };
-    case LOC_NONE: return { cause: "optimized out" };
-    case LOC_EXPR: return lowerExpr(rec.exprs.subarray(L.exprOff[row], L.exprOff[row] + L.exprLen[row]), ctxSized);
+    case LOC_ABSENT: return ABSENT;
+    case LOC_LIST_NO_ENTRY: return LIST_GAP;
+    case LOC_NO_ADDR: return NO_ADDR;
+    case LOC_NONE: return OPTIMIZED_OUT;
+    case LOC_EXPR: return lowerExpr(rec.exprs.subarray(L.exprOff[row], L.exprOff[row] + L.exprLen[row]), ctx);
     case LOC_CONST_U:
     case LOC_CONST_S:
       return lowerConstValue(toAddr(L.valLo[row], L.valHi[row]), info.size, info.signed, L.kind[row] === LOC_CONST_S);
