@@ -9,7 +9,8 @@
 // linking the ~90 files of dist/ and yargs's ~40 on every start, before any
 // work; a small module takes ~0.4 s in all (bench/modules.sh). One file
 // (yargs and fzstd inlined; capstone-wasm, imported only by `probes` and
-// `verdict`, stays in node_modules) starts ~80 ms sooner. The library
+// `verdict`, stays in node_modules) starts ~80 ms sooner, and string-width's
+// Intl.Segmenter is made on first use (below), ~20 ms more. The library
 // (dist/index.js, package.json#exports) stays the unbundled tsc output.
 //
 // Relative paths hold: the bundle sits in dist/cli/, two levels below the
@@ -24,6 +25,25 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const OUT = join(ROOT, "dist/cli");
 const CHUNK = /^chunk-[\w-]+\.js(\.map)?$/;
 
+/**
+ * string-width (yargs's help layout, three copies) makes an
+ * `Intl.Segmenter` at import, which loads ICU's break iterators: 15-50 ms
+ * of every start, for a segmenter its printable-ASCII fast path (all of
+ * btfgen's text) never uses. Made when first used instead; the widths are
+ * the same.
+ */
+const lazySegmenter = {
+  name: "btfgen-lazy-intl-segmenter",
+  transform(code, id) {
+    if (!/[\\/]node_modules[\\/].*string-width[\\/]/.test(id)) return null;
+    const out = code.replace(
+      /^const (\w+) = new Intl\.Segmenter\(\);$/m,
+      (_, v) => `let ${v}_; const ${v} = { segment: (s) => (${v}_ ??= new Intl.Segmenter()).segment(s) };`,
+    );
+    return out === code ? null : { code: out, map: null };
+  },
+};
+
 const bundle = await rolldown({
   cwd: ROOT,
   input: {
@@ -34,6 +54,7 @@ const bundle = await rolldown({
   },
   platform: "node",
   external: ["capstone-wasm", /^node:/],
+  plugins: [lazySegmenter],
   logLevel: "warn",
 });
 // Written aside, then moved in, so a failed build leaves dist/cli as it was.
