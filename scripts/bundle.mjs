@@ -60,7 +60,12 @@ const bundle = await rolldown({
 // Written aside, then moved in, so a failed build leaves dist/cli as it was.
 const tmp = mkdtempSync(join(ROOT, "dist/.bundle-"));
 try {
-  await bundle.write({ dir: tmp, format: "esm", sourcemap: true, chunkFileNames: "chunk-[hash].js" });
+  // Whitespace and comments dropped (names kept, a source map beside it): the loader decodes and V8
+  // scans 470 KB instead of 700 KB at every start, ~10 ms of --version and of a small module.
+  await bundle.write({
+    dir: tmp, format: "esm", sourcemap: true, chunkFileNames: "chunk-[hash].js",
+    minify: { compress: false, mangle: false, codegen: { removeWhitespace: true } },
+  });
   for (const f of readdirSync(OUT)) if (CHUNK.test(f)) rmSync(join(OUT, f));
   for (const f of readdirSync(tmp)) renameSync(join(tmp, f), join(OUT, f));
 } finally {
