@@ -56,10 +56,10 @@ export function encodeWire(out: BatchOutput): WireBatch {
   const i64 = new BigInt64Array(out.sites.length);
   let w = 0;
   out.sites.forEach((s, i) => {
-    const causes = s.causes.map((c) => c ?? null);
-    const ck = causes.map((c) => (c === null ? "\u0001" : c)).join("\0");
+    // Most sites have a location for every slot: their cause list is keyed by its length alone.
+    const ck = s.causes.every((c) => c === undefined) ? "\u0002" + s.causes.length : s.causes.map((c) => (c === undefined ? "\u0001" : c)).join("\0");
     let ci = causeIndex.get(ck);
-    if (ci === undefined) causeIndex.set(ck, (ci = causeLists.push(causes) - 1));
+    if (ci === undefined) causeIndex.set(ck, (ci = causeLists.push(s.causes.map((c) => c ?? null)) - 1));
     u32[w++] = s.kind;
     u32[w++] = s.func;
     u32[w++] = str(s.name);
