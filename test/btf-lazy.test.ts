@@ -101,6 +101,16 @@ describe("lazy base read", () => {
     expectSameAsEager(encoded(name));
   });
 
+  test.each([
+    ["big-endian", { littleEndian: false }],
+    ["with a layout section", { layout: true }],
+    ["big-endian with a layout section", { littleEndian: false, layout: true }],
+  ] as const)("%s: the same as the eager parse", (_name, opts) => {
+    const bytes = writeBtf(parseBtf(encoded(FIXTURES[1])), opts);
+    expectSameAsEager(bytes);
+    expect(parseBtf(bytes, { lazy: true }).hasLayout).toBe(!!("layout" in opts && opts.layout));
+  });
+
   test("a split read lazily on a lazy base", () => {
     const elf = ElfFile.open(join(OBJ, FIXTURES[0]));
     try {
