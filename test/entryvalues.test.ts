@@ -4,7 +4,8 @@
 // the register (llvm-dwarfdump as the oracle), and every case that cannot be
 // proven stays unresolved with its cause.
 import { execFileSync } from "node:child_process";
-import { readdirSync } from "node:fs";
+import { copyFileSync, mkdtempSync, readdirSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { isPadding } from "../src/app/entryrefs.js";
@@ -167,5 +168,23 @@ describe("pieces", () => {
   ])("lowerExpr(entry_value(reg4)): %s", (_name, size, ev, want) => {
     const r = lowerExpr(Uint8Array.of(0xa3, 1, 0x54, 0x9f), { ...ctx, size, signed: false, entryValue: () => ev });
     expect(r.loc ? `const ${r.loc.values[0]}` : r.cause).toBe(want);
+  });
+});
+
+// With worker threads the main thread scans the object once and sends the
+// scan to every worker (src/app/funcinfo.ts): the same resolutions, the
+// same bytes as one thread scanning for itself.
+describe("the scan made once for all workers", () => {
+  test.each(["entrycs-gcc12-O2-dwarf4-x86_64", "entrycs-gcc12-O2-dwarf5-x86_64"])("%s with its own .BTF: -j1 and -j2 (a batch per unit) agree", async (name) => {
+    const dir = mkdtempSync(join(tmpdir(), "btfgen-entryscan-"));
+    const withBtf = join(dir, name);
+    copyFileSync(join(OBJ, name), withBtf);
+    execFileSync("pahole", ["-J", withBtf]);
+    const one = await buildFuncInfo(withBtf, { jobs: 1, unitsPerBatch: 1 });
+    const two = await buildFuncInfo(withBtf, { jobs: 2, unitsPerBatch: 1 });
+    expect(Buffer.from(two.bytes).equals(Buffer.from(one.bytes))).toBe(true);
+    const resolved = (r: typeof one) => r.sites.filter((s) => s.params.some((p, i) => p && p.flags & LOC_CONST && r.paramNames(s).names[i] === "mode")).length;
+    expect(resolved(one)).toBeGreaterThan(0);
+    expect(resolved(two)).toBe(resolved(one));
   });
 });

@@ -3,7 +3,7 @@
  * sections in its own wasm instance, the base BTF chain from bytes), then
  * walks and lowers the unit ranges it is sent ({@link lowerUnitBatch}).
  */
-import { parentPort, workerData } from "node:worker_threads";
+import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from "node:worker_threads";
 import type { Btf } from "../btf/btf.js";
 import { parseBtf } from "../btf/read.js";
 import { DwarfReader } from "../dwarf/load.js";
@@ -12,6 +12,7 @@ import { ElfFile } from "../elf/elf.js";
 import { TargetIndex } from "../encode/dedup/index.js";
 import { lowerUnitBatch, type BatchContext } from "./batch.js";
 import { encodeWire, wireTransfer, type WireBatch } from "./batch-wire.js";
+import { useScansFrom, type Scan } from "./entryrefs.js";
 import { toWorkerError, type WorkerReply } from "./pool.js";
 import { functionSymbols } from "./sites.js";
 
@@ -22,6 +23,10 @@ export interface BatchWorkerInit {
   alt?: string;
   /** The base chain as raw BTF, root first (each split on the one before). */
   chain: Uint8Array[];
+  /** This worker's end of the channel the main thread sends the entry reference scan on (src/app/entryrefs.ts). */
+  scanPort?: MessagePort;
+  /** Int32 flag, set to 1 once the scan was sent to every worker. */
+  scanReady?: SharedArrayBuffer;
 }
 
 /** A unit range to lower. */
@@ -36,6 +41,18 @@ export type BatchWorkRequest = BatchRequest | { count: true };
 export type BatchWorkReply = WireBatch | null | number;
 
 const init = workerData as BatchWorkerInit;
+
+// The object's entry reference scan comes from the main thread, which makes
+// it once while the workers start; a worker that needs it first waits for it.
+if (init.scanPort && init.scanReady) {
+  const port = init.scanPort;
+  const ready = new Int32Array(init.scanReady);
+  useScansFrom(() => {
+    // Bounded: a main thread that never sends it leaves this worker to scan itself.
+    Atomics.wait(ready, 0, 0, 600_000);
+    return receiveMessageOnPort(port)?.message as Scan | undefined;
+  });
+}
 let state: { reader: DwarfReader; ctx: BatchContext } | undefined;
 
 function open(): { reader: DwarfReader; ctx: BatchContext } {

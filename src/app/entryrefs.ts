@@ -97,13 +97,25 @@ export interface Scan {
 
 const scans = new WeakMap<ElfFile, Scan>();
 
+/** Where a scan comes from when this thread has none yet (see {@link useScansFrom}). */
+let scanSource: ((elf: ElfFile) => Scan | undefined) | undefined;
+
+/**
+ * Makes {@link entryCallersOf} take its scan from `source` (a worker thread:
+ * the one the main thread made, so the object is scanned once per run, not
+ * once per worker); `source` returning undefined means scan here.
+ */
+export function useScansFrom(source: (elf: ElfFile) => Scan | undefined): void {
+  scanSource = source;
+}
+
 /**
  * What `elf`'s bytes say about the ways into the function at `entry`:
  * the direct branches to it, or why they are not known to be all.
  */
 export function entryCallersOf(elf: ElfFile, entry: bigint): EntryCallers {
   let scan = scans.get(elf);
-  if (!scan) scans.set(elf, (scan = scanObject(elf)));
+  if (!scan) scans.set(elf, (scan = scanSource?.(elf) ?? scanObject(elf)));
   if (scan.unsupported) return { unknown: scan.unsupported };
   if (scan.global.has(entry)) return { unknown: "function not local" };
   const r = scan.entries.get(entry);

@@ -16,6 +16,7 @@
  *  5. LOC_PARAM / LOC_PROTO / LOCSEC emission, write (raw or ELF), atomic
  */
 import { availableParallelism } from "node:os";
+import { MessageChannel } from "node:worker_threads";
 import { Btf } from "../btf/btf.js";
 import { readBtfFromElf } from "../btf/elf.js";
 import { BTF_KIND_FUNC, BTF_KIND_FUNC_PROTO } from "../btf/kinds.js";
@@ -43,6 +44,7 @@ import { typeText } from "./ctype.js";
 import { checkOutputs, elfSections, loadBtfChain, openElf, writeFileAtomic, writeFilesAtomic } from "./io.js";
 import { OrderedPool, workerScript } from "./pool.js";
 import { WireDecoder, type WireBatch } from "./batch-wire.js";
+import { scanEntryReferences, type Scan } from "./entryrefs.js";
 import { Timings, timed } from "./timings.js";
 import { formatLowerStats, lowerStatsJson } from "./report.js";
 import { functionSymbols, requireDwarf } from "./sites.js";
@@ -204,16 +206,36 @@ export async function buildFuncInfo(path: string, opts: Omit<FuncInfoOptions, "f
     const baseIndex = opts.shared && base.base === opts.shared.chain ? new TargetIndex(base, opts.shared.index) : new TargetIndex(base);
     const ctx: BatchContext = { elf, base, baseIndex, funcSyms, addrSize };
     const jobs = whole ? 1 : defaultJobs(elf.sectionSize(elf.debugSection(".debug_info")!), opts.jobs);
+    // Workers get the entry reference scan (entry values through call sites)
+    // from here: made once while they open the object, not once per worker.
+    const channels = jobs > 1 ? Array.from({ length: jobs }, () => new MessageChannel()) : [];
+    const scanReady = new SharedArrayBuffer(4);
     const pool = jobs > 1
       ? new OrderedPool<BatchWorkRequest, BatchWorkReply>(workerScript("batch-worker.js"), {
-        path, alt: opts.alt, chain: base.chain().map((b) => writeBtf(b, { profile: "v2", littleEndian: true, layout: false })),
-      } satisfies BatchWorkerInit, jobs)
+        path, alt: opts.alt, chain: base.chain().map((b) => writeBtf(b, { profile: "v2", littleEndian: true, layout: false })), scanReady,
+      } satisfies BatchWorkerInit, jobs, (i) => ({ data: { scanPort: channels[i].port2 }, transfer: [channels[i].port2] }))
       : undefined;
+    if (pool) {
+      tm.time("main: entry reference scan", () => {
+        let scan: Scan;
+        try {
+          scan = scanEntryReferences(elf);
+        } catch (e) {
+          // Never leave a worker waiting: it then finds every entry unprovable.
+          scan = { unsupported: `object scan failed (${(e as Error).message})`, entries: new Map(), global: new Set() };
+        }
+        for (const c of channels) c.port1.postMessage(scan);
+      });
+      const flag = new Int32Array(scanReady);
+      Atomics.store(flag, 0, 1);
+      Atomics.notify(flag, 0);
+    }
     let lowered: LoweredUnits;
     try {
       lowered = await lowerAllUnits(path, ctx, pool, whole, opts, mainReader);
     } finally {
       await pool?.close();
+      for (const c of channels) c.port1.close();
     }
     const { split, stats } = lowered;
     const { funcOf, reused, added } = tm.time("main: FUNCs", () => assignFuncs(split, lowered));

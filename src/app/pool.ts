@@ -90,8 +90,19 @@ export class OrderedPool<Q, R> {
   private readonly workers: Worker[] = [];
   private nextId = 0;
 
-  constructor(script: string | URL, workerData: unknown, jobs: number) {
-    for (let i = 0; i < jobs; i++) this.workers.push(new Worker(script, { workerData }));
+  /**
+   * Starts `jobs` workers on `workerData`; `own(i)`, when given, adds what
+   * worker `i` alone gets (e.g. its end of a MessageChannel, transferred).
+   */
+  constructor(script: string | URL, workerData: unknown, jobs: number, own?: (i: number) => { data: object; transfer: Transferable[] }) {
+    for (let i = 0; i < jobs; i++) {
+      const mine = own?.(i);
+      this.workers.push(
+        mine
+          ? new Worker(script, { workerData: { ...(workerData as object), ...mine.data }, transferList: mine.transfer as never[] })
+          : new Worker(script, { workerData }),
+      );
+    }
   }
 
   /** Sends every request and yields the answers in request order. */
