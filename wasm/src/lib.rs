@@ -96,6 +96,13 @@ fn set_error(st: &mut State, section: String, offset: u64, msg: String) -> u32 {
     set_error_kind(st, section, offset, msg, 0)
 }
 
+/// A walk's failure as `set_error_kind` takes it (kind 1: unsupported input).
+fn failure(ctx: &Ctx, f: &sections::Fail) -> (String, u64, String, u32) {
+    let kind = if let sections::Fail::Unsupported(_) = f { 1 } else { 0 };
+    let (sec, off, msg) = ctx.describe(f);
+    (sec, off, msg, kind)
+}
+
 fn set_error_kind(st: &mut State, section: String, offset: u64, msg: String, kind: u32) -> u32 {
     st.error_msg = msg;
     st.error_section = section;
@@ -223,8 +230,7 @@ pub extern "C" fn walk(from: u32, to: u32, flags: u32) -> u32 {
         redirect_aliases(ctx, &mut st.out);
     }
     if let Err(f) = res {
-        let kind = if let sections::Fail::Unsupported(_) = f { 1 } else { 0 };
-        let (sec, off, msg) = ctx.describe(&f);
+        let (sec, off, msg, kind) = failure(ctx, &f);
         return set_error_kind(st, sec, off, msg, kind);
     }
     ctx.forget_units();
@@ -263,8 +269,7 @@ pub extern "C" fn demand_types(ptr: u32, n: u32, fresh: u32) -> u32 {
     }
     ctx.pending.clear();
     if let Err(f) = res {
-        let kind = if let sections::Fail::Unsupported(_) = f { 1 } else { 0 };
-        let (sec, off, msg) = ctx.describe(&f);
+        let (sec, off, msg, kind) = failure(ctx, &f);
         return set_error_kind(st, sec, off, msg, kind);
     }
     redirect_aliases(ctx, &mut st.out);
