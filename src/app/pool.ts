@@ -85,6 +85,9 @@ export function workerScript(name: string): string | URL {
   throw new NotFoundError(`worker script ${name} not built (run make)`, { file: js });
 }
 
+/** Requests per worker sent ahead of the one whose answer is awaited. */
+const WINDOW = 4;
+
 /** Worker threads running one script over many requests. */
 export class OrderedPool<Q, R> {
   private readonly workers: Worker[] = [];
@@ -105,18 +108,42 @@ export class OrderedPool<Q, R> {
     }
   }
 
-  /** Sends every request and yields the answers in request order. */
+  /**
+   * Sends every request and yields the answers in request order. Each
+   * request goes to the worker with the fewest in hand (at most two each),
+   * as soon as one is free: batches differ in size, and a worker must not
+   * idle while another finishes a big one. At most {@link WINDOW} per
+   * worker are sent ahead of the answer the caller waits for. Which worker
+   * answers never changes an answer.
+   */
   async *map(requests: readonly Q[]): AsyncGenerator<R> {
     const n = this.workers.length;
     const pending: Promise<R>[] = [];
-    const issue = (k: number) => {
-      if (k < requests.length) pending[k] = this.request(this.workers[k % n], requests[k]);
+    const inHand = new Array<number>(n).fill(0);
+    let next = 0;
+    let consumed = 0;
+    const issue = () => {
+      while (next < requests.length && next - consumed < WINDOW * n) {
+        let w = 0;
+        for (let i = 1; i < n; i++) if (inHand[i] < inHand[w]) w = i;
+        if (inHand[w] >= 2) return;
+        const k = next++;
+        inHand[w]++;
+        const p = this.request(this.workers[w], requests[k]).finally(() => {
+          inHand[w]--;
+          issue();
+        });
+        // Rejections surface where the caller awaits them, in order.
+        p.catch(() => undefined);
+        pending[k] = p;
+      }
     };
-    for (let k = 0; k < Math.min(requests.length, 2 * n); k++) issue(k);
+    issue();
     for (let k = 0; k < requests.length; k++) {
       const value = await pending[k];
       delete pending[k];
-      issue(k + 2 * n);
+      consumed++;
+      issue();
       yield value;
     }
   }

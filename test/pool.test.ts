@@ -1,0 +1,53 @@
+/**
+ * OrderedPool: answers come back in request order, whichever worker gives
+ * them, and a request goes to a free worker rather than waiting behind a
+ * long one (batches differ in size).
+ */
+import { describe, expect, test } from "vitest";
+import { OrderedPool } from "../src/app/pool.js";
+
+// Answers { id: request index, thread } after `ms` milliseconds.
+const SCRIPT = new URL(
+  "data:text/javascript," +
+    encodeURIComponent(`
+import { parentPort, threadId } from "node:worker_threads";
+parentPort.on("message", ({ id, req }) => {
+  const end = Date.now() + req.ms;
+  while (Date.now() < end);
+  if (req.fail) parentPort.postMessage({ id, ok: false, error: { name: "Error", message: "asked to fail" } });
+  else parentPort.postMessage({ id, ok: true, value: { k: req.k, thread: threadId } });
+});`),
+);
+
+type Req = { k: number; ms: number; fail?: boolean };
+type Rep = { k: number; thread: number };
+
+describe("OrderedPool", () => {
+  test("in order, and the short requests go to the worker that is free", async () => {
+    const pool = new OrderedPool<Req, Rep>(SCRIPT, {}, 2);
+    try {
+      const reqs: Req[] = [{ k: 0, ms: 600 }, ...Array.from({ length: 8 }, (_, i) => ({ k: i + 1, ms: 20 }))];
+      const got: Rep[] = [];
+      for await (const r of pool.map(reqs)) got.push(r);
+      expect(got.map((r) => r.k)).toEqual(reqs.map((r) => r.k));
+      const slow = got[0].thread;
+      // Round robin would give the slow worker every other request (4 of the 8).
+      expect(got.slice(1).filter((r) => r.thread === slow).length).toBeLessThanOrEqual(1);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  test("a failed request fails the map where it is reached, not before", async () => {
+    const pool = new OrderedPool<Req, Rep>(SCRIPT, {}, 2);
+    try {
+      const got: number[] = [];
+      await expect(async () => {
+        for await (const r of pool.map([{ k: 0, ms: 200 }, { k: 1, ms: 1, fail: true }, { k: 2, ms: 1 }])) got.push(r.k);
+      }).rejects.toThrow("asked to fail");
+      expect(got).toEqual([0]);
+    } finally {
+      await pool.close();
+    }
+  });
+});
