@@ -58,7 +58,9 @@ let state: { reader: DwarfReader; ctx: BatchContext } | undefined;
 function open(): { reader: DwarfReader; ctx: BatchContext } {
   const elf = ElfFile.open(init.path, { layoutRelocatable: true });
   let base: Btf | undefined;
-  for (const bytes of init.chain) base = parseBtf(bytes, { base, profile: "v2" });
+  // Read lazily (btf/lazy.ts): a worker's prototypes touch few of the base's types.
+  for (const bytes of init.chain) base = parseBtf(bytes, { base, profile: "v2", lazy: true });
+  base?.prepareIndexes();
   return {
     // Each worker walks some of the batches: it reads only their units.
     reader: DwarfReader.open(elf, { alt: init.alt, lazyInfo: true }),
