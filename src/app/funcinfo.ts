@@ -140,8 +140,8 @@ function resolveBase(elf: ElfFile, records: DwarfRecords | undefined, chain: Btf
   if (own && own.size > 0) {
     try {
       return chain
-        ? { base: readBtfFromElf(elf, { base: chain }), source: "btf_base + own .BTF" }
-        : { base: readBtfFromElf(elf), source: "own .BTF" };
+        ? { base: ownBtf(elf, chain), source: "btf_base + own .BTF" }
+        : { base: ownBtf(elf, undefined), source: "own .BTF" };
     } catch (e) {
       if (e instanceof BtfgenError && !chain) {
         throw new MalformedError(`${e.message} (if this .BTF is split BTF, give its base with --btf_base)`, { file: elf.path, section: ".BTF" }, { cause: e });
@@ -156,6 +156,17 @@ function resolveBase(elf: ElfFile, records: DwarfRecords | undefined, chain: Btf
   }
   const enc = encodeBtf(records, { elf });
   return { base: enc.btf, source: "encoded from DWARF", encode: enc.stats };
+}
+
+/**
+ * The object's own `.BTF` (on `chain`), read lazily as a base chain is
+ * (btf/lazy.ts: a func_info touches few of vmlinux's 95k types), with the
+ * indexes a split on it uses built now, before the walk.
+ */
+function ownBtf(elf: ElfFile, chain: Btf | undefined): Btf {
+  const b = readBtfFromElf(elf, { base: chain, lazy: true });
+  b.prepareIndexes();
+  return b;
 }
 
 /**
