@@ -57,7 +57,7 @@ export function encodeWire(out: BatchOutput): WireBatch {
   let w = 0;
   out.sites.forEach((s, i) => {
     // Most sites have a location for every slot: their cause list is keyed by its length alone.
-    const ck = s.causes.every((c) => c === undefined) ? "\u0002" + s.causes.length : s.causes.map((c) => (c === undefined ? "\u0001" : c)).join("\0");
+    const ck = s.causes.every((c) => c === undefined) ? "\u0002" + s.causes.length : causeKey(s.causes);
     let ci = causeIndex.get(ck);
     if (ci === undefined) causeIndex.set(ck, (ci = causeLists.push(s.causes.map((c) => c ?? null)) - 1));
     u32[w++] = s.kind;
@@ -91,37 +91,65 @@ export function wireTransfer(w: WireBatch): ArrayBuffer[] {
   return [w.u32.buffer as ArrayBuffer, w.u64.buffer as ArrayBuffer, w.i64.buffer as ArrayBuffer];
 }
 
+/** The key of a cause list: equal lists, equal keys (a slot without a cause is "\u0001"). */
+function causeKey(list: readonly (string | null | undefined)[]): string {
+  return list.map((c) => (c === null || c === undefined ? "\u0001" : c)).join("\0");
+}
+
 /**
  * Rebuilds batches on the main thread, keeping one copy of each string,
- * LOC_PARAM and cause list across all batches (read only: sites share them).
+ * LOC_PARAM and cause list across all batches (read only: sites share them);
+ * {@link share} does the same for sites lowered on the main thread.
  */
 export class WireDecoder {
   private readonly texts = new Map<string, string>();
   private readonly locs = new Map<string, LocParam>();
   private readonly causeLists = new Map<string, (string | undefined)[]>();
 
+  /** The kept copy of `s`. */
+  private text(s: string): string {
+    const seen = this.texts.get(s);
+    if (seen !== undefined) return seen;
+    this.texts.set(s, s);
+    return s;
+  }
+
+  /** The kept LOC_PARAM equal to `p`. */
+  private loc(p: LocParam): LocParam {
+    const key = locParamKey(p);
+    const seen = this.locs.get(key);
+    if (seen) return seen;
+    this.locs.set(key, p);
+    return p;
+  }
+
+  /** The kept cause list equal to `l`. */
+  private causeList(l: readonly (string | null | undefined)[]): (string | undefined)[] {
+    const key = causeKey(l);
+    const seen = this.causeLists.get(key);
+    if (seen) return seen;
+    const list = l.map((c) => (c === null || c === undefined ? undefined : this.text(c)));
+    this.causeLists.set(key, list);
+    return list;
+  }
+
+  /** `s` (lowered on this thread) with its strings, locations and cause list swapped for the kept copies. */
+  share(s: LoweredSite): LoweredSite {
+    s.name = this.text(s.name);
+    s.section = this.text(s.section);
+    s.caller = this.text(s.caller);
+    s.causes = this.causeList(s.causes);
+    for (let k = 0; k < s.params.length; k++) {
+      const p = s.params[k];
+      if (p) s.params[k] = this.loc(p);
+    }
+    return s;
+  }
+
   decode(w: WireBatch): BatchOutput {
-    const strings = w.strings.map((s) => {
-      const seen = this.texts.get(s);
-      if (seen !== undefined) return seen;
-      this.texts.set(s, s);
-      return s;
-    });
-    const locs = w.locs.map((p) => {
-      const key = locParamKey(p);
-      const seen = this.locs.get(key);
-      if (seen) return seen;
-      this.locs.set(key, p);
-      return p;
-    });
-    const causeLists = w.causeLists.map((l) => {
-      const key = l.map((c) => (c === null ? "\u0001" : c)).join("\0");
-      const seen = this.causeLists.get(key);
-      if (seen) return seen;
-      const list = l.map((c) => (c === null ? undefined : this.text(c)));
-      this.causeLists.set(key, list);
-      return list;
-    });
+    const strings = w.strings.map((s) => this.text(s));
+    const locs = w.locs.map((p) => this.loc(p));
+    const causeLists = w.causeLists.map((l) => this.causeList(l));
     const n = w.i64.length;
     const sites: LoweredSite[] = new Array(n);
     const protos: number[] = new Array(n);
@@ -151,10 +179,4 @@ export class WireDecoder {
     return { types: w.types, stats: w.stats, sites, protos, linkage, ...(w.timings ? { timings: w.timings } : {}) };
   }
 
-  private text(s: string): string {
-    const seen = this.texts.get(s);
-    if (seen !== undefined) return seen;
-    this.texts.set(s, s);
-    return s;
-  }
 }

@@ -32,7 +32,6 @@ import { encodeBtf, encodeBtfByUnits, encodeBtfByUnitsAsync, type EncodeResult }
 import type { EncodeStats } from "../encode/stats.js";
 import { BtfgenError, MalformedError } from "../errors.js";
 import { emitLocations, type EmitOptions, type EmitStats, type SiteFunc } from "../lower/emit.js";
-import { locParamKey, type LocParam } from "../lower/locparam.js";
 import { compareSites, type ParamNames } from "../lower/print.js";
 import { addLowerStats, newLowerStats, type LowerStats, type LoweredSite } from "../lower/sites.js";
 import { integrateBatch, lowerUnitBatch, type BatchContext, type BatchOutput } from "./batch.js";
@@ -335,37 +334,9 @@ async function lowerAllUnits(
     for await (const out of pool.map(list)) yield out === null ? undefined : tm.time("main: batch decoding", () => wire.decode(out as WireBatch));
   }
   // Sites lowered here decode their strings from the DWARF blob, each its
-  // own copy: one copy of each string, location and cause list is kept, as
-  // the wire decoder does for worker batches (312k vmlinux sites name ~33k
-  // functions in 3 sections with a few thousand distinct locations).
-  const texts = new Map<string, string>();
-  const text = (t: string) => {
-    const seen = texts.get(t);
-    if (seen !== undefined) return seen;
-    texts.set(t, t);
-    return t;
-  };
-  const locs = new Map<string, LocParam>();
-  // Cause lists (read only) are shared by their contents: most are all `undefined`.
-  const causeLists = new Map<string, (string | undefined)[]>();
-  const share = (s: LoweredSite): LoweredSite => {
-    s.name = text(s.name);
-    s.section = text(s.section);
-    s.caller = text(s.caller);
-    const ck = s.causes.map((c) => (c === undefined ? "\u0001" : c)).join("\0");
-    const seenCauses = causeLists.get(ck);
-    if (seenCauses) s.causes = seenCauses;
-    else causeLists.set(ck, (s.causes = s.causes.map((c) => (c === undefined ? c : text(c)))));
-    for (let k = 0; k < s.params.length; k++) {
-      const p = s.params[k];
-      if (!p) continue;
-      const key = locParamKey(p);
-      const seen = locs.get(key);
-      if (seen) s.params[k] = seen;
-      else locs.set(key, p);
-    }
-    return s;
-  };
+  // own copy: they keep one copy of each string, location and cause list,
+  // as worker batches do (312k vmlinux sites name ~33k functions in 3
+  // sections with a few thousand distinct locations).
   const fold = async (list: BatchRequest[], parallel: boolean, demand: boolean): Promise<boolean> => {
     const index = new TargetIndex(r.split, baseIndex);
     let k = 0;
@@ -375,7 +346,7 @@ async function lowerAllUnits(
       const protos = tm.time("main: batch types into the split", () => integrateBatch(r.split, index, out));
       addLowerStats(r.stats, out.stats);
       for (let i = 0; i < out.sites.length; i++) {
-        r.sites.push(parallel && pool ? out.sites[i] : share(out.sites[i]));
+        r.sites.push(parallel && pool ? out.sites[i] : wire.share(out.sites[i]));
         r.protos.push(protos[i]);
         r.linkages.push(out.linkage[i]);
       }
