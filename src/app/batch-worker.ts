@@ -68,17 +68,12 @@ function open(): { reader: DwarfReader; ctx: BatchContext } {
   };
 }
 
-/** A batch's stage names as this worker's ("batch: x" -> "worker: x"). */
-function prefixed(t: Record<string, number> | undefined): Record<string, number> {
-  return Object.fromEntries(Object.entries(t ?? {}).map(([k, v]) => [k.replace(/^batch: /, "worker: "), v]));
-}
-
 /** The time this worker took to open the object, reported with its first batch only. */
 let openMs: number | undefined;
 function opened(): Record<string, number> {
   const ms = openMs;
   openMs = 0;
-  return ms ? { "worker: open (sections, base)": ms } : {};
+  return ms ? { "open (sections, base)": ms } : {};
 }
 
 parentPort!.on("message", ({ id, req }: { id: number; req: BatchWorkRequest }) => {
@@ -99,7 +94,7 @@ parentPort!.on("message", ({ id, req }: { id: number; req: BatchWorkRequest }) =
       const out = lowerUnitBatch(records, state.ctx, (roots, fresh) => reader.demandTypes(roots, fresh));
       const t2 = performance.now();
       const wire = out ? encodeWire(out) : null;
-      if (wire) wire.timings = { ...prefixed(wire.timings), "worker: DWARF walk": t1 - t0, "worker: wire encoding": performance.now() - t2, ...opened() };
+      if (wire) wire.timings = { ...wire.timings, "DWARF walk": t1 - t0, "wire encoding": performance.now() - t2, ...opened() };
       parentPort!.postMessage({ id, ok: true, value: wire } satisfies WorkerReply<BatchWorkReply>, wire ? wireTransfer(wire) : []);
       return;
     }

@@ -47,7 +47,7 @@ export interface BatchOutput {
   /** Per site: BTF_FUNC_GLOBAL or BTF_FUNC_STATIC. */
   linkage: number[];
   stats: LowerStats;
-  /** Milliseconds per stage (see {@link Timings}), for `--timings`. */
+  /** Milliseconds per stage (see {@link Timings}), for `--timings`; the caller names where they ran. */
   timings?: Record<string, number>;
 }
 
@@ -98,7 +98,7 @@ export function lowerUnitBatch(records: DwarfRecords, ctx: BatchContext, types?:
   const { sites, stats } = lowerSites(records, map, paramInfo, { ...selection, refuse: kernelRefusal });
   const t2 = performance.now();
   return {
-    timings: { "batch: prototypes (types, dedup)": t1 - t0, "batch: lowering": t2 - t1 },
+    timings: { "prototypes (types, dedup)": t1 - t0, lowering: t2 - t1 },
     types: writeBtf(split, { profile: "v2", littleEndian: true, layout: false }),
     sites,
     protos: sites.map((s) => protoOf.get(s.func) ?? 0),

@@ -342,7 +342,7 @@ async function lowerAllUnits(
     let k = 0;
     for await (const out of outputs(list, parallel, demand)) {
       if (!out) return false;
-      tm.addAll(out.timings);
+      tm.addAll(out.timings, parallel && pool ? "worker: " : "batch: ");
       const protos = tm.time("main: batch types into the split", () => integrateBatch(r.split, index, out));
       addLowerStats(r.stats, out.stats);
       for (let i = 0; i < out.sites.length; i++) {

@@ -13,9 +13,9 @@ export class Timings {
     this.ms.set(stage, (this.ms.get(stage) ?? 0) + ms);
   }
 
-  /** Adds every stage of `rec` (e.g. a worker's). */
-  addAll(rec: Readonly<Record<string, number>> | undefined): void {
-    if (rec) for (const [k, v] of Object.entries(rec)) this.add(k, v);
+  /** Adds every stage of `rec` (e.g. a worker's), each named `prefix` + its name. */
+  addAll(rec: Readonly<Record<string, number>> | undefined, prefix = ""): void {
+    if (rec) for (const [k, v] of Object.entries(rec)) this.add(prefix + k, v);
   }
 
   /** Runs `f` as (part of) `stage`. */
