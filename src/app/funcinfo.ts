@@ -219,13 +219,13 @@ export async function buildFuncInfo(path: string, opts: Omit<FuncInfoOptions, "f
     // Workers get the entry reference scan (entry values through call sites)
     // from here: made once while they open the object, not once per worker.
     const channels = jobs > 1 ? Array.from({ length: jobs }, () => new MessageChannel()) : [];
-    const scanReady = new SharedArrayBuffer(4);
+    const scanReady = jobs > 1 ? new SharedArrayBuffer(4) : undefined;
     const pool = jobs > 1
       ? new OrderedPool<BatchWorkRequest, BatchWorkReply>(workerScript("batch-worker.js"), {
         path, alt: opts.alt, chain: base.chain().map((b) => writeBtf(b, { profile: "v2", littleEndian: true, layout: false })), scanReady,
       } satisfies BatchWorkerInit, jobs, (i) => ({ data: { scanPort: channels[i].port2 }, transfer: [channels[i].port2] }))
       : undefined;
-    if (pool) {
+    if (pool && scanReady) {
       tm.time("main: entry reference scan", () => {
         let scan: Scan;
         try {
