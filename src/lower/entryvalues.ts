@@ -168,18 +168,18 @@ export class EntryValues {
     // Every call site of G is a call into it, so each must give the same
     // constant (necessary, not sufficient): only then is the object scanned,
     // which a worker otherwise pays for on its first candidate (~1 s on vmlinux).
-    let first: string | undefined;
+    let agreed: { key: string; ops: Uint8Array; value?: bigint } | undefined;
     for (const v of values) {
       if (v === "none") return why("caller value unknown");
       if (v === undefined || v === "several") return why("caller value not constant");
-      if (first !== undefined && first !== v.key) return why("callers disagree");
-      first = v.key;
+      if (agreed && agreed.key !== v.key) return why("callers disagree");
+      agreed ??= v;
     }
     // Then the object: every way into G a direct branch.
     const into = this.callers(entry);
     if (into.unknown !== undefined) return why(into.unknown);
     if (into.branches.length === 0) return why("no calls");
-    let agreed: { key: string; ops: Uint8Array; value?: bigint } | undefined;
+    // The call sites a branch is matched to are among `known`, whose values agree.
     for (const b of into.branches) {
       const rows = [...(this.byPc.get(`${unit}:${b.end}`) ?? []), ...(this.byPc.get(`${unit}:${b.at}`) ?? [])].filter((c) => {
         const f = C.flags[c]!;
@@ -190,11 +190,6 @@ export class EntryValues {
       for (const c of rows) {
         if (C.flags[c]! & CALL_HAS_TARGET) return why("call without call site");
         if ((C.flags[c]! & CALL_ORIGIN_LOCAL) === 0) return why("call site origin in another unit");
-        const value = valueAt(c);
-        if (value === "none") return why("caller value unknown");
-        if (value === undefined || value === "several") return why("caller value not constant");
-        if (agreed && agreed.key !== value.key) return why("callers disagree");
-        agreed ??= value;
       }
     }
     const expr = new Uint8Array(agreed!.ops.length + 1);
