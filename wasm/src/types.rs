@@ -224,13 +224,19 @@ pub fn walk_types(ctx: &mut Ctx, out: &mut Out, ui: usize, urow: u32) -> Res<()>
             raw.skip_attributes(ab.attributes())?;
         }
         if ab.has_children() {
-            while stack.len() < d {
-                stack.push(TOP);
-            }
-            stack.push(me);
+            enter(&mut stack, d, me);
         }
     }
     Ok(())
+}
+
+/// Makes `me` the parent of the children of a DIE at depth `d` (the stack
+/// is indexed by depth; levels the walk skipped get [`TOP`]).
+fn enter(stack: &mut Vec<Parent>, d: usize, me: Parent) {
+    while stack.len() < d {
+        stack.push(TOP);
+    }
+    stack.push(me);
 }
 
 /// Reads the kept DIE `off` (its abbreviation `ab` just read from `raw`)
@@ -559,10 +565,7 @@ pub fn walk_demand(ctx: &mut Ctx, out: &mut Out, dem: &mut Demand, roots: &[u32]
                     raw.skip_attributes(cab.attributes())?;
                 }
                 if cab.has_children() {
-                    while stack.len() < d {
-                        stack.push(TOP);
-                    }
-                    stack.push(child);
+                    enter(&mut stack, d, child);
                 }
             }
         }
