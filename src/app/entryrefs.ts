@@ -217,9 +217,12 @@ function scanObject(elf: ElfFile, all = false): Scan {
     const relative = rel || sec.addr !== 0n;
     const base = Number(sec.addr - lo);
     const n = b.length;
-    const skipHere = skip.length > 0 && skip.some(([a, z]) => a < sec.addr + BigInt(n) && z > sec.addr);
-    for (let p = 0; p + 4 <= n; p++) {
-      if (skipHere && skipped(sec.addr + BigInt(p))) continue;
+    // The metadata ranges inside this section, as positions in it.
+    const skipIn = skip
+      .filter(([a, z]) => a < sec.addr + BigInt(n) && z > sec.addr)
+      .map(([a, z]) => [Math.max(0, Number(a - sec.addr)), Math.min(n, Number(z - sec.addr))] as const);
+    for (const p of candidatePositions(b, !rel, relative, lo32, base, span, isEntry, nearEntry)) {
+      if (skipIn.length > 0 && skipIn.some(([a, z]) => p >= a && p < z)) continue;
       const v = b[p]! | (b[p + 1]! << 8) | (b[p + 2]! << 16) | (b[p + 3]! << 24);
       // In ET_REL an absolute reference is always a relocation (its bytes a placeholder): read below.
       const abs = rel ? span : ((v >>> 0) - lo32) >>> 0;
@@ -252,11 +255,9 @@ function scanObject(elf: ElfFile, all = false): Scan {
       }
     }
     if (exec && relative) {
-      for (let p = 1; p < n; p++) {
+      for (const p of shortBranchPositions(b, base, span, isEntry)) {
         const op = b[p - 1]!;
-        if (op !== 0xeb && (op & 0xf0) !== 0x70 && (op & 0xfc) !== 0xe0) continue;
         const t = base + p + 1 + ((b[p]! << 24) >> 24);
-        if (!entryAt(t)) continue;
         if (op === 0xeb || (op & 0xf0) === 0x70) {
           recordOf(t).branches.push({ at: sec.addr + BigInt(p - 1), end: sec.addr + BigInt(p + 1) });
         } else if (!padding.inPadding(sec, b, p)) {
@@ -322,6 +323,55 @@ function scanObject(elf: ElfFile, all = false): Scan {
     }
   }
   return { entries, global };
+}
+
+/**
+ * The positions `p` of `b` whose 32-bit little-endian value could name an
+ * entry: as an absolute address (`absolute`: its low 32 bits, relative to
+ * `lo32`, hit `isEntry`) or as a displacement (`relative`: `base + p + v`
+ * lands within 8 bytes before an entry, `nearEntry`). A filter only: the
+ * scan's full test runs on these alone, so this loop stays small enough
+ * for the JIT to keep every byte's work in registers.
+ */
+function candidatePositions(
+  b: Uint8Array, absolute: boolean, relative: boolean, lo32: number, base: number, span: number, isEntry: Uint8Array, nearEntry: Uint8Array,
+): number[] {
+  const out: number[] = [];
+  const n = b.length;
+  if (n < 4 || (!absolute && !relative)) return out;
+  let v = (b[0]! << 8) | (b[1]! << 16) | (b[2]! << 24);
+  for (let p = 0; p + 4 <= n; p++) {
+    // The value at p, rolled on from the one at p - 1.
+    v = (v >>> 8) | (b[p + 3]! << 24);
+    if (absolute) {
+      const abs = ((v >>> 0) - lo32) >>> 0;
+      if (abs < span && (isEntry[abs >>> 3]! & (1 << (abs & 7))) !== 0) {
+        out.push(p);
+        continue;
+      }
+    }
+    if (relative) {
+      const t = base + p + v;
+      if (t >= -8 && t < span && (t < 0 || (nearEntry[t >>> 3]! & (1 << (t & 7))) !== 0)) out.push(p);
+    }
+  }
+  return out;
+}
+
+/**
+ * The positions `p` of code bytes `b` (at `base` relative to the lowest
+ * entry) that hold the rel8 of a short branch opcode before them (`jmp`,
+ * `jcc`, `loop*`, `jrcxz`) whose target is an entry.
+ */
+function shortBranchPositions(b: Uint8Array, base: number, span: number, isEntry: Uint8Array): number[] {
+  const out: number[] = [];
+  for (let p = 1; p < b.length; p++) {
+    const op = b[p - 1]!;
+    if (op !== 0xeb && (op & 0xf0) !== 0x70 && (op & 0xfc) !== 0xe0) continue;
+    const t = base + p + 1 + ((b[p]! << 24) >> 24);
+    if (t >= 0 && t < span && (isEntry[t >>> 3]! & (1 << (t & 7))) !== 0) out.push(p);
+  }
+  return out;
 }
 
 /**
