@@ -4,9 +4,9 @@
  * (each with its parameter and cause arrays, LOC_PARAM objects and three
  * bigints) cost the main thread more than folding them; here a batch is
  * two transferred typed arrays plus its distinct strings, LOC_PARAMs and
- * cause lists, and the main thread builds each site from them with the
+ * cause lists, and the main thread appends each site to its columns with the
  * strings, locations and cause lists shared across batches ({@link
- * WireDecoder}).
+ * appendWire}).
  *
  * Row layout of `u32` (per site): kind, func, name, section, caller (string
  * indexes), proto, linkage, cause list index, parameter count n, then n
@@ -16,7 +16,7 @@
  */
 import type { LocParam } from "../lower/locparam.js";
 import { locParamKey } from "../lower/locparam.js";
-import type { LoweredSite } from "../lower/sites.js";
+import { causeKey, type SiteTable } from "../lower/site-table.js";
 import type { BatchOutput } from "./batch.js";
 
 /** {@link BatchOutput} on the wire. */
@@ -91,92 +91,31 @@ export function wireTransfer(w: WireBatch): ArrayBuffer[] {
   return [w.u32.buffer as ArrayBuffer, w.u64.buffer as ArrayBuffer, w.i64.buffer as ArrayBuffer];
 }
 
-/** The key of a cause list: equal lists, equal keys (a slot without a cause is "\u0001"). */
-function causeKey(list: readonly (string | null | undefined)[]): string {
-  return list.map((c) => (c === null || c === undefined ? "\u0001" : c)).join("\0");
-}
-
 /**
- * Rebuilds batches on the main thread, keeping one copy of each string,
- * LOC_PARAM and cause list across all batches (read only: sites share them);
- * {@link share} does the same for sites lowered on the main thread.
+ * Appends the sites of a wire batch to `table` (one copy of each string,
+ * LOC_PARAM and cause list across all batches), their FUNC_PROTO ids mapped
+ * by `protoOf` (batch ids to ids of the run's split).
  */
-export class WireDecoder {
-  private readonly texts = new Map<string, string>();
-  private readonly locs = new Map<string, LocParam>();
-  private readonly causeLists = new Map<string, (string | undefined)[]>();
-
-  /** The kept copy of `s`. */
-  private text(s: string): string {
-    const seen = this.texts.get(s);
-    if (seen !== undefined) return seen;
-    this.texts.set(s, s);
-    return s;
-  }
-
-  /** The kept LOC_PARAM equal to `p`. */
-  private loc(p: LocParam): LocParam {
-    const key = locParamKey(p);
-    const seen = this.locs.get(key);
-    if (seen) return seen;
-    this.locs.set(key, p);
-    return p;
-  }
-
-  /** The kept cause list equal to `l`. */
-  private causeList(l: readonly (string | null | undefined)[]): (string | undefined)[] {
-    const key = causeKey(l);
-    const seen = this.causeLists.get(key);
-    if (seen) return seen;
-    const list = l.map((c) => (c === null || c === undefined ? undefined : this.text(c)));
-    this.causeLists.set(key, list);
-    return list;
-  }
-
-  /** `s` (lowered on this thread) with its strings, locations and cause list swapped for the kept copies. */
-  share(s: LoweredSite): LoweredSite {
-    s.name = this.text(s.name);
-    s.section = this.text(s.section);
-    s.caller = this.text(s.caller);
-    s.causes = this.causeList(s.causes);
-    for (let k = 0; k < s.params.length; k++) {
-      const p = s.params[k];
-      if (p) s.params[k] = this.loc(p);
+export function appendWire(table: SiteTable, w: WireBatch, protoOf: (batchProto: number) => number): void {
+  const strings = w.strings.map((s) => table.str(s));
+  const locs = w.locs.map((p) => table.loc(p));
+  const causeLists = w.causeLists.map((l) => table.causeList(l));
+  const { u32, u64, i64 } = w;
+  const from = table.count;
+  let r = 0;
+  for (let i = 0; i < i64.length; i++) {
+    // The 64-bit columns are copied as words below.
+    table.push({
+      kind: u32[r]!, func: u32[r + 1]!, name: strings[u32[r + 2]!]!, section: strings[u32[r + 3]!]!, caller: strings[u32[r + 4]!]!,
+      proto: protoOf(u32[r + 5]!), linkage: u32[r + 6]!, causes: causeLists[u32[r + 7]!]!, addr: 0n, offset: 0n, callerOffset: 0n,
+    });
+    const np = u32[r + 8]!;
+    r += HEAD;
+    for (let k = 0; k < np; k++) {
+      const li = u32[r++]!;
+      table.param(li === 0 ? 0 : 1 + locs[li - 1]!);
     }
-    return s;
   }
-
-  decode(w: WireBatch): BatchOutput {
-    const strings = w.strings.map((s) => this.text(s));
-    const locs = w.locs.map((p) => this.loc(p));
-    const causeLists = w.causeLists.map((l) => this.causeList(l));
-    const n = w.i64.length;
-    const sites: LoweredSite[] = new Array(n);
-    const protos: number[] = new Array(n);
-    const linkage: number[] = new Array(n);
-    const { u32, u64, i64 } = w;
-    let r = 0;
-    for (let i = 0; i < n; i++) {
-      const kind = u32[r];
-      const func = u32[r + 1];
-      const name = strings[u32[r + 2]];
-      const section = strings[u32[r + 3]];
-      const caller = strings[u32[r + 4]];
-      protos[i] = u32[r + 5];
-      linkage[i] = u32[r + 6];
-      const causes = causeLists[u32[r + 7]];
-      const np = u32[r + 8];
-      r += HEAD;
-      const params: (LocParam | null)[] = new Array(np);
-      for (let k = 0; k < np; k++) {
-        const li = u32[r++];
-        params[k] = li === 0 ? null : locs[li - 1];
-      }
-      sites[i] = {
-        kind, func, name, addr: u64[2 * i], section, offset: u64[2 * i + 1], caller, callerOffset: i64[i], params, causes,
-      };
-    }
-    return { types: w.types, stats: w.stats, sites, protos, linkage, ...(w.timings ? { timings: w.timings } : {}) };
-  }
-
+  const words = (a: BigUint64Array | BigInt64Array) => new Uint32Array(a.buffer, a.byteOffset, a.length * 2);
+  table.set64(from, words(u64), 2, 0, 1, words(i64));
 }

@@ -150,13 +150,13 @@ function demandTypes(
 }
 
 /**
- * Folds a batch split into `split` (deduplicated against the base and the
- * types earlier batches added) and returns the batch's prototype ids mapped
- * to ids of `split`.
+ * Folds a batch split (`types`, raw BTF on the base) into `split`
+ * (deduplicated against the base and the types earlier batches added) and
+ * returns the map from the batch's type ids to ids of `split`.
  */
-export function integrateBatch(split: Btf, index: TargetIndex, out: BatchOutput): number[] {
+export function integrateBatch(split: Btf, index: TargetIndex, types: Uint8Array): (batchId: number) => number {
   const base = split.base!;
-  const mini = parseBtf(out.types, { base, profile: "v2" });
+  const mini = parseBtf(types, { base, profile: "v2" });
   const B = mini.firstTypeId;
   const T = split.nrTypes;
   const batch = mini.types.map((t) => {
@@ -166,5 +166,5 @@ export function integrateBatch(split: Btf, index: TargetIndex, out: BatchOutput)
     return c;
   });
   const ids = batch.length ? dedupInto(index, batch) : new Uint32Array(0);
-  return out.protos.map((p) => (p >= B ? ids[p - B] : p));
+  return (p) => (p >= B ? ids[p - B]! : p);
 }

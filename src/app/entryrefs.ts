@@ -115,7 +115,7 @@ export function useScansFrom(source: (elf: ElfFile) => Scan | undefined): void {
  */
 export function entryCallersOf(elf: ElfFile, entry: bigint): EntryCallers {
   let scan = scans.get(elf);
-  if (!scan) scans.set(elf, (scan = scanSource?.(elf) ?? scanObject(elf)));
+  if (!scan) scans.set(elf, (scan = scanSource?.(elf) ?? runSteps(scanSteps(elf))));
   if (scan.unsupported) return { unknown: scan.unsupported };
   if (scan.global.has(entry)) return { unknown: "function not local" };
   const r = scan.entries.get(entry);
@@ -132,10 +132,36 @@ const where = (sec: ElfSection, off: number) => `${sec.name}+0x${off.toString(16
  * branches and (with `all`) every other reference's place.
  */
 export function scanEntryReferences(elf: ElfFile, all = false): Scan {
-  return scanObject(elf, all);
+  return runSteps(scanSteps(elf, all));
 }
 
-function scanObject(elf: ElfFile, all = false): Scan {
+/**
+ * {@link scanEntryReferences} in steps of a few megabytes, giving the event
+ * loop a turn between them (the main thread scans while it hands batches
+ * to its workers); `spent` hears the time of each step.
+ */
+export async function scanEntryReferencesAsync(elf: ElfFile, spent?: (ms: number) => void): Promise<Scan> {
+  const steps = scanSteps(elf);
+  for (;;) {
+    const t = performance.now();
+    const r = steps.next();
+    spent?.(performance.now() - t);
+    if (r.done) return r.value;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+}
+
+function runSteps(steps: Generator<void, Scan>): Scan {
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+  }
+}
+
+/** Bytes scanned between two turns of {@link scanEntryReferencesAsync}. */
+const STEP_BYTES = 2 << 20;
+
+function* scanSteps(elf: ElfFile, all = false): Generator<void, Scan> {
   const entries = new Map<bigint, EntryRecord>();
   const global = new Set<bigint>();
   if (elf.machine !== EM_X86_64 || !elf.littleEndian || !elf.is64) {
@@ -221,40 +247,44 @@ function scanObject(elf: ElfFile, all = false): Scan {
     const skipIn = skip
       .filter(([a, z]) => a < sec.addr + BigInt(n) && z > sec.addr)
       .map(([a, z]) => [Math.max(0, Number(a - sec.addr)), Math.min(n, Number(z - sec.addr))] as const);
-    for (const p of candidatePositions(b, !rel, relative, lo32, base, span, isEntry, nearEntry)) {
-      if (skipIn.length > 0 && skipIn.some(([a, z]) => p >= a && p < z)) continue;
-      const v = b[p]! | (b[p + 1]! << 8) | (b[p + 2]! << 16) | (b[p + 3]! << 24);
-      // In ET_REL an absolute reference is always a relocation (its bytes a placeholder): read below.
-      const abs = rel ? span : ((v >>> 0) - lo32) >>> 0;
-      if (abs < span && (isEntry[abs >>> 3]! & (1 << (abs & 7))) !== 0) {
-        if (!(exec && padding.inPadding(sec, b, p))) other(abs, `absolute at ${where(sec, p)}`);
-      }
-      if (!relative) continue;
-      const t = base + p + v;
-      if (t >= -8 && t < span && (t < 0 || (nearEntry[t >>> 3]! & (1 << (t & 7))) !== 0)) {
-        // Data: `.long G - .` names G itself. Code: a displacement counts from
-        // the instruction's end, 4 bytes on (+ an immediate of up to 4).
-        for (let k = 0; k <= (exec ? 8 : 0); k++) {
-          if (!entryAt(t + k)) continue;
-          if (exec && k < 4 && padding.insideBody(sec.addr + BigInt(p))) continue;
-          const isBranch =
-            exec && k === 4 &&
-            (b[p - 1] === 0xe8 || b[p - 1] === 0xe9 || (b[p - 2] === 0x0f && (b[p - 1]! & 0xf0) === 0x80));
-          if (isBranch) {
-            const at = sec.addr + BigInt(b[p - 1] === 0xe8 || b[p - 1] === 0xe9 ? p - 1 : p - 2);
-            recordOf(t + k).branches.push({ at, end: sec.addr + BigInt(p + 4) });
-            continue;
-          }
-          // Past a branch, an instruction's disp32 relative to its end is a RIP-relative
-          // operand, always right after a ModRM byte with mod 00, r/m 101.
-          if (exec && k >= 4 && ((b[p - 1] ?? 0) & 0xc7) !== 0x05) continue;
-          if (!(exec && padding.inPadding(sec, b, p))) {
-            other(t + k, `relative at ${where(sec, p)}`);
+    for (let from = 0; from < n; from += STEP_BYTES) {
+      if (from > 0) yield;
+      for (const p of candidatePositions(b, from, Math.min(n, from + STEP_BYTES), !rel, relative, lo32, base, span, isEntry, nearEntry)) {
+        if (skipIn.length > 0 && skipIn.some(([a, z]) => p >= a && p < z)) continue;
+        const v = b[p]! | (b[p + 1]! << 8) | (b[p + 2]! << 16) | (b[p + 3]! << 24);
+        // In ET_REL an absolute reference is always a relocation (its bytes a placeholder): read below.
+        const abs = rel ? span : ((v >>> 0) - lo32) >>> 0;
+        if (abs < span && (isEntry[abs >>> 3]! & (1 << (abs & 7))) !== 0) {
+          if (!(exec && padding.inPadding(sec, b, p))) other(abs, `absolute at ${where(sec, p)}`);
+        }
+        if (!relative) continue;
+        const t = base + p + v;
+        if (t >= -8 && t < span && (t < 0 || (nearEntry[t >>> 3]! & (1 << (t & 7))) !== 0)) {
+          // Data: `.long G - .` names G itself. Code: a displacement counts from
+          // the instruction's end, 4 bytes on (+ an immediate of up to 4).
+          for (let k = 0; k <= (exec ? 8 : 0); k++) {
+            if (!entryAt(t + k)) continue;
+            if (exec && k < 4 && padding.insideBody(sec.addr + BigInt(p))) continue;
+            const isBranch =
+              exec && k === 4 &&
+              (b[p - 1] === 0xe8 || b[p - 1] === 0xe9 || (b[p - 2] === 0x0f && (b[p - 1]! & 0xf0) === 0x80));
+            if (isBranch) {
+              const at = sec.addr + BigInt(b[p - 1] === 0xe8 || b[p - 1] === 0xe9 ? p - 1 : p - 2);
+              recordOf(t + k).branches.push({ at, end: sec.addr + BigInt(p + 4) });
+              continue;
+            }
+            // Past a branch, an instruction's disp32 relative to its end is a RIP-relative
+            // operand, always right after a ModRM byte with mod 00, r/m 101.
+            if (exec && k >= 4 && ((b[p - 1] ?? 0) & 0xc7) !== 0x05) continue;
+            if (!(exec && padding.inPadding(sec, b, p))) {
+              other(t + k, `relative at ${where(sec, p)}`);
+            }
           }
         }
       }
     }
     if (exec && relative) {
+      yield;
       for (const p of shortBranchPositions(b, base, span, isEntry)) {
         const op = b[p - 1]!;
         const t = base + p + 1 + ((b[p]! << 24) >> 24);
@@ -326,7 +356,7 @@ function scanObject(elf: ElfFile, all = false): Scan {
 }
 
 /**
- * The positions `p` of `b` whose 32-bit little-endian value could name an
+ * The positions `p` in [from, to) of `b` whose 32-bit little-endian value could name an
  * entry: as an absolute address (`absolute`: its low 32 bits, relative to
  * `lo32`, hit `isEntry`) or as a displacement (`relative`: `base + p + v`
  * lands within 8 bytes before an entry, `nearEntry`). A filter only: the
@@ -334,13 +364,14 @@ function scanObject(elf: ElfFile, all = false): Scan {
  * for the JIT to keep every byte's work in registers.
  */
 function candidatePositions(
-  b: Uint8Array, absolute: boolean, relative: boolean, lo32: number, base: number, span: number, isEntry: Uint8Array, nearEntry: Uint8Array,
+  b: Uint8Array, from: number, to: number, absolute: boolean, relative: boolean, lo32: number, base: number, span: number,
+  isEntry: Uint8Array, nearEntry: Uint8Array,
 ): number[] {
   const out: number[] = [];
-  const n = b.length;
-  if (n < 4 || (!absolute && !relative)) return out;
-  let v = (b[0]! << 8) | (b[1]! << 16) | (b[2]! << 24);
-  for (let p = 0; p + 4 <= n; p++) {
+  const end = Math.min(to, b.length - 3);
+  if (from >= end || (!absolute && !relative)) return out;
+  let v = (b[from]! << 8) | (b[from + 1]! << 16) | (b[from + 2]! << 24);
+  for (let p = from; p < end; p++) {
     // The value at p, rolled on from the one at p - 1.
     v = (v >>> 8) | (b[p + 3]! << 24);
     if (absolute) {

@@ -34,6 +34,7 @@ import { BtfgenError, MalformedError } from "../errors.js";
 import { emitLocations, type EmitOptions, type EmitStats, type SiteFunc } from "../lower/emit.js";
 import { compareSites, type ParamNames } from "../lower/print.js";
 import { addLowerStats, newLowerStats, type LowerStats, type LoweredSite } from "../lower/sites.js";
+import { SiteTable } from "../lower/site-table.js";
 import { integrateBatch, lowerUnitBatch, type BatchContext, type BatchOutput } from "./batch.js";
 import type { BatchRequest, BatchWorkerInit, BatchWorkReply, BatchWorkRequest } from "./batch-worker.js";
 import type { WalkedRange, WalkReply, WalkRequest, WalkWorkerInit } from "./walk-worker.js";
@@ -42,8 +43,8 @@ import { assertAccepted } from "./check.js";
 import { typeText } from "./ctype.js";
 import { checkOutputs, elfSections, loadBtfChain, openElf, writeFileAtomic, writeFilesAtomic } from "./io.js";
 import { OrderedPool, workerScript } from "./pool.js";
-import { WireDecoder, type WireBatch } from "./batch-wire.js";
-import { scanEntryReferences, type Scan } from "./entryrefs.js";
+import { appendWire, type WireBatch } from "./batch-wire.js";
+import { scanEntryReferencesAsync, type Scan } from "./entryrefs.js";
 import { Timings, timed } from "./timings.js";
 import { formatLowerStats, lowerStatsJson } from "./report.js";
 import { functionSymbols, requireDwarf } from "./sites.js";
@@ -225,33 +226,22 @@ export async function buildFuncInfo(path: string, opts: Omit<FuncInfoOptions, "f
         path, alt: opts.alt, chain: base.chain().map((b) => writeBtf(b, { profile: "v2", littleEndian: true, layout: false })), scanReady,
       } satisfies BatchWorkerInit, jobs, (i) => ({ data: { scanPort: channels[i].port2 }, transfer: [channels[i].port2] }))
       : undefined;
-    if (pool && scanReady) {
-      tm.time("main: entry reference scan", () => {
-        let scan: Scan;
-        try {
-          scan = scanEntryReferences(elf);
-        } catch (e) {
-          // Never leave a worker waiting: it then finds every entry unprovable.
-          scan = { unsupported: `object scan failed (${(e as Error).message})`, entries: new Map(), global: new Set() };
-        }
-        for (const c of channels) c.port1.postMessage(scan);
-      });
-      const flag = new Int32Array(scanReady);
-      Atomics.store(flag, 0, 1);
-      Atomics.notify(flag, 0);
-    }
+    // The scan runs here in steps while the batches go out to the workers,
+    // which wait for it only when a batch has entry values to prove.
+    const scanned = pool && scanReady ? shareScan(elf, channels, new Int32Array(scanReady), tm) : undefined;
     let lowered: LoweredUnits;
     try {
       lowered = await lowerAllUnits(path, ctx, pool, whole, opts, mainReader);
     } finally {
+      await scanned;
       await pool?.close();
       for (const c of channels) c.port1.close();
     }
     const { split, stats } = lowered;
-    const { funcOf, reused, added } = tm.time("main: FUNCs", () => assignFuncs(split, lowered));
-    const sites = lowered.sites;
-    const noProto = sites.filter((s) => !funcOf(s)).length;
-    const emit = tm.time("main: LOC emission", () => emitLocations(split, sites, funcOf, { profile, locsecMax: opts.locsecMax, locsecOrder: opts.locsecOrder }));
+    const { siteFuncs, reused, added } = tm.time("main: FUNCs", () => assignFuncs(split, lowered));
+    const table = lowered.sites;
+    const noProto = siteFuncs.filter((f) => !f).length;
+    const emit = tm.time("main: LOC emission", () => emitLocations(split, table, siteFuncs, { profile, locsecMax: opts.locsecMax, locsecOrder: opts.locsecOrder }));
     split.hasLayout = profile === "v2" && opts.layout !== false;
     const bytes = tm.time("main: BTF writing", () => writeBtf(split, { profile, littleEndian: elf.littleEndian, layout: split.hasLayout }));
     const encodedBase = encode ? writeBtf(base, { profile: "v2", littleEndian: elf.littleEndian, layout: false }) : undefined;
@@ -260,16 +250,27 @@ export async function buildFuncInfo(path: string, opts: Omit<FuncInfoOptions, "f
       if (encodedBase) assertAccepted(encodedBase, chain, `${path}: the base BTF encoded from DWARF`);
       assertAccepted(bytes, base, `${path}: func_info`);
     });
-    let sorted: LoweredSite[] | undefined;
+    // The sites as objects, made when first asked (the main command never asks: 312k vmlinux sites).
+    let objects: { sorted: LoweredSite[]; funcOf: Map<LoweredSite, SiteFunc> } | undefined;
+    const siteObjects = () => {
+      if (!objects) {
+        const funcOf = new Map<LoweredSite, SiteFunc>();
+        for (let i = 0; i < table.count; i++) {
+          const f = siteFuncs[i];
+          if (f) funcOf.set(table.site(i), f);
+        }
+        objects = { sorted: [...funcOf.keys()].sort(compareSites), funcOf };
+      }
+      return objects;
+    };
     return {
       btf: split, bytes, baseSource: source, lower: stats, emit,
       funcsReused: reused, funcsAdded: added, noProto, encode, encodedBase,
-      // Sorted when asked (the main command never asks: 312k vmlinux sites).
       get sites() {
-        return (sorted ??= sites.filter((s) => funcOf(s)).sort(compareSites));
+        return siteObjects().sorted;
       },
       paramNames(site) {
-        const t = split.maybeType(funcOf(site)?.proto ?? 0);
+        const t = split.maybeType(siteObjects().funcOf.get(site)?.proto ?? 0);
         if (t?.kind !== BTF_KIND_FUNC_PROTO) return { names: [], types: [] };
         return {
           names: t.params.map((p) => (isVariadicParam(p) ? "..." : split.str(p.nameOff))),
@@ -283,15 +284,30 @@ export async function buildFuncInfo(path: string, opts: Omit<FuncInfoOptions, "f
   }
 }
 
+/**
+ * Scans `elf` for entry references (a step at a time, between the main
+ * thread's other work), posts the scan to every worker's channel and raises
+ * `flag`. Never fails: a scan that throws is posted as unsupported, so no
+ * worker is left waiting and every entry is then unprovable.
+ */
+async function shareScan(elf: ElfFile, channels: MessageChannel[], flag: Int32Array, tm: Timings): Promise<void> {
+  let scan: Scan;
+  try {
+    scan = await scanEntryReferencesAsync(elf, (ms) => tm.add("main: entry reference scan", ms));
+  } catch (e) {
+    scan = { unsupported: `object scan failed (${(e as Error).message})`, entries: new Map(), global: new Set() };
+  }
+  for (const c of channels) c.port1.postMessage(scan);
+  Atomics.store(flag, 0, 1);
+  Atomics.notify(flag, 0);
+}
+
 /** The sites of every unit batch, lowered and folded into one split in batch order, with their prototypes. */
 interface LoweredUnits {
   split: Btf;
   stats: LowerStats;
-  sites: LoweredSite[];
-  /** The FUNC_PROTO of `sites[i]` in the split. */
-  protos: TypeId[];
-  /** The FUNC linkage of `sites[i]`. */
-  linkages: number[];
+  /** The sites, with each one's FUNC_PROTO in the split and FUNC linkage. */
+  sites: SiteTable;
 }
 
 /**
@@ -306,18 +322,17 @@ async function lowerAllUnits(
   const base = ctx.base;
   const baseIndex = ctx.baseIndex;
   const tm = opts.timers ?? new Timings();
-  const fresh = (): LoweredUnits => ({ split: new Btf({ base }), stats: newLowerStats(), sites: [], protos: [], linkages: [] });
+  const fresh = (): LoweredUnits => ({ split: new Btf({ base }), stats: newLowerStats(), sites: new SiteTable() });
   let r = fresh();
   const unitCount = pool ? ((await pool.map([{ count: true }]).next()).value as number) : mainReader().unitCount;
   const per = whole ? unitCount : Math.max(1, opts.unitsPerBatch ?? UNITS_PER_BATCH);
   const ranges: BatchRequest[] = [];
   for (let u = 0; u < unitCount; u += per) ranges.push({ from: u, to: Math.min(u + per, unitCount) });
 
-  // Worker batches arrive as columns; one copy of each string, location and cause list is kept.
-  const wire = new WireDecoder();
   // Batches read the type DIEs their prototypes need (demandTypes); the
-  // all-units fallback reads every one, as a whole walk does.
-  async function* outputs(list: BatchRequest[], parallel: boolean, demand: boolean): AsyncGenerator<BatchOutput | undefined> {
+  // all-units fallback reads every one, as a whole walk does. Worker
+  // batches arrive as columns (batch-wire.ts).
+  async function* outputs(list: BatchRequest[], parallel: boolean, demand: boolean): AsyncGenerator<BatchOutput | WireBatch | undefined> {
     if (!parallel || !pool) {
       const types = (roots: ArrayLike<number>, fresh: boolean) => mainReader().demandTypes(roots, fresh);
       for (const q of list) {
@@ -331,25 +346,23 @@ async function lowerAllUnits(
       }
       return;
     }
-    for await (const out of pool.map(list)) yield out === null ? undefined : tm.time("main: batch decoding", () => wire.decode(out as WireBatch));
+    for await (const out of pool.map(list)) yield out === null ? undefined : (out as WireBatch);
   }
-  // Sites lowered here decode their strings from the DWARF blob, each its
-  // own copy: they keep one copy of each string, location and cause list,
-  // as worker batches do (312k vmlinux sites name ~33k functions in 3
-  // sections with a few thousand distinct locations).
+  // The table keeps one copy of each string, location and cause list (312k
+  // vmlinux sites name ~33k functions in 3 sections with a few thousand
+  // distinct locations), whether a batch was lowered here or in a worker.
   const fold = async (list: BatchRequest[], parallel: boolean, demand: boolean): Promise<boolean> => {
     const index = new TargetIndex(r.split, baseIndex);
     let k = 0;
     for await (const out of outputs(list, parallel, demand)) {
       if (!out) return false;
       tm.addAll(out.timings, parallel && pool ? "worker: " : "batch: ");
-      const protos = tm.time("main: batch types into the split", () => integrateBatch(r.split, index, out));
+      const protoOf = tm.time("main: batch types into the split", () => integrateBatch(r.split, index, out.types));
       addLowerStats(r.stats, out.stats);
-      for (let i = 0; i < out.sites.length; i++) {
-        r.sites.push(parallel && pool ? out.sites[i] : wire.share(out.sites[i]));
-        r.protos.push(protos[i]);
-        r.linkages.push(out.linkage[i]);
-      }
+      tm.time("main: sites into the table", () => {
+        if ("u32" in out) appendWire(r.sites, out, protoOf);
+        else out.sites.forEach((s, i) => r.sites.pushSite(s, protoOf(out.protos[i]!), out.linkage[i]!));
+      });
       opts.onProgress?.(list[k++].to, unitCount);
     }
     return true;
@@ -367,36 +380,43 @@ async function lowerAllUnits(
  * Gives each site its FUNC: a FUNC of the same name and prototype in the
  * base (or already added) is reused; the others are added to the split in
  * name order. Sites are renamed to C identifiers first, as the kernel wants
- * FUNC names.
+ * FUNC names. Returns each site's FUNC (undefined: no usable prototype).
  */
-function assignFuncs(split: Btf, u: LoweredUnits): { funcOf: (s: LoweredSite) => SiteFunc | undefined; reused: number; added: number } {
-  const { sites, protos, linkages } = u;
+function assignFuncs(split: Btf, u: LoweredUnits): { siteFuncs: (SiteFunc | undefined)[]; reused: number; added: number } {
+  const T = u.sites;
+  const n = T.count;
   // A site is named by its FUNC, whose name the kernel wants a C identifier
   // (sites share their name strings: each is converted once).
-  const idents = new Map<string, string>();
-  for (const s of sites) {
-    let id = idents.get(s.name);
-    if (id === undefined) idents.set(s.name, (id = btfIdentifier(s.name)));
-    s.name = id;
+  const idents = new Map<number, number>();
+  for (let i = 0; i < n; i++) {
+    const s = T.name[i]!;
+    let id = idents.get(s);
+    if (id === undefined) idents.set(s, (id = T.str(btfIdentifier(T.strings[s]!))));
+    T.name[i] = id;
   }
   // FUNCs: a FUNC of the same name and prototype in the base (or already
   // added) is reused; the others are added to the split in name order.
   // A key is a site's (name, prototype); keyed by name, then prototype id.
-  const firstOfKey = new Map<string, Map<TypeId, number>>();
-  for (let i = 0; i < sites.length; i++) {
-    if (split.maybeType(protos[i])?.kind !== BTF_KIND_FUNC_PROTO) continue;
-    let byProto = firstOfKey.get(sites[i].name);
-    if (!byProto) firstOfKey.set(sites[i].name, (byProto = new Map()));
-    if (!byProto.has(protos[i])) byProto.set(protos[i], i);
+  const firstOfKey = new Map<number, Map<TypeId, number>>();
+  const isProto = new Map<TypeId, boolean>();
+  for (let i = 0; i < n; i++) {
+    const p = T.proto[i]!;
+    let ok = isProto.get(p);
+    if (ok === undefined) isProto.set(p, (ok = split.maybeType(p)?.kind === BTF_KIND_FUNC_PROTO));
+    if (!ok) continue;
+    let byProto = firstOfKey.get(T.name[i]!);
+    if (!byProto) firstOfKey.set(T.name[i]!, (byProto = new Map()));
+    if (!byProto.has(p)) byProto.set(p, i);
   }
-  const names = [...firstOfKey.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  const funcOfKey = new Map<string, Map<TypeId, SiteFunc>>();
+  const names = [...firstOfKey.keys()].sort((a, b) => (T.strings[a]! < T.strings[b]! ? -1 : T.strings[a]! > T.strings[b]! ? 1 : 0));
+  const funcOfKey = new Map<number, Map<TypeId, SiteFunc>>();
   let reused = 0;
   let added = 0;
-  for (const name of names) {
-    const byProto = firstOfKey.get(name)!;
+  for (const nameId of names) {
+    const name = T.strings[nameId]!;
+    const byProto = firstOfKey.get(nameId)!;
     const funcs = new Map<TypeId, SiteFunc>();
-    funcOfKey.set(name, funcs);
+    funcOfKey.set(nameId, funcs);
     for (const p of [...byProto.keys()].sort((a, b) => a - b)) {
       let func = split.findAllByName(name, BTF_KIND_FUNC).find((id) => {
         const t = split.typeById(id);
@@ -406,14 +426,13 @@ function assignFuncs(split: Btf, u: LoweredUnits): { funcOf: (s: LoweredSite) =>
       else added++;
       // Added straight to the split: the lookup above already searched the
       // base and the split for an equal FUNC, so no dedup run is needed.
-      func ??= split.add({ kind: BTF_KIND_FUNC, nameOff: split.addStr(name), type: p, linkage: linkages[byProto.get(p)!] });
+      func ??= split.add({ kind: BTF_KIND_FUNC, nameOff: split.addStr(name), type: p, linkage: T.linkage[byProto.get(p)!]! });
       funcs.set(p, { func, proto: p });
     }
   }
-  // One lookup per site, remembered: the emitter and the result ask again.
-  const funcOfSite = new Map<LoweredSite, SiteFunc | undefined>();
-  for (let i = 0; i < sites.length; i++) funcOfSite.set(sites[i], funcOfKey.get(sites[i].name)?.get(protos[i]));
-  return { funcOf: (s) => funcOfSite.get(s), reused, added };
+  const siteFuncs = new Array<SiteFunc | undefined>(n);
+  for (let i = 0; i < n; i++) siteFuncs[i] = funcOfKey.get(T.name[i]!)?.get(T.proto[i]!);
+  return { siteFuncs, reused, added };
 }
 
 /**

@@ -22,10 +22,10 @@ import {
 import type { LocParamV1, LocsecEntry, LocsecEntryV1, TypeId } from "../btf/model.js";
 import { UnsupportedError } from "../errors.js";
 import {
-  LOC_ADDR, LOC_CONST, LOC_DEREF, LOC_OFFSET, LOC_REG, LOC_SIGNED, REG_FRAME_BASE, locParamKey, type LocParam,
+  LOC_ADDR, LOC_CONST, LOC_DEREF, LOC_OFFSET, LOC_REG, LOC_SIGNED, REG_FRAME_BASE, type LocParam,
 } from "./locparam.js";
 import { compareSites } from "./print.js";
-import type { LoweredSite } from "./sites.js";
+import type { SiteTable } from "./site-table.js";
 
 /** The FUNC (and its FUNC_PROTO) standing for a site's origin function. */
 export interface SiteFunc {
@@ -59,86 +59,84 @@ export interface EmitStats {
 const RFC_V1_MAX_VLEN = MAX_VLEN["rfc-v1"];
 
 /**
- * Appends the LOC kinds for `sites` to `split`. `funcOf(site)` gives the
- * FUNC/FUNC_PROTO of the site's function (undefined: the site is skipped).
+ * Appends the LOC kinds for the sites of `table` to `split`. `funcs[i]`
+ * gives the FUNC/FUNC_PROTO of site i's function (undefined: the site is
+ * skipped).
  */
 export function emitLocations(
   split: Btf,
-  sites: LoweredSite[],
-  funcOf: (s: LoweredSite) => SiteFunc | undefined,
+  table: SiteTable,
+  funcs: readonly (SiteFunc | undefined)[],
   opts: EmitOptions,
 ): EmitStats {
   const stats: EmitStats = { locParams: 0, locProtos: 0, locsecs: 0, entries: 0, notExpressible: 0 };
   const v1 = opts.profile === "rfc-v1";
-  const sorted = sites.slice().sort(compareSites);
+  const S = table.strings;
+  // The sites that have a FUNC, by name then address.
+  const order = sortByNameThenAddress(table).filter((i) => funcs[i] !== undefined);
 
-  // Pass 1: LOC_PARAMs, deduplicated by their value.
-  const paramIds = new Map<string, TypeId>();
-  // Sites share their LOC_PARAM objects (the pipeline keeps one of each): most lookups end here.
-  const paramIdByObject = new Map<LocParam, TypeId>();
-  const paramIdOf = (p: LocParam | null): TypeId => {
-    if (!p) return 0;
-    const known = paramIdByObject.get(p);
-    if (known !== undefined) return known;
-    const id = paramIdOfKey(p);
-    paramIdByObject.set(p, id);
-    return id;
-  };
-  const paramIdOfKey = (p: LocParam): TypeId => {
-    const key = locParamKey(p);
-    let id = paramIds.get(key);
-    if (id === undefined) {
+  // Pass 1: LOC_PARAMs: the table holds each distinct location once; each
+  // becomes a record when first used, in site order.
+  const paramIds = new Int32Array(table.locs.length).fill(-1);
+  const paramIdOf = (slot: number): TypeId => {
+    if (slot === 0) return 0;
+    let id = paramIds[slot - 1]!;
+    if (id < 0) {
+      const p = table.locs[slot - 1]!;
       id = v1 ? addV1Param(split, p) : split.add({ kind: BTF_KIND_LOC_PARAM, nameOff: 0, size: p.size, flags: p.flags, values: p.values.map((v) => v >>> 0) });
       if (id === 0) stats.notExpressible++;
       else stats.locParams++;
-      paramIds.set(key, id);
+      paramIds[slot - 1] = id;
     }
     return id;
   };
-  const siteFuncs = sorted.map(funcOf);
-  const siteParams = sorted.map((s, i) => (siteFuncs[i] ? s.params.map(paramIdOf) : []));
-
-  // Pass 2: LOC_PROTOs, one per distinct sequence (and FUNC_PROTO in rfc-v1).
-  const protoIds = new Map<string, TypeId>();
-  const siteProtos = siteParams.map((ids, i) => {
-    const f = siteFuncs[i];
-    if (!f) return 0;
-    const type = v1 ? f.proto : 0;
-    const key = `${type}|${ids.join(",")}`;
-    let id = protoIds.get(key);
-    if (id === undefined) {
-      id = split.add({ kind: BTF_KIND_LOC_PROTO, nameOff: 0, params: ids, type });
-      protoIds.set(key, id);
-      stats.locProtos++;
-    }
-    return id;
+  const siteParams = order.map((i) => {
+    const ids: TypeId[] = [];
+    for (let k = table.paramStart[i]!; k < table.paramStart[i + 1]!; k++) ids.push(paramIdOf(table.params[k]!));
+    return ids;
   });
 
-  // Pass 3: LOCSECs per section, sorted by function name then offset.
-  const bySection = new Map<string, number[]>();
-  sorted.forEach((s, i) => {
-    if (!siteFuncs[i]) return;
-    let list = bySection.get(s.section);
-    if (!list) bySection.set(s.section, (list = []));
-    list.push(i);
+  // Pass 2: LOC_PROTOs, one per distinct sequence (and FUNC_PROTO in rfc-v1),
+  // found in a trie keyed by the type, then each LOC_PARAM id in turn.
+  const protoTrie: ProtoNode = { next: new Map() };
+  const siteProtos = siteParams.map((ids, k) => {
+    const type = v1 ? funcs[order[k]!]!.proto : 0;
+    let node = step(protoTrie, type);
+    for (const id of ids) node = step(node, id);
+    if (node.id === undefined) {
+      node.id = split.add({ kind: BTF_KIND_LOC_PROTO, nameOff: 0, params: ids, type });
+      stats.locProtos++;
+    }
+    return node.id;
+  });
+
+  // Pass 3: LOCSECs per section, sorted by function name then offset
+  // (positions in `order`, per section string).
+  const bySection = new Map<number, number[]>();
+  order.forEach((i, k) => {
+    let list = bySection.get(table.section[i]!);
+    if (!list) bySection.set(table.section[i]!, (list = []));
+    list.push(k);
   });
   const max = opts.locsecMax && opts.locsecMax > 0 ? opts.locsecMax : v1 ? RFC_V1_MAX_VLEN : Infinity;
   if (v1 && max > RFC_V1_MAX_VLEN) throw new UnsupportedError(`--locsec-max ${max} exceeds the rfc-v1 vlen limit ${RFC_V1_MAX_VLEN}`);
-  for (const section of [...bySection.keys()].sort()) {
-    const list = bySection.get(section)!;
+  const nameOf = (k: number) => S[table.name[order[k]!]!]!;
+  const offsetOf = (k: number) => u32Offset(table, order[k]!);
+  for (const sec of [...bySection.keys()].sort((a, b) => (S[a]! < S[b]! ? -1 : S[a]! > S[b]! ? 1 : 0))) {
+    const section = S[sec]!;
+    const list = bySection.get(sec)!;
     const base = "inline" + (section.startsWith(".") ? section : "." + section);
-    const parts = partition(list, max, (i) => sorted[i].name);
+    const parts = partition(list, max, nameOf);
     for (const part of parts) {
-      const first = sorted[part[0]];
-      const name = parts.length > 1 || opts.locsecMax ? `${base}:${first.name}` : base;
+      const name = parts.length > 1 || opts.locsecMax ? `${base}:${nameOf(part[0]!)}` : base;
       const nameOff = split.addStr(name);
       if (v1) {
-        const entries: LocsecEntryV1[] = part.map((i) => ({
-          nameOff: split.addStr(sorted[i].name), funcProto: siteFuncs[i]!.proto, locProto: siteProtos[i], offset: u32Offset(sorted[i]),
+        const entries: LocsecEntryV1[] = part.map((k) => ({
+          nameOff: split.addStr(nameOf(k)), funcProto: funcs[order[k]!]!.proto, locProto: siteProtos[k]!, offset: offsetOf(k),
         }));
         split.add({ kind: BTF_KIND_LOCSEC, profile: "rfc-v1", nameOff, entries });
       } else {
-        const entries: LocsecEntry[] = part.map((i) => ({ func: siteFuncs[i]!.func, locProto: siteProtos[i], offset: u32Offset(sorted[i]) }));
+        const entries: LocsecEntry[] = part.map((k) => ({ func: funcs[order[k]!]!.func, locProto: siteProtos[k]!, offset: offsetOf(k) }));
         if (opts.locsecOrder === "id") entries.sort((a, b) => a.func - b.func || a.offset - b.offset || a.locProto - b.locProto);
         split.add({ kind: BTF_KIND_LOCSEC, nameOff, entries });
       }
@@ -149,11 +147,50 @@ export function emitLocations(
   return stats;
 }
 
-function u32Offset(s: LoweredSite): number {
-  if (s.offset < 0n || s.offset > 0xffffffffn) {
-    throw new UnsupportedError(`site of ${s.name} at offset 0x${s.offset.toString(16)} in ${s.section} does not fit 32 bits`);
+/** A LOC_PROTO trie node: the LOC_PROTO of the sequence that ends here, if any. */
+interface ProtoNode {
+  id?: TypeId;
+  next: Map<number, ProtoNode>;
+}
+
+function step(node: ProtoNode, key: number): ProtoNode {
+  let n = node.next.get(key);
+  if (!n) node.next.set(key, (n = { next: new Map() }));
+  return n;
+}
+
+/** Whether this host stores the low word of a 64-bit value first. */
+const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/**
+ * The rows of `table` in {@link compareSites} order (name, then address;
+ * equal sites keep their order): names are ranked once, so the sort
+ * compares numbers, and addresses (as two 32-bit words) only between sites
+ * of one name.
+ */
+export function sortByNameThenAddress(table: SiteTable): number[] {
+  const S = table.strings;
+  const n = table.count;
+  const used = [...new Set(table.name.subarray(0, n))].sort((a, b) => (S[a]! < S[b]! ? -1 : S[a]! > S[b]! ? 1 : 0));
+  const rankOf = new Int32Array(S.length);
+  used.forEach((s, r) => (rankOf[s] = r));
+  const rank = new Int32Array(n);
+  for (let i = 0; i < n; i++) rank[i] = rankOf[table.name[i]!]!;
+  const words = table.addrWords();
+  const [LO, HI] = LITTLE_ENDIAN_HOST ? [0, 1] : [1, 0];
+  const order = Array.from({ length: n }, (_, i) => i);
+  order.sort((a, b) =>
+    rank[a]! - rank[b]! || words[2 * a + HI]! - words[2 * b + HI]! || words[2 * a + LO]! - words[2 * b + LO]! || a - b);
+  return order;
+}
+
+function u32Offset(table: SiteTable, i: number): number {
+  const off = table.offset[i]!;
+  if (off > 0xffffffffn) {
+    const name = table.strings[table.name[i]!]!;
+    throw new UnsupportedError(`site of ${name} at offset 0x${off.toString(16)} in ${table.strings[table.section[i]!]!} does not fit 32 bits`);
   }
-  return Number(s.offset);
+  return Number(off);
 }
 
 /**
