@@ -17,12 +17,13 @@
 import type { LocParam } from "../lower/locparam.js";
 import { locParamKey } from "../lower/locparam.js";
 import { causeKey, type SiteTable } from "../lower/site-table.js";
-import type { BatchOutput } from "./batch.js";
+import type { LowerStats, SiteSink } from "../lower/sites.js";
 
-/** {@link BatchOutput} on the wire. */
+/** A lowered batch as it crosses from a worker (see the file comment); what {@link lowerUnitBatch} returns. */
 export interface WireBatch {
+  /** The batch split (types the prototypes need beyond the base) as raw BTF on the base. */
   types: Uint8Array;
-  stats: BatchOutput["stats"];
+  stats: LowerStats;
   strings: string[];
   locs: LocParam[];
   /** Distinct cause lists; `null` stands for a slot with no cause. */
@@ -30,60 +31,99 @@ export interface WireBatch {
   u32: Uint32Array;
   u64: BigUint64Array;
   i64: BigInt64Array;
+  /** Milliseconds per stage (see {@link Timings}), for `--timings`; the caller names where they ran. */
   timings?: Record<string, number>;
 }
 
 /** Fixed words of a site row before its parameters. */
 const HEAD = 9;
 
-/** Encodes a lowered batch for the trip to the main thread; {@link wireTransfer} lists the buffers to move. */
-export function encodeWire(out: BatchOutput): WireBatch {
-  const strings: string[] = [];
-  const strIndex = new Map<string, number>();
-  const str = (s: string): number => {
-    let i = strIndex.get(s);
-    if (i === undefined) strIndex.set(s, (i = strings.push(s) - 1));
+/**
+ * Writes lowered sites straight into the wire form (a {@link SiteSink} of
+ * the lowering: no object per site), each with its FUNC_PROTO and linkage
+ * from `protoOf` / `linkageOf` (by FuncTable row).
+ */
+export class WireWriter implements SiteSink {
+  private readonly strings: string[] = [];
+  private readonly strIndex = new Map<string, number>();
+  private readonly locs: LocParam[] = [];
+  private readonly locIndex = new Map<string, number>();
+  /** The lowering hands out shared LOC_PARAM objects for common results: most are found by identity. */
+  private readonly locByObject = new Map<LocParam, number>();
+  private readonly causeLists: (string | null)[][] = [];
+  private readonly causeIndex = new Map<string, number>();
+  private u32 = new Uint32Array(4096);
+  private words = 0;
+  private u64 = new BigUint64Array(1024);
+  private i64 = new BigInt64Array(512);
+  private count = 0;
+
+  constructor(private readonly protoOf: (func: number) => number, private readonly linkageOf: (func: number) => number) {}
+
+  private str(s: string): number {
+    let i = this.strIndex.get(s);
+    if (i === undefined) this.strIndex.set(s, (i = this.strings.push(s) - 1));
     return i;
-  };
-  const locs: LocParam[] = [];
-  const locIndex = new Map<string, number>();
-  const causeLists: (string | null)[][] = [];
-  const causeIndex = new Map<string, number>();
-  let words = 0;
-  for (const s of out.sites) words += HEAD + s.params.length;
-  const u32 = new Uint32Array(words);
-  const u64 = new BigUint64Array(out.sites.length * 2);
-  const i64 = new BigInt64Array(out.sites.length);
-  let w = 0;
-  out.sites.forEach((s, i) => {
+  }
+
+  private loc(p: LocParam): number {
+    let i = this.locByObject.get(p);
+    if (i !== undefined) return i;
+    const key = locParamKey(p);
+    i = this.locIndex.get(key);
+    if (i === undefined) this.locIndex.set(key, (i = this.locs.push(p) - 1));
+    this.locByObject.set(p, i);
+    return i;
+  }
+
+  site(
+    kind: number, func: number, name: string, addr: bigint, section: string, offset: bigint, caller: string, callerOffset: bigint,
+    params: readonly (LocParam | null)[], causes: readonly (string | undefined)[],
+  ): void {
     // Most sites have a location for every slot: their cause list is keyed by its length alone.
-    const ck = s.causes.every((c) => c === undefined) ? "\u0002" + s.causes.length : causeKey(s.causes);
-    let ci = causeIndex.get(ck);
-    if (ci === undefined) causeIndex.set(ck, (ci = causeLists.push(s.causes.map((c) => c ?? null)) - 1));
-    u32[w++] = s.kind;
-    u32[w++] = s.func;
-    u32[w++] = str(s.name);
-    u32[w++] = str(s.section);
-    u32[w++] = str(s.caller);
-    u32[w++] = out.protos[i];
-    u32[w++] = out.linkage[i];
-    u32[w++] = ci;
-    u32[w++] = s.params.length;
-    for (const p of s.params) {
-      if (!p) {
-        u32[w++] = 0;
-        continue;
-      }
-      const key = locParamKey(p);
-      let li = locIndex.get(key);
-      if (li === undefined) locIndex.set(key, (li = locs.push(p) - 1));
-      u32[w++] = li + 1;
+    const ck = causes.every((c) => c === undefined) ? "\u0002" + causes.length : causeKey(causes);
+    let ci = this.causeIndex.get(ck);
+    if (ci === undefined) this.causeIndex.set(ck, (ci = this.causeLists.push(causes.map((c) => c ?? null)) - 1));
+    const need = this.words + HEAD + params.length;
+    if (need > this.u32.length) {
+      const b = new Uint32Array(Math.max(need, 2 * this.u32.length));
+      b.set(this.u32);
+      this.u32 = b;
     }
-    u64[2 * i] = s.addr;
-    u64[2 * i + 1] = s.offset;
-    i64[i] = s.callerOffset;
-  });
-  return { types: out.types, stats: out.stats, strings, locs, causeLists, u32, u64, i64, timings: out.timings };
+    const i = this.count++;
+    if (i >= this.i64.length) {
+      const b = new BigUint64Array(4 * i), c = new BigInt64Array(2 * i);
+      b.set(this.u64);
+      c.set(this.i64);
+      this.u64 = b;
+      this.i64 = c;
+    }
+    const u = this.u32;
+    let w = this.words;
+    u[w++] = kind;
+    u[w++] = func;
+    u[w++] = this.str(name);
+    u[w++] = this.str(section);
+    u[w++] = this.str(caller);
+    u[w++] = this.protoOf(func);
+    u[w++] = this.linkageOf(func);
+    u[w++] = ci;
+    u[w++] = params.length;
+    for (const p of params) u[w++] = p ? this.loc(p) + 1 : 0;
+    this.words = w;
+    this.u64[2 * i] = addr;
+    this.u64[2 * i + 1] = offset;
+    this.i64[i] = callerOffset;
+  }
+
+  /** The batch: the sites written so far with the batch split `types` and `stats`. */
+  finish(types: Uint8Array, stats: LowerStats, timings?: Record<string, number>): WireBatch {
+    return {
+      types, stats, strings: this.strings, locs: this.locs, causeLists: this.causeLists,
+      u32: this.u32.slice(0, this.words), u64: this.u64.slice(0, 2 * this.count), i64: this.i64.slice(0, this.count),
+      ...(timings ? { timings } : {}),
+    };
+  }
 }
 
 /** The buffers of `w` to transfer (not copy) with postMessage. */

@@ -11,7 +11,7 @@ import { WALK_SITES } from "../dwarf/wasm.js";
 import { ElfFile } from "../elf/elf.js";
 import { TargetIndex } from "../encode/dedup/index.js";
 import { lowerUnitBatch, type BatchContext } from "./batch.js";
-import { encodeWire, wireTransfer, type WireBatch } from "./batch-wire.js";
+import { wireTransfer, type WireBatch } from "./batch-wire.js";
 import { useScansFrom, type Scan } from "./entryrefs.js";
 import { toWorkerError, type WorkerReply } from "./pool.js";
 import { functionSymbols } from "./sites.js";
@@ -91,10 +91,8 @@ parentPort!.on("message", ({ id, req }: { id: number; req: BatchWorkRequest }) =
       const t0 = performance.now();
       const records = reader.walk(req.from, req.to, WALK_SITES);
       const t1 = performance.now();
-      const out = lowerUnitBatch(records, state.ctx, (roots, fresh) => reader.demandTypes(roots, fresh));
-      const t2 = performance.now();
-      const wire = out ? encodeWire(out) : null;
-      if (wire) wire.timings = { ...wire.timings, "DWARF walk": t1 - t0, "wire encoding": performance.now() - t2, ...opened() };
+      const wire = lowerUnitBatch(records, state.ctx, (roots, fresh) => reader.demandTypes(roots, fresh)) ?? null;
+      if (wire) wire.timings = { ...wire.timings, "DWARF walk": t1 - t0, ...opened() };
       parentPort!.postMessage({ id, ok: true, value: wire } satisfies WorkerReply<BatchWorkReply>, wire ? wireTransfer(wire) : []);
       return;
     }

@@ -22,7 +22,8 @@ import type { ElfFile } from "../elf/elf.js";
 import { dedupInto, TargetIndex } from "../encode/dedup/index.js";
 import { presetFromBase } from "../encode/baseshape.js";
 import { TypeEncoder } from "../encode/encoder.js";
-import { keptFuncRows, lowerSites, type LowerStats, type LoweredSite, type ParamTypeInfo } from "../lower/sites.js";
+import { keptFuncRows, lowerSitesTo, type ParamTypeInfo } from "../lower/sites.js";
+import { WireWriter, type WireBatch } from "./batch-wire.js";
 import { kernelRefusal } from "../lower/locparam.js";
 import { btfParamInfo } from "../lower/typeinfo.js";
 import { addressMapOf, siteSelection } from "./sites.js";
@@ -37,26 +38,12 @@ export interface BatchContext {
   addrSize: number;
 }
 
-/** A lowered batch, as it crosses from a worker (plain data, structured-clone safe). */
-export interface BatchOutput {
-  /** The batch split (types the prototypes need beyond the base) as raw BTF on the base. */
-  types: Uint8Array;
-  sites: LoweredSite[];
-  /** Per site: its function's FUNC_PROTO id (a base id, or an id in the batch split). */
-  protos: number[];
-  /** Per site: BTF_FUNC_GLOBAL or BTF_FUNC_STATIC. */
-  linkage: number[];
-  stats: LowerStats;
-  /** Milliseconds per stage (see {@link Timings}), for `--timings`; the caller names where they ran. */
-  timings?: Record<string, number>;
-}
-
 /**
  * Lowers one batch. Returns undefined when a type DIE or a function lies
  * outside the walked units (cross-unit references, e.g. LTO): the caller
  * must then redo the work over all units at once.
  */
-export function lowerUnitBatch(records: DwarfRecords, ctx: BatchContext, types?: TypeSource): BatchOutput | undefined {
+export function lowerUnitBatch(records: DwarfRecords, ctx: BatchContext, types?: TypeSource): WireBatch | undefined {
   const { funcs: F, params: P } = records;
   const t0 = performance.now();
   const map = addressMapOf(ctx.elf);
@@ -95,16 +82,12 @@ export function lowerUnitBatch(records: DwarfRecords, ctx: BatchContext, types?:
   const paramInfo = (row: number): ParamTypeInfo =>
     slotSigned[row] < 0 ? { size: slotSize[row] } : { size: slotSize[row], signed: slotSigned[row] === 1 };
   const t1 = performance.now();
-  const { sites, stats } = lowerSites(records, map, paramInfo, { ...selection, refuse: kernelRefusal });
+  const wire = new WireWriter((f) => protoOf.get(f) ?? 0, (f) => (F.flags[f] & FUNC_EXTERNAL ? BTF_FUNC_GLOBAL : BTF_FUNC_STATIC));
+  const stats = lowerSitesTo(records, map, paramInfo, { ...selection, refuse: kernelRefusal }, wire);
   const t2 = performance.now();
-  return {
-    timings: { "prototypes (types, dedup)": t1 - t0, lowering: t2 - t1 },
-    types: writeBtf(split, { profile: "v2", littleEndian: true, layout: false }),
-    sites,
-    protos: sites.map((s) => protoOf.get(s.func) ?? 0),
-    linkage: sites.map((s) => (F.flags[s.func] & FUNC_EXTERNAL ? BTF_FUNC_GLOBAL : BTF_FUNC_STATIC)),
-    stats,
-  };
+  return wire.finish(writeBtf(split, { profile: "v2", littleEndian: true, layout: false }), stats, {
+    "prototypes (types, dedup)": t1 - t0, lowering: t2 - t1,
+  });
 }
 
 /**

@@ -35,7 +35,7 @@ import { emitLocations, type EmitOptions, type EmitStats, type SiteFunc } from "
 import { compareSites, type ParamNames } from "../lower/print.js";
 import { addLowerStats, newLowerStats, type LowerStats, type LoweredSite } from "../lower/sites.js";
 import { SiteTable } from "../lower/site-table.js";
-import { integrateBatch, lowerUnitBatch, type BatchContext, type BatchOutput } from "./batch.js";
+import { integrateBatch, lowerUnitBatch, type BatchContext } from "./batch.js";
 import type { BatchRequest, BatchWorkerInit, BatchWorkReply, BatchWorkRequest } from "./batch-worker.js";
 import type { WalkedRange, WalkReply, WalkRequest, WalkWorkerInit } from "./walk-worker.js";
 import { btfIdentifier } from "../btf/names.js";
@@ -332,7 +332,7 @@ async function lowerAllUnits(
   // Batches read the type DIEs their prototypes need (demandTypes); the
   // all-units fallback reads every one, as a whole walk does. Worker
   // batches arrive as columns (batch-wire.ts).
-  async function* outputs(list: BatchRequest[], parallel: boolean, demand: boolean): AsyncGenerator<BatchOutput | WireBatch | undefined> {
+  async function* outputs(list: BatchRequest[], parallel: boolean, demand: boolean): AsyncGenerator<WireBatch | undefined> {
     if (!parallel || !pool) {
       const types = (roots: ArrayLike<number>, fresh: boolean) => mainReader().demandTypes(roots, fresh);
       for (const q of list) {
@@ -359,10 +359,7 @@ async function lowerAllUnits(
       tm.addAll(out.timings, parallel && pool ? "worker: " : "batch: ");
       const protoOf = tm.time("main: batch types into the split", () => integrateBatch(r.split, index, out.types));
       addLowerStats(r.stats, out.stats);
-      tm.time("main: sites into the table", () => {
-        if ("u32" in out) appendWire(r.sites, out, protoOf);
-        else out.sites.forEach((s, i) => r.sites.pushSite(s, protoOf(out.protos[i]!), out.linkage[i]!));
-      });
+      tm.time("main: sites into the table", () => appendWire(r.sites, out, protoOf));
       opts.onProgress?.(list[k++].to, unitCount);
     }
     return true;

@@ -141,15 +141,6 @@ export class SiteTable {
     this.paramStart[this.count] = this.paramCount;
   }
 
-  /** Appends a site lowered on this thread. */
-  pushSite(s: LoweredSite, proto: number, linkage: number): void {
-    this.push({
-      kind: s.kind, func: s.func, name: this.str(s.name), section: this.str(s.section), caller: this.str(s.caller),
-      causes: this.causeList(s.causes), proto, linkage, addr: s.addr, offset: s.offset, callerOffset: s.callerOffset,
-    });
-    for (const p of s.params) this.param(p ? 1 + this.loc(p) : 0);
-  }
-
   /** The parameter count of site `i`. */
   paramsOf(i: number): number {
     return this.paramStart[i + 1]! - this.paramStart[i]!;

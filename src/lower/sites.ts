@@ -175,6 +175,18 @@ export function keptFuncRows(rec: DwarfRecords, map: AddressMap, opts: SiteSelec
 }
 
 /**
+ * Where {@link lowerSitesTo} puts each kept site, in site order: the
+ * fields of a {@link LoweredSite}. `params` and `causes` are the lowering's
+ * scratch arrays, valid during the call only.
+ */
+export interface SiteSink {
+  site(
+    kind: number, func: number, name: string, addr: bigint, section: string, offset: bigint, caller: string, callerOffset: bigint,
+    params: readonly (LocParam | null)[], causes: readonly (string | undefined)[],
+  ): void;
+}
+
+/**
  * Lowers every site of `rec`. Sites with no address or outside every
  * section are counted and left out; everything else keeps one slot per
  * origin parameter.
@@ -185,11 +197,29 @@ export function lowerSites(
   paramInfo: (paramRow: number) => ParamTypeInfo,
   opts: SiteSelection = {},
 ): { sites: LoweredSite[]; stats: LowerStats } {
+  const sites: LoweredSite[] = [];
+  const stats = lowerSitesTo(rec, map, paramInfo, opts, {
+    site(kind, func, name, addr, section, offset, caller, callerOffset, params, causes) {
+      sites.push({ kind, func, name, addr, section, offset, caller, callerOffset, params: params.slice(), causes: causes.slice() });
+    },
+  });
+  return { sites, stats };
+}
+
+/** {@link lowerSites}, handing each kept site to `sink` instead of making an object of it. */
+export function lowerSitesTo(
+  rec: DwarfRecords,
+  map: AddressMap,
+  paramInfo: (paramRow: number) => ParamTypeInfo,
+  opts: SiteSelection,
+  sink: SiteSink,
+): LowerStats {
   const { sites: S, funcs: F, units: U } = rec;
   const strings = new StringReader(rec);
   const stats = newLowerStats();
   const miss = (cause: string) => stats.causes.set(cause, (stats.causes.get(cause) ?? 0) + 1);
-  const out: LoweredSite[] = [];
+  const params: (LocParam | null)[] = [];
+  const causes: (string | undefined)[] = [];
   const entryValues = map.entryCallers ? new EntryValues(rec, map.entryCallers, map.littleEndian) : undefined;
   const relocateAddr = (a: bigint): { value: bigint; relative: boolean } | undefined => {
     if (map.relocatable) return undefined;
@@ -230,8 +260,8 @@ export function lowerSites(
     const entryValue = entryValues && ((reg: number) => entryValues.at(site, reg));
     const nParams = F.paramCount[f];
     const named = namedParamCount(F, f);
-    const params: (LocParam | null)[] = new Array(nParams);
-    const causes: (string | undefined)[] = new Array(nParams);
+    params.length = nParams;
+    causes.length = nParams;
     let known = 0;
     // One context per site; lowerOne sets each parameter's size and sign in it.
     const ctx: LowerContext = { addrSize: U.addrSize[unit], littleEndian: map.littleEndian, size: 0, relocateAddr, atFunctionEntry, entryValue };
@@ -251,14 +281,13 @@ export function lowerSites(
     else if (known === named) stats.full++;
     else if (known === 0) stats.none++;
     else stats.partial++;
-    out.push({
-      kind, func: f, name, addr, section: sec.name, offset: addr - sec.addr,
-      caller: (kind === SITE_FUNC ? opts.symbolAt?.(addr) : undefined) ?? (S.caller[i] === NONE ? "" : strings.get(F.name[S.caller[i]])),
-      callerOffset: callerAddr === undefined ? 0n : addr - callerAddr,
-      params, causes,
-    });
+    sink.site(
+      kind, f, name, addr, sec.name, addr - sec.addr,
+      (kind === SITE_FUNC ? opts.symbolAt?.(addr) : undefined) ?? (S.caller[i] === NONE ? "" : strings.get(F.name[S.caller[i]])),
+      callerAddr === undefined ? 0n : addr - callerAddr, params, causes,
+    );
   }
-  return { sites: out, stats };
+  return stats;
 }
 
 /** Results without a location that every slot of that cause shares (read only). */
