@@ -57,6 +57,7 @@ pub fn ranges_start(ctx: &Ctx, unit: &Unit<R>, v: AttributeValue<R>, lowest: boo
 /// order (out-of-line subprograms: gcc lists the part holding the entry first,
 /// the `.cold` part after it, and in ET_REL objects the two live in different
 /// sections whose offsets cannot be compared).
+#[inline(never)] // a small DIE loop tiers up sooner (lib.rs: "Code size")
 pub fn entry_addr(ctx: &Ctx, unit: &Unit<R>, pc: &PcAttrs, lowest_range: bool) -> Res<(u64, u8)> {
     let low = match &pc.low_pc {
         Some(v) => ctx.dwarf.attr_address(unit, v.clone())?,

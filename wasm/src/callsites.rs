@@ -68,6 +68,7 @@ fn origin_root(ctx: &mut Ctx, off: u32) -> Res<u32> {
 
 /// Reads a call site DIE (its attributes are next in `raw`) and pushes its
 /// CallTable row; returns the row, for its parameters.
+#[inline(never)] // a small DIE loop tiers up sooner (lib.rs: "Code size")
 pub fn read_call_site(
     ctx: &mut Ctx,
     out: &mut Out,
@@ -145,6 +146,7 @@ fn reg_of(bytes: &[u8]) -> u32 {
 
 /// Reads a call site parameter DIE (a direct child of call site row `call`)
 /// and pushes its CallParamTable row.
+#[inline(never)] // a small DIE loop tiers up sooner (lib.rs: "Code size")
 pub fn read_call_param(
     ctx: &mut Ctx,
     out: &mut Out,

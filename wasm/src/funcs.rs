@@ -71,6 +71,7 @@ fn flag(v: &AttributeValue<R>) -> bool {
 }
 
 /// Reads the attributes of the DIE at global offset `off`.
+#[inline(never)] // a small DIE loop tiers up sooner (lib.rs: "Code size")
 fn read_func(ctx: &mut Ctx, off: u32) -> Res<FuncAttrs> {
     let (ui, unit, uoff) = ctx.locate(off)?;
     let entry = unit.entry(uoff)?;
@@ -118,6 +119,7 @@ fn read_func(ctx: &mut Ctx, off: u32) -> Res<FuncAttrs> {
 }
 
 /// The formal parameters (and `...`) directly under the DIE at `off`.
+#[inline(never)] // a small DIE loop tiers up sooner (lib.rs: "Code size")
 fn read_params(ctx: &mut Ctx, off: u32) -> Res<Vec<ParamInfo>> {
     let (_, unit, uoff) = ctx.locate(off)?;
     let base = unit.base;
@@ -170,6 +172,7 @@ impl Funcs {
     }
 
     /// FuncTable row and slot map of start DIE `start`.
+    #[inline(never)] // a small DIE loop tiers up sooner (lib.rs: "Code size")
     pub fn resolve(&mut self, ctx: &mut Ctx, out: &mut Out, start: u32) -> Res<Start> {
         if let Some(s) = self.starts.get(&start) {
             return Ok(*s);
@@ -249,6 +252,7 @@ impl Funcs {
     /// Slot of instance parameter `origin` (its DW_AT_abstract_origin, or its
     /// own offset when it has none), following parameter chains when the
     /// direct target is not on the map.
+    #[inline(never)] // a small DIE loop tiers up sooner (lib.rs: "Code size")
     pub fn slot_of(&self, ctx: &mut Ctx, s: &Start, origin: u32) -> Res<Option<u32>> {
         let map = &self.slots[s.map_start as usize..(s.map_start + s.map_len) as usize];
         let mut cur = origin;

@@ -16,6 +16,14 @@
 //! Every export returning a status gives 0 for success, 1 for an error whose
 //! text, section and offset `error()` describes. Nothing panics on bad
 //! input: gimli reports errors and every index here is checked.
+//!
+//! Code size: V8 runs a wasm function in its baseline compiler until the
+//! function has run enough to be recompiled optimised, which happens per
+//! function, in the background, and takes longer the bigger the function
+//! (there is no switch in the middle of a running call). With everything
+//! inlined into it, `walk` was 38 KB of code; the per-tag readers of the
+//! DIE loops are kept out of line (`#[inline(never)]`), which took the
+//! vmlinux site walk from 1.95 s to 1.25 s.
 
 #[cfg(target_arch = "wasm32")]
 mod alloc;

@@ -12,6 +12,7 @@ use crate::consts::{LOC_CONST_BLOCK, LOC_CONST_S, LOC_CONST_U, LOC_EXPR, LOC_LIS
 /// `addr` is the site's entry address, `view` its entry view (None: not
 /// known, see `list_entry_at`); `locviews` the parameter's DW_AT_GNU_locviews.
 #[allow(clippy::too_many_arguments)]
+#[inline(never)] // a small DIE loop tiers up sooner (lib.rs: "Code size")
 pub fn set_loc(
     ctx: &mut Ctx,
     out: &mut Out,
@@ -113,6 +114,7 @@ struct Entry {
 /// or (-gvariable-location-views=incompat5) a DW_LLE_GNU_view_pair (0x09)
 /// entry precedes the entry it qualifies; entries without one have views
 /// (0, 0).
+#[inline(never)] // a small DIE loop tiers up sooner (lib.rs: "Code size")
 fn read_list(
     ctx: &Ctx,
     unit: &Unit<R>,

@@ -324,7 +324,7 @@ impl Ctx {
         self.note_far_ref(off)
     }
 
-    #[inline(never)]
+    #[inline(never)] // a small DIE loop tiers up sooner (lib.rs: "Code size")
     fn note_far_ref(&mut self, off: u32) -> Res<()> {
         if let Some(i) = self.unit_index_of(off) {
             if self.is_dependency(i)? {
@@ -342,6 +342,7 @@ impl Ctx {
     }
 
     /// The parsed unit (abbreviations, line program header), built once.
+    #[inline(never)] // a small DIE loop tiers up sooner (lib.rs: "Code size")
     pub fn unit(&mut self, idx: usize) -> Res<Rc<XUnit>> {
         if let Some(Some(u)) = self.units.get(idx) {
             return Ok(u.clone());
@@ -446,6 +447,7 @@ impl Ctx {
     /// Interns the string an attribute names (any string form; DW_FORM_strp
     /// of a supplementary unit and DW_FORM_GNU_strp_alt / strp_sup read the
     /// supplementary file's `.debug_str`).
+    #[inline(never)] // a small DIE loop tiers up sooner (lib.rs: "Code size")
     pub fn attr_str(&mut self, unit: &XUnit, v: AttributeValue<R>) -> u32 {
         // Most names are DW_FORM_strp: key the interner by section offset
         // first, which skips strlen, hashing and comparing the bytes.

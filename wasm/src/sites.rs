@@ -54,6 +54,7 @@ impl Frame {
 }
 
 /// Pushes a UnitTable row for unit `ui` and returns its index.
+#[inline(never)] // a small DIE loop tiers up sooner (lib.rs: "Code size")
 pub fn push_unit(ctx: &mut Ctx, out: &mut Out, ui: usize) -> Res<u32> {
     let unit = ctx.unit(ui)?;
     let row = out.unit_offset.len() as u32;
@@ -99,6 +100,7 @@ pub fn push_unit(ctx: &mut Ctx, out: &mut Out, ui: usize) -> Res<u32> {
 }
 
 /// Walks unit `ui`, appending sites (and their funcs, params and locs).
+#[inline(never)] // a small DIE loop tiers up sooner (lib.rs: "Code size")
 pub fn walk_sites(ctx: &mut Ctx, out: &mut Out, funcs: &mut Funcs, ui: usize, urow: u32) -> Res<()> {
     let unit = ctx.unit(ui)?;
     let base = unit.base;
@@ -339,6 +341,7 @@ fn sibling(raw: &mut gimli::EntriesRaw<crate::sections::R>, ab: &gimli::Abbrevia
 }
 
 #[allow(clippy::too_many_arguments)]
+#[inline(never)] // a small DIE loop tiers up sooner (lib.rs: "Code size")
 fn push_site(
     out: &mut Out,
     kind: u8,

@@ -193,6 +193,7 @@ fn first_op_is_addr(bytes: &[u8]) -> bool {
 }
 
 /// Walks unit `ui`, appending its kept DIEs to the dies columns.
+#[inline(never)] // a small DIE loop tiers up sooner (lib.rs: "Code size")
 pub fn walk_types(ctx: &mut Ctx, out: &mut Out, ui: usize, urow: u32) -> Res<()> {
     let unit = ctx.unit(ui)?;
     let base = unit.base;
