@@ -22,7 +22,7 @@ import type { ElfFile } from "../elf/elf.js";
 import { dedupInto, TargetIndex } from "../encode/dedup/index.js";
 import { presetFromBase } from "../encode/baseshape.js";
 import { TypeEncoder } from "../encode/encoder.js";
-import { keptFuncRows, lowerSitesTo, type ParamTypeInfo } from "../lower/sites.js";
+import { keptFuncRows, lowerSitesTo, siteDispositions, type ParamTypeInfo } from "../lower/sites.js";
 import { WireWriter, type WireBatch } from "./batch-wire.js";
 import { kernelRefusal } from "../lower/locparam.js";
 import { btfParamInfo } from "../lower/typeinfo.js";
@@ -48,7 +48,8 @@ export function lowerUnitBatch(records: DwarfRecords, ctx: BatchContext, types?:
   const t0 = performance.now();
   const map = addressMapOf(ctx.elf);
   const selection = siteSelection(records, ctx.funcSyms);
-  const rows = keptFuncRows(records, map, selection);
+  const disp = siteDispositions(records, map, selection);
+  const rows = keptFuncRows(records, disp);
   let enc: TypeEncoder;
   if (records.dies) {
     enc = new TypeEncoder(records, ctx.base, { baseIndex: ctx.baseIndex });
@@ -83,7 +84,7 @@ export function lowerUnitBatch(records: DwarfRecords, ctx: BatchContext, types?:
     slotSigned[row] < 0 ? { size: slotSize[row] } : { size: slotSize[row], signed: slotSigned[row] === 1 };
   const t1 = performance.now();
   const wire = new WireWriter((f) => protoOf.get(f) ?? 0, (f) => (F.flags[f] & FUNC_EXTERNAL ? BTF_FUNC_GLOBAL : BTF_FUNC_STATIC));
-  const stats = lowerSitesTo(records, map, paramInfo, { ...selection, refuse: kernelRefusal }, wire);
+  const stats = lowerSitesTo(records, map, paramInfo, { ...selection, refuse: kernelRefusal }, wire, disp);
   const t2 = performance.now();
   return wire.finish(writeBtf(split, { profile: "v2", littleEndian: true, layout: false }), stats, {
     "prototypes (types, dedup)": t1 - t0, lowering: t2 - t1,

@@ -21,10 +21,7 @@ export function addressMapOf(elf: ElfFile): AddressMap {
     relocatable: elf.type === ET_REL,
     loadBase: elf.loadBase(),
     littleEndian: elf.littleEndian,
-    sectionOf: (addr) => {
-      const s = elf.sectionAt(addr);
-      return s ? { name: s.name, addr: s.addr } : undefined;
-    },
+    sectionOf: (addr) => elf.sectionAt(addr),
     entryCallers: (entry) => entryCallersOf(elf, entry),
   };
 }

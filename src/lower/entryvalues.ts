@@ -109,22 +109,26 @@ export function constantCallValue(b: Uint8Array, addrSize: number, le: boolean):
 
 /** Per records: the call sites by unit and address, and the answers already given. */
 export class EntryValues {
-  private readonly byPc = new Map<string, number[]>();
-  private readonly byOrigin = new Map<string, number[]>();
+  /** Call sites by (unit, pc) and by (unit, callee DIE), made when first needed (most sites never ask). */
+  private index?: { byPc: Map<string, number[]>; byOrigin: Map<string, number[]> };
   private readonly cache = new Map<string, EntryValue>();
 
   constructor(
     private readonly rec: DwarfRecords,
     private readonly callers: (entry: bigint) => EntryCallers,
     private readonly littleEndian: boolean,
-  ) {
-    const C = rec.calls;
-    if (!C) return;
-    for (let c = 0; c < C.count; c++) {
+  ) {}
+
+  private calls(): { byPc: Map<string, number[]>; byOrigin: Map<string, number[]> } {
+    if (this.index) return this.index;
+    const byPc = new Map<string, number[]>(), byOrigin = new Map<string, number[]>();
+    const C = this.rec.calls;
+    for (let c = 0; C && c < C.count; c++) {
       if ((C.flags[c]! & (CALL_RETURN_PC | CALL_PC)) === 0) continue;
-      push(this.byPc, `${C.unit[c]}:${toAddr(C.pcLo[c]!, C.pcHi[c]!)}`, c);
-      push(this.byOrigin, `${C.unit[c]}:${C.origin[c]}`, c);
+      push(byPc, `${C.unit[c]}:${toAddr(C.pcLo[c]!, C.pcHi[c]!)}`, c);
+      push(byOrigin, `${C.unit[c]}:${C.origin[c]}`, c);
     }
+    return (this.index = { byPc, byOrigin });
   }
 
   /**
@@ -159,7 +163,8 @@ export class EntryValues {
       return value;
     };
     // DWARF first (cheap): some call site of G in its unit must give a constant for the register.
-    const known = this.byOrigin.get(`${unit}:${root}`) ?? [];
+    const { byPc, byOrigin } = this.calls();
+    const known = byOrigin.get(`${unit}:${root}`) ?? [];
     if (known.length === 0) return why("no call sites");
     const values = known.map(valueAt);
     if (!values.some((v) => v !== undefined && typeof v === "object")) {
@@ -181,7 +186,7 @@ export class EntryValues {
     if (into.branches.length === 0) return why("no calls");
     // The call sites a branch is matched to are among `known`, whose values agree.
     for (const b of into.branches) {
-      const rows = [...(this.byPc.get(`${unit}:${b.end}`) ?? []), ...(this.byPc.get(`${unit}:${b.at}`) ?? [])].filter((c) => {
+      const rows = [...(byPc.get(`${unit}:${b.end}`) ?? []), ...(byPc.get(`${unit}:${b.at}`) ?? [])].filter((c) => {
         const f = C.flags[c]!;
         const pc = toAddr(C.pcLo[c]!, C.pcHi[c]!);
         return (f & CALL_RETURN_PC ? pc === b.end : pc === b.at) && C.origin[c] === root;

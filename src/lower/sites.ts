@@ -142,32 +142,50 @@ export interface SiteSelection {
   refuse?: (loc: LocParam) => string | undefined;
 }
 
-/** What becomes of SiteTable row `i`: left out (and why), or kept at an address in a section. */
-type Disposition =
-  | { keep: false; why: "function not optimised" | "no address" | "no section" }
-  | { keep: true; addr: bigint; sec: { name: string; addr: bigint } };
+/** Why a SiteTable row is left out ({@link siteDispositions}); KEPT: it is not. */
+const KEPT = 0, NOT_OPTIMISED = 1, NO_ADDRESS = 2, NO_SECTION = 3;
 
-function disposition(rec: DwarfRecords, map: AddressMap, opts: SiteSelection, i: number): Disposition {
+/** What becomes of each SiteTable row of a walk: kept in a section, or left out (and why). */
+export interface SiteDispositions {
+  /** Per row: KEPT, or why not. */
+  code: Uint8Array;
+  /** Per kept row: the section holding its address. */
+  section: ({ name: string; addr: bigint } | undefined)[];
+}
+
+/** The {@link SiteDispositions} of `rec`'s sites (made once, read by {@link keptFuncRows} and {@link lowerSitesTo}). */
+export function siteDispositions(rec: DwarfRecords, map: AddressMap, opts: SiteSelection = {}): SiteDispositions {
   const S = rec.sites;
-  // Out-of-line functions belong in func_info only when the optimiser changed them.
-  if (S.kind[i] === SITE_FUNC) {
-    const keep = opts.keepFunc ? opts.keepFunc(i, toAddr(S.addrLo[i], S.addrHi[i])) : (S.flags[i] & SITE_OPTIMIZED) !== 0;
-    if (!keep) return { keep: false, why: "function not optimised" };
+  const code = new Uint8Array(S.count);
+  const section: SiteDispositions["section"] = new Array(S.count);
+  for (let i = 0; i < S.count; i++) {
+    // Out-of-line functions belong in func_info only when the optimiser changed them.
+    if (S.kind[i] === SITE_FUNC) {
+      const keep = opts.keepFunc ? opts.keepFunc(i, toAddr(S.addrLo[i], S.addrHi[i])) : (S.flags[i] & SITE_OPTIMIZED) !== 0;
+      if (!keep) {
+        code[i] = NOT_OPTIMISED;
+        continue;
+      }
+    }
+    if (S.addrSource[i] === ADDR_NONE) {
+      code[i] = NO_ADDRESS;
+      continue;
+    }
+    const sec = map.sectionOf(toAddr(S.addrLo[i], S.addrHi[i]));
+    if (sec) section[i] = sec;
+    else code[i] = NO_SECTION;
   }
-  if (S.addrSource[i] === ADDR_NONE) return { keep: false, why: "no address" };
-  const addr = toAddr(S.addrLo[i], S.addrHi[i]);
-  const sec = map.sectionOf(addr);
-  return sec ? { keep: true, addr, sec } : { keep: false, why: "no section" };
+  return { code, section };
 }
 
 /**
  * The FuncTable rows of the sites {@link lowerSites} keeps, without lowering
  * anything (so their types can be prepared first), in row order.
  */
-export function keptFuncRows(rec: DwarfRecords, map: AddressMap, opts: SiteSelection = {}): number[] {
+export function keptFuncRows(rec: DwarfRecords, disp: SiteDispositions): number[] {
   const seen = new Uint8Array(rec.funcs.count);
   for (let i = 0; i < rec.sites.count; i++) {
-    if (rec.sites.func[i] !== NONE && disposition(rec, map, opts, i).keep) seen[rec.sites.func[i]] = 1;
+    if (rec.sites.func[i] !== NONE && disp.code[i] === KEPT) seen[rec.sites.func[i]] = 1;
   }
   const rows: number[] = [];
   seen.forEach((v, f) => v && rows.push(f));
@@ -213,6 +231,7 @@ export function lowerSitesTo(
   paramInfo: (paramRow: number) => ParamTypeInfo,
   opts: SiteSelection,
   sink: SiteSink,
+  disp: SiteDispositions = siteDispositions(rec, map, opts),
 ): LowerStats {
   const { sites: S, funcs: F, units: U } = rec;
   const strings = new StringReader(rec);
@@ -221,6 +240,13 @@ export function lowerSitesTo(
   const params: (LocParam | null)[] = [];
   const causes: (string | undefined)[] = [];
   const entryValues = map.entryCallers ? new EntryValues(rec, map.entryCallers, map.littleEndian) : undefined;
+  // One context for all sites: set per site here, per parameter by lowerOne
+  // (its entry values are those of site row `current`).
+  let current = 0;
+  const ctx: LowerContext = {
+    addrSize: 0, littleEndian: map.littleEndian, size: 0, relocateAddr: (a) => relocateAddr(a), atFunctionEntry: false,
+    entryValue: entryValues && ((reg: number) => entryValues.at(current, reg)),
+  };
   const relocateAddr = (a: bigint): { value: bigint; relative: boolean } | undefined => {
     if (map.relocatable) return undefined;
     const sec = map.sectionOf(a);
@@ -231,15 +257,15 @@ export function lowerSitesTo(
   for (let i = 0; i < S.count; i++) {
     const kind = S.kind[i];
     const f = S.func[i];
-    const d = disposition(rec, map, opts, i);
-    if (!d.keep && d.why === "function not optimised") {
+    const code = disp.code[i];
+    if (code === NOT_OPTIMISED) {
       stats.notOptimized++;
       continue;
     }
     if (kind === SITE_FUNC) stats.funcSites++;
     else stats.inlineSites++;
-    if (!d.keep) {
-      if (d.why === "no address") stats.noAddress++;
+    if (code !== KEPT) {
+      if (code === NO_ADDRESS) stats.noAddress++;
       else stats.noSection++;
       continue;
     }
@@ -252,19 +278,19 @@ export function lowerSitesTo(
       stats.noName++;
       continue;
     }
-    const { addr, sec } = d;
+    const addr = toAddr(S.addrLo[i], S.addrHi[i]);
+    const sec = disp.section[i]!;
     const callerAddr = S.caller[i] === NONE ? undefined : toAddr(S.callerLo[i], S.callerHi[i]);
     const atFunctionEntry = kind === SITE_FUNC || callerAddr === addr;
     const unit = S.unit[i];
-    const site = i;
-    const entryValue = entryValues && ((reg: number) => entryValues.at(site, reg));
+    current = i;
     const nParams = F.paramCount[f];
     const named = namedParamCount(F, f);
     params.length = nParams;
     causes.length = nParams;
     let known = 0;
-    // One context per site; lowerOne sets each parameter's size and sign in it.
-    const ctx: LowerContext = { addrSize: U.addrSize[unit], littleEndian: map.littleEndian, size: 0, relocateAddr, atFunctionEntry, entryValue };
+    ctx.addrSize = U.addrSize[unit];
+    ctx.atFunctionEntry = atFunctionEntry;
     for (let p = 0; p < nParams; p++) {
       const row = S.locStart[i] + p;
       const paramRow = F.paramStart[f] + p;
