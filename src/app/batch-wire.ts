@@ -48,8 +48,6 @@ export class WireWriter implements SiteSink {
   private readonly strIndex = new Map<string, number>();
   private readonly locs: LocParam[] = [];
   private readonly locIndex = new Map<string, number>();
-  /** The lowering hands out shared LOC_PARAM objects for common results: most are found by identity. */
-  private readonly locByObject = new Map<LocParam, number>();
   private readonly causeLists: (string | null)[][] = [];
   private readonly causeIndex = new Map<string, number>();
   private u32 = new Uint32Array(4096);
@@ -67,12 +65,9 @@ export class WireWriter implements SiteSink {
   }
 
   private loc(p: LocParam): number {
-    let i = this.locByObject.get(p);
-    if (i !== undefined) return i;
     const key = locParamKey(p);
-    i = this.locIndex.get(key);
+    let i = this.locIndex.get(key);
     if (i === undefined) this.locIndex.set(key, (i = this.locs.push(p) - 1));
-    this.locByObject.set(p, i);
     return i;
   }
 

@@ -248,7 +248,15 @@ function checkRecords(
   }
   if (firstTypeId + recs.length - 1 > MAX_TYPE_ID) add("type.too_many", `${firstTypeId + recs.length - 1} types, more than ${MAX_TYPE_ID}`);
   const nTypes = firstTypeId + recs.length;
+  // Views are asked for again and again (a LOCSEC names each FUNC and LOC_PROTO many times): made once per id.
+  const views: (TypeView | null | undefined)[] = new Array(nTypes);
   const view = (id: number): TypeView | undefined => {
+    if (!(id >= 0 && id < nTypes)) return undefined;
+    let v = views[id];
+    if (v === undefined) views[id] = v = makeView(id) ?? null;
+    return v ?? undefined;
+  };
+  const makeView = (id: number): TypeView | undefined => {
     if (id >= firstTypeId) {
       const r = recs[id - firstTypeId];
       if (!r) return undefined;
@@ -260,11 +268,14 @@ function checkRecords(
     const ref = t.kind === BTF_KIND_FUNC || MODIFIER_KINDS.has(t.kind) ? (t as { type: number }).type : t.kind === BTF_KIND_FUNC_PROTO || t.kind === BTF_KIND_LOC_PROTO ? t.params.length : 0;
     return { kind: t.kind, ref, name: base!.str(t.nameOff) };
   };
-  const ctx: RecordContext = { dv, le, profile, strAt, nTypes, view, add: () => undefined, selfId: 0, order };
+  let current = recs[0];
+  const ctx: RecordContext = {
+    dv, le, profile, strAt, nTypes, view, selfId: 0, order,
+    add: (rule, message, offset) => add(rule, message, offset ?? current!.off, { id: ctx.selfId, kind: current!.kind }),
+  };
   recs.forEach((r, i) => {
-    const id = firstTypeId + i;
-    ctx.selfId = id;
-    ctx.add = (rule, message, offset) => add(rule, message, offset ?? r.off, { id, kind: r.kind });
+    current = r;
+    ctx.selfId = firstTypeId + i;
     checkRecord(r, ctx);
   });
   return recs.length;

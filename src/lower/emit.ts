@@ -90,21 +90,21 @@ export function emitLocations(
     }
     return id;
   };
-  const siteParams = order.map((i) => {
-    const ids: TypeId[] = [];
-    for (let k = table.paramStart[i]!; k < table.paramStart[i + 1]!; k++) ids.push(paramIdOf(table.params[k]!));
-    return ids;
-  });
+  for (const i of order) for (let k = table.paramStart[i]!; k < table.paramStart[i + 1]!; k++) paramIdOf(table.params[k]!);
+  const paramId = (slot: number): TypeId => (slot === 0 ? 0 : paramIds[slot - 1]!);
 
   // Pass 2: LOC_PROTOs, one per distinct sequence (and FUNC_PROTO in rfc-v1),
   // found in a trie keyed by the type, then each LOC_PARAM id in turn.
   const protoTrie: ProtoNode = { next: new Map() };
-  const siteProtos = siteParams.map((ids, k) => {
-    const type = v1 ? funcs[order[k]!]!.proto : 0;
+  const siteProtos = order.map((i) => {
+    const type = v1 ? funcs[i]!.proto : 0;
+    const from = table.paramStart[i]!, to = table.paramStart[i + 1]!;
     let node = step(protoTrie, type);
-    for (const id of ids) node = step(node, id);
+    for (let k = from; k < to; k++) node = step(node, paramId(table.params[k]!));
     if (node.id === undefined) {
-      node.id = split.add({ kind: BTF_KIND_LOC_PROTO, nameOff: 0, params: ids, type });
+      const params: TypeId[] = [];
+      for (let k = from; k < to; k++) params.push(paramId(table.params[k]!));
+      node.id = split.add({ kind: BTF_KIND_LOC_PROTO, nameOff: 0, params, type });
       stats.locProtos++;
     }
     return node.id;

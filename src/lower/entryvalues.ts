@@ -52,7 +52,7 @@ export const ENTRY_VALUE_CAUSE = "DW_OP_entry_value";
 
 const toAddr = (lo: number, hi: number) => (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
 
-function push(m: Map<string, number[]>, k: string, v: number): void {
+function push(m: Map<number, number[]>, k: number, v: number): void {
   const list = m.get(k);
   if (list) list.push(v);
   else m.set(k, [v]);
@@ -109,8 +109,13 @@ export function constantCallValue(b: Uint8Array, addrSize: number, le: boolean):
 
 /** Per records: the call sites by unit and address, and the answers already given. */
 export class EntryValues {
-  /** Call sites by (unit, pc) and by (unit, callee DIE), made when first needed (most sites never ask). */
-  private index?: { byPc: Map<string, number[]>; byOrigin: Map<string, number[]> };
+  /**
+   * Call sites by unit and callee DIE (key `unit * 2^32 + die`), made on the
+   * first proof (most sites never ask), and by unit and the low 32 bits of
+   * their pc, made when a proof first gets past the DWARF checks.
+   */
+  private byOrigin?: Map<number, number[]>;
+  private byPc?: Map<number, number[]>;
   private readonly cache = new Map<string, EntryValue>();
 
   constructor(
@@ -119,16 +124,17 @@ export class EntryValues {
     private readonly littleEndian: boolean,
   ) {}
 
-  private calls(): { byPc: Map<string, number[]>; byOrigin: Map<string, number[]> } {
-    if (this.index) return this.index;
-    const byPc = new Map<string, number[]>(), byOrigin = new Map<string, number[]>();
+  /** {@link byOrigin} or {@link byPc} (`pc`), made now if not yet. */
+  private callIndex(pc: boolean): Map<number, number[]> {
+    const have = pc ? this.byPc : this.byOrigin;
+    if (have) return have;
+    const m = new Map<number, number[]>();
     const C = this.rec.calls;
     for (let c = 0; C && c < C.count; c++) {
       if ((C.flags[c]! & (CALL_RETURN_PC | CALL_PC)) === 0) continue;
-      push(byPc, `${C.unit[c]}:${toAddr(C.pcLo[c]!, C.pcHi[c]!)}`, c);
-      push(byOrigin, `${C.unit[c]}:${C.origin[c]}`, c);
+      push(m, C.unit[c]! * 0x1_0000_0000 + (pc ? C.pcLo[c]! : C.origin[c]!), c);
     }
-    return (this.index = { byPc, byOrigin });
+    return pc ? (this.byPc = m) : (this.byOrigin = m);
   }
 
   /**
@@ -163,8 +169,7 @@ export class EntryValues {
       return value;
     };
     // DWARF first (cheap): some call site of G in its unit must give a constant for the register.
-    const { byPc, byOrigin } = this.calls();
-    const known = byOrigin.get(`${unit}:${root}`) ?? [];
+    const known = this.callIndex(false).get(unit * 0x1_0000_0000 + root) ?? [];
     if (known.length === 0) return why("no call sites");
     const values = known.map(valueAt);
     if (!values.some((v) => v !== undefined && typeof v === "object")) {
@@ -185,8 +190,10 @@ export class EntryValues {
     if (into.unknown !== undefined) return why(into.unknown);
     if (into.branches.length === 0) return why("no calls");
     // The call sites a branch is matched to are among `known`, whose values agree.
+    const byPc = this.callIndex(true);
+    const atPc = (pc: bigint) => byPc.get(unit * 0x1_0000_0000 + Number(pc & 0xffffffffn)) ?? [];
     for (const b of into.branches) {
-      const rows = [...(byPc.get(`${unit}:${b.end}`) ?? []), ...(byPc.get(`${unit}:${b.at}`) ?? [])].filter((c) => {
+      const rows = [...atPc(b.end), ...atPc(b.at)].filter((c) => {
         const f = C.flags[c]!;
         const pc = toAddr(C.pcLo[c]!, C.pcHi[c]!);
         return (f & CALL_RETURN_PC ? pc === b.end : pc === b.at) && C.origin[c] === root;
