@@ -70,6 +70,21 @@ function open(): { reader: DwarfReader; ctx: BatchContext } {
 
 /** The time this worker took to open the object, reported with its first batch only. */
 let openMs: number | undefined;
+/** Why opening failed, answered to every request. */
+let openError: unknown;
+
+// Opened as soon as the worker starts, not on its first request: the main
+// thread hands out the first batches only once one worker has told it the
+// unit count, and the others would otherwise start opening only then.
+{
+  const t = performance.now();
+  try {
+    state = open();
+  } catch (e) {
+    openError = e;
+  }
+  openMs = performance.now() - t;
+}
 function opened(): Record<string, number> {
   const ms = openMs;
   openMs = 0;
@@ -79,11 +94,7 @@ function opened(): Record<string, number> {
 parentPort!.on("message", ({ id, req }: { id: number; req: BatchWorkRequest }) => {
   let reply: WorkerReply<BatchWorkReply>;
   try {
-    if (!state) {
-      const t = performance.now();
-      state = open();
-      openMs = performance.now() - t;
-    }
+    if (!state) throw openError;
     if ("count" in req) {
       reply = { id, ok: true, value: state.reader.unitCount };
     } else {

@@ -371,19 +371,26 @@ function candidatePositions(
   const end = Math.min(to, b.length - 3);
   if (from >= end || (!absolute && !relative)) return out;
   let v = (b[from]! << 8) | (b[from + 1]! << 16) | (b[from + 2]! << 24);
+  // t in [-8, span) is t + 8 in [0, span + 8), tested as one unsigned 32-bit
+  // compare: a t past 2^32 wraps into the range, which only adds a
+  // candidate (the full test recomputes t exactly), never loses one.
+  const span8 = span + 8;
   for (let p = from; p < end; p++) {
     // The value at p, rolled on from the one at p - 1.
     v = (v >>> 8) | (b[p + 3]! << 24);
     if (absolute) {
-      const abs = ((v >>> 0) - lo32) >>> 0;
+      const abs = (v - lo32) >>> 0;
       if (abs < span && (isEntry[abs >>> 3]! & (1 << (abs & 7))) !== 0) {
         out.push(p);
         continue;
       }
     }
     if (relative) {
-      const t = base + p + v;
-      if (t >= -8 && t < span && (t < 0 || (nearEntry[t >>> 3]! & (1 << (t & 7))) !== 0)) out.push(p);
+      const t8 = (base + p + v + 8) >>> 0;
+      if (t8 < span8) {
+        const t = t8 - 8;
+        if (t < 0 || (nearEntry[t >>> 3]! & (1 << (t & 7))) !== 0) out.push(p);
+      }
     }
   }
   return out;
