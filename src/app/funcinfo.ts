@@ -384,51 +384,57 @@ function assignFuncs(split: Btf, u: LoweredUnits): { siteFuncs: (SiteFunc | unde
   const n = T.count;
   // A site is named by its FUNC, whose name the kernel wants a C identifier
   // (sites share their name strings: each is converted once).
-  const idents = new Map<number, number>();
+  const ident = new Int32Array(T.strings.length).fill(-1);
   for (let i = 0; i < n; i++) {
     const s = T.name[i]!;
-    let id = idents.get(s);
-    if (id === undefined) idents.set(s, (id = T.str(btfIdentifier(T.strings[s]!))));
-    T.name[i] = id;
+    if (ident[s]! < 0) ident[s] = T.str(btfIdentifier(T.strings[s]!));
+    T.name[i] = ident[s]!;
   }
-  // FUNCs: a FUNC of the same name and prototype in the base (or already
-  // added) is reused; the others are added to the split in name order.
-  // A key is a site's (name, prototype); keyed by name, then prototype id.
-  const firstOfKey = new Map<number, Map<TypeId, number>>();
+  // A key is a site's (name, prototype): each distinct one gets a pair
+  // index (by the number name * (type count + 1) + prototype id, exact far
+  // beyond any string and type count), its first site giving the linkage.
+  const radix = split.nrTypes + 1;
+  const pairOf = new Map<number, number>();
+  const pairs: { name: number; proto: TypeId; first: number }[] = [];
+  const sitePair = new Int32Array(n).fill(-1);
   const isProto = new Map<TypeId, boolean>();
   for (let i = 0; i < n; i++) {
     const p = T.proto[i]!;
     let ok = isProto.get(p);
     if (ok === undefined) isProto.set(p, (ok = split.maybeType(p)?.kind === BTF_KIND_FUNC_PROTO));
     if (!ok) continue;
-    let byProto = firstOfKey.get(T.name[i]!);
-    if (!byProto) firstOfKey.set(T.name[i]!, (byProto = new Map()));
-    if (!byProto.has(p)) byProto.set(p, i);
+    const key = T.name[i]! * radix + p;
+    let k = pairOf.get(key);
+    if (k === undefined) pairOf.set(key, (k = pairs.push({ name: T.name[i]!, proto: p, first: i }) - 1));
+    sitePair[i] = k;
   }
-  const names = [...firstOfKey.keys()].sort((a, b) => (T.strings[a]! < T.strings[b]! ? -1 : T.strings[a]! > T.strings[b]! ? 1 : 0));
-  const funcOfKey = new Map<number, Map<TypeId, SiteFunc>>();
+  // FUNCs: a FUNC of the same name and prototype in the base (or already
+  // added) is reused; the others are added to the split in name order,
+  // then prototype id.
+  const S = T.strings;
+  const order = pairs.map((_, k) => k).sort((x, y) => {
+    const a = S[pairs[x]!.name]!, b = S[pairs[y]!.name]!;
+    return a < b ? -1 : a > b ? 1 : pairs[x]!.proto - pairs[y]!.proto;
+  });
+  const pairFunc: SiteFunc[] = new Array(pairs.length);
   let reused = 0;
   let added = 0;
-  for (const nameId of names) {
-    const name = T.strings[nameId]!;
-    const byProto = firstOfKey.get(nameId)!;
-    const funcs = new Map<TypeId, SiteFunc>();
-    funcOfKey.set(nameId, funcs);
-    for (const p of [...byProto.keys()].sort((a, b) => a - b)) {
-      let func = split.findAllByName(name, BTF_KIND_FUNC).find((id) => {
-        const t = split.typeById(id);
-        return t.kind === BTF_KIND_FUNC && t.type === p;
-      });
-      if (func !== undefined && !split.owns(func)) reused++;
-      else added++;
-      // Added straight to the split: the lookup above already searched the
-      // base and the split for an equal FUNC, so no dedup run is needed.
-      func ??= split.add({ kind: BTF_KIND_FUNC, nameOff: split.addStr(name), type: p, linkage: T.linkage[byProto.get(p)!]! });
-      funcs.set(p, { func, proto: p });
-    }
+  for (const k of order) {
+    const { name: nameId, proto: p, first } = pairs[k]!;
+    const name = S[nameId]!;
+    let func = split.findAllByName(name, BTF_KIND_FUNC).find((id) => {
+      const t = split.typeById(id);
+      return t.kind === BTF_KIND_FUNC && t.type === p;
+    });
+    if (func !== undefined && !split.owns(func)) reused++;
+    else added++;
+    // Added straight to the split: the lookup above already searched the
+    // base and the split for an equal FUNC, so no dedup run is needed.
+    func ??= split.add({ kind: BTF_KIND_FUNC, nameOff: split.addStr(name), type: p, linkage: T.linkage[first]! });
+    pairFunc[k] = { func, proto: p };
   }
   const siteFuncs = new Array<SiteFunc | undefined>(n);
-  for (let i = 0; i < n; i++) siteFuncs[i] = funcOfKey.get(T.name[i]!)?.get(T.proto[i]!);
+  for (let i = 0; i < n; i++) siteFuncs[i] = sitePair[i]! < 0 ? undefined : pairFunc[sitePair[i]!];
   return { siteFuncs, reused, added };
 }
 
