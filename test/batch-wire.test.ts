@@ -13,7 +13,7 @@ import type { DwarfRecords } from "../src/dwarf/records.js";
 import { lowerSites, newLowerStats, type LoweredSite } from "../src/lower/sites.js";
 import { SiteTable } from "../src/lower/site-table.js";
 import { openElf } from "../src/app/io.js";
-import { functionSymbols } from "../src/dwarf/clones.js";
+import { functionSymbols, packFunctionSymbols, unpackFunctionSymbols } from "../src/dwarf/clones.js";
 import { DwarfReader } from "../src/dwarf/load.js";
 import { WALK_SITES, WALK_TYPES } from "../src/dwarf/wasm.js";
 import { TargetIndex } from "../src/encode/dedup/index.js";
@@ -63,6 +63,18 @@ describe("batch wire form", () => {
     // A batch lowered for func_info crosses as such a wire batch.
     const wire = lowerUnitBatch(records[0]!, ctx)!;
     expect(wire.i64.length).toBeGreaterThan(0);
+  });
+
+  test.each(["all-gcc12-O2-dwarf5-x86_64", "inline-gcc12-O2-dwarf4-x86_64.o"])("%s: function symbols cross to a worker as columns", (name) => {
+    const elf = openElf(join(OBJ, name));
+    try {
+      const syms = functionSymbols(elf);
+      expect(syms.size).toBeGreaterThan(1);
+      const back = unpackFunctionSymbols(structuredClone(packFunctionSymbols(syms)));
+      expect([...back]).toEqual([...syms]);
+    } finally {
+      elf.close();
+    }
   });
 
   test("negative caller offsets, 64-bit addresses, causes and shared copies survive", () => {

@@ -6,6 +6,7 @@
 import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from "node:worker_threads";
 import type { Btf } from "../btf/btf.js";
 import { parseBtf } from "../btf/read.js";
+import { unpackFunctionSymbols, type PackedFunctionSymbols } from "../dwarf/clones.js";
 import { DwarfReader } from "../dwarf/load.js";
 import { WALK_SITES } from "../dwarf/wasm.js";
 import { ElfFile } from "../elf/elf.js";
@@ -14,7 +15,6 @@ import { lowerUnitBatch, type BatchContext } from "./batch.js";
 import { wireTransfer, type WireBatch } from "./batch-wire.js";
 import { useScansFrom, type Scan } from "./entryrefs.js";
 import { toWorkerError, type WorkerReply } from "./pool.js";
-import { functionSymbols } from "./sites.js";
 
 /** What the main thread gives each worker at start. */
 export interface BatchWorkerInit {
@@ -27,6 +27,8 @@ export interface BatchWorkerInit {
   scanPort?: MessagePort;
   /** Int32 flag, set to 1 once the scan was sent to every worker. */
   scanReady?: SharedArrayBuffer;
+  /** The object's function symbols, decoded once by the main thread. */
+  functionSymbols: PackedFunctionSymbols;
 }
 
 /** A unit range to lower. */
@@ -61,10 +63,11 @@ function open(): { reader: DwarfReader; ctx: BatchContext } {
   // Read lazily (btf/lazy.ts): a worker's prototypes touch few of the base's types.
   for (const bytes of init.chain) base = parseBtf(bytes, { base, profile: "v2", lazy: true });
   base?.prepareIndexes();
+  const funcSyms = unpackFunctionSymbols(init.functionSymbols);
   return {
     // Each worker walks some of the batches: it reads only their units.
-    reader: DwarfReader.open(elf, { alt: init.alt, lazyInfo: true }),
-    ctx: { elf, base: base!, baseIndex: new TargetIndex(base!), funcSyms: functionSymbols(elf), addrSize: elf.is64 ? 8 : 4 },
+    reader: DwarfReader.open(elf, { alt: init.alt, lazyInfo: true, functionSymbols: funcSyms }),
+    ctx: { elf, base: base!, baseIndex: new TargetIndex(base!), funcSyms, addrSize: elf.is64 ? 8 : 4 },
   };
 }
 

@@ -48,6 +48,7 @@ import { scanEntryReferencesAsync, type Scan } from "./entryrefs.js";
 import { Timings, timed } from "./timings.js";
 import { formatLowerStats, lowerStatsJson } from "./report.js";
 import { functionSymbols, requireDwarf } from "./sites.js";
+import { packFunctionSymbols } from "../dwarf/clones.js";
 
 /** Options of the main command. */
 export interface FuncInfoOptions {
@@ -203,14 +204,14 @@ export async function buildFuncInfo(path: string, opts: Omit<FuncInfoOptions, "f
   let reader: DwarfReader | undefined;
   try {
     requireDwarf(elf);
-    const mainReader = (): DwarfReader => (reader ??= DwarfReader.open(elf, { alt: opts.alt }));
+    const funcSyms = functionSymbols(elf);
+    const mainReader = (): DwarfReader => (reader ??= DwarfReader.open(elf, { alt: opts.alt, functionSymbols: funcSyms }));
     const chain = opts.shared?.chain ?? loadBtfChain(opts.base ?? []);
     const hasOwnBtf = (elf.section(".BTF")?.size ?? 0) > 0;
     // Without a .BTF to split on, the base is encoded from all the DWARF types: one walk serves both.
     const whole = hasOwnBtf ? undefined : mainReader().walk(0, mainReader().unitCount, WALK_SITES | WALK_TYPES);
     const { base, source, encode } = resolveBase(elf, whole, chain);
     const addrSize = elf.is64 ? 8 : 4;
-    const funcSyms = functionSymbols(elf);
     tm.add("main: open, base chain", performance.now() - tOpen);
 
     // Batches: lowered here or in workers, folded into the split in batch order.
@@ -224,6 +225,7 @@ export async function buildFuncInfo(path: string, opts: Omit<FuncInfoOptions, "f
     const pool = jobs > 1
       ? new OrderedPool<BatchWorkRequest, BatchWorkReply>(workerScript("batch-worker.js"), {
         path, alt: opts.alt, chain: base.chain().map((b) => writeBtf(b, { profile: "v2", littleEndian: true, layout: false })), scanReady,
+        functionSymbols: packFunctionSymbols(funcSyms),
       } satisfies BatchWorkerInit, jobs, (i) => ({ data: { scanPort: channels[i].port2 }, transfer: [channels[i].port2] }))
       : undefined;
     // The scan runs here in steps while the batches go out to the workers,

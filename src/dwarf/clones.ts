@@ -64,3 +64,36 @@ export function functionSymbols(elf: ElfFile): Map<bigint, string[]> {
   for (const list of out.values()) list.sort();
   return out;
 }
+
+/** {@link functionSymbols} as columns, for a worker thread (structured clone copies three arrays, not a map of arrays). */
+export interface PackedFunctionSymbols {
+  addrs: BigUint64Array;
+  /** Names per address, in order. */
+  counts: Uint32Array;
+  names: string[];
+}
+
+/** `syms` as {@link PackedFunctionSymbols}. */
+export function packFunctionSymbols(syms: Map<bigint, string[]>): PackedFunctionSymbols {
+  const addrs = new BigUint64Array(syms.size);
+  const counts = new Uint32Array(syms.size);
+  const names: string[] = [];
+  let i = 0;
+  for (const [a, list] of syms) {
+    addrs[i] = a;
+    counts[i++] = list.length;
+    names.push(...list);
+  }
+  return { addrs, counts, names };
+}
+
+/** The map {@link packFunctionSymbols} packed. */
+export function unpackFunctionSymbols(p: PackedFunctionSymbols): Map<bigint, string[]> {
+  const out = new Map<bigint, string[]>();
+  let k = 0;
+  for (let i = 0; i < p.addrs.length; i++) {
+    out.set(p.addrs[i]!, p.names.slice(k, k + p.counts[i]!));
+    k += p.counts[i]!;
+  }
+  return out;
+}

@@ -35,6 +35,8 @@ export interface OpenDwarfOptions {
    * a reader that walks some units holds only those (worker threads).
    */
   lazyInfo?: boolean;
+  /** {@link functionSymbols} of the object when the caller has it (else made on the first walk that needs it). */
+  functionSymbols?: Map<bigint, string[]>;
 }
 
 /** Options of {@link readDwarf}. */
@@ -125,7 +127,9 @@ export class DwarfReader {
         return true;
       });
     }
-    return new DwarfReader(wasm, units, elf);
+    const reader = new DwarfReader(wasm, units, elf);
+    reader.clones = opts.functionSymbols;
+    return reader;
   }
 
   /**
