@@ -9,7 +9,9 @@ import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { describe, expect, test } from "vitest";
-import type { BatchWorkReply, BatchWorkRequest } from "../src/app/batch-worker.js";
+import type { BatchWorkerInit, BatchWorkReply, BatchWorkRequest } from "../src/app/batch-worker.js";
+import { openElf } from "../src/app/io.js";
+import { functionSymbols, packFunctionSymbols } from "../src/dwarf/clones.js";
 import { OrderedPool, workerScript } from "../src/app/pool.js";
 import { NotFoundError } from "../src/errors.js";
 import { DWARFDUMP } from "./helpers/dwarfdump.js";
@@ -37,7 +39,10 @@ describe("worker scripts under vitest", () => {
   });
 
   test("the batch worker runs from source and answers (unit count as llvm-dwarfdump's)", async () => {
-    const pool = new OrderedPool<BatchWorkRequest, BatchWorkReply>(workerScript("batch-worker.js"), { path: OBJ, chain: [] }, 1);
+    const elf = openElf(OBJ);
+    const init: BatchWorkerInit = { path: OBJ, chain: [], functionSymbols: packFunctionSymbols(functionSymbols(elf)) };
+    elf.close();
+    const pool = new OrderedPool<BatchWorkRequest, BatchWorkReply>(workerScript("batch-worker.js"), init, 1);
     try {
       const answers: BatchWorkReply[] = [];
       for await (const a of pool.map([{ count: true }])) answers.push(a);
