@@ -164,9 +164,9 @@ const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /**
  * The rows of `table` in {@link compareSites} order (name, then address;
- * equal sites keep their order): names are ranked once, so the sort
- * compares numbers, and addresses (as two 32-bit words) only between sites
- * of one name.
+ * equal sites keep their order): names are ranked once and the rows
+ * counted into rank order; addresses (as two 32-bit words) are compared
+ * only within a name's run.
  */
 export function sortByNameThenAddress(table: SiteTable): number[] {
   const S = table.strings;
@@ -178,9 +178,23 @@ export function sortByNameThenAddress(table: SiteTable): number[] {
   for (let i = 0; i < n; i++) rank[i] = rankOf[table.name[i]!]!;
   const words = table.addrWords();
   const [LO, HI] = LITTLE_ENDIAN_HOST ? [0, 1] : [1, 0];
-  const order = Array.from({ length: n }, (_, i) => i);
-  order.sort((a, b) =>
-    rank[a]! - rank[b]! || words[2 * a + HI]! - words[2 * b + HI]! || words[2 * a + LO]! - words[2 * b + LO]! || a - b);
+  const byAddress = (a: number, b: number) => words[2 * a + HI]! - words[2 * b + HI]! || words[2 * a + LO]! - words[2 * b + LO]! || a - b;
+  // By rank with a counting sort (stable), then each name's run by address
+  // where it is not in order already.
+  const start = new Int32Array(used.length + 1);
+  for (let i = 0; i < n; i++) start[rank[i]! + 1]!++;
+  for (let r = 0; r < used.length; r++) start[r + 1]! += start[r]!;
+  const at = start.slice(0, used.length);
+  const order: number[] = new Array<number>(n);
+  for (let i = 0; i < n; i++) order[at[rank[i]!]!++] = i;
+  for (let r = 0; r < used.length; r++) {
+    const from = start[r]!, to = start[r + 1]!;
+    let k = from + 1;
+    while (k < to && byAddress(order[k - 1]!, order[k]!) < 0) k++;
+    if (k >= to) continue;
+    const run = order.slice(from, to).sort(byAddress);
+    for (let j = from; j < to; j++) order[j] = run[j - from]!;
+  }
   return order;
 }
 
