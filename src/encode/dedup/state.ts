@@ -259,6 +259,24 @@ export class TargetIndex {
   }
 }
 
+/**
+ * The hypothetical map's storage, one per thread and reused by every run:
+ * a run sized to its target's type count (a vmlinux split: 150k ids)
+ * allocated and filled 600 KB per batch, for the few hundred keys an
+ * equivalence check sets. Runs never overlap (each is synchronous); a run
+ * starts by clearing what the last one left ({@link hypotDirty}).
+ */
+let hypotStore = new Int32Array(0);
+const hypotDirty: number[] = [];
+
+/** {@link hypotStore}, at least `size` entries, every one -1. */
+function hypotScratch(size: number): Int32Array {
+  for (const k of hypotDirty) hypotStore[k] = -1;
+  hypotDirty.length = 0;
+  if (hypotStore.length < size) hypotStore = new Int32Array(Math.max(size, 2 * hypotStore.length)).fill(-1);
+  return hypotStore;
+}
+
 /** State of one run: the batch, its canonical map and bookkeeping. */
 export class DedupRun {
   /** Target index (its types are canonical and never change). */
@@ -275,10 +293,10 @@ export class DedupRun {
   readonly local: Buckets = new Map();
   /** name offset → canonical batch struct/union ids. */
   readonly localComposites = new Map<number, TypeId[]>();
-  /** hypot[canon id] = candidate id during one equivalence check; -1 unset. */
+  /** hypot[canon id] = candidate id during one equivalence check; -1 unset (a view of {@link hypotScratch}). */
   readonly hypot: Int32Array;
   /** Keys set in {@link hypot}, for clearing and merging. */
-  readonly hypotKeys: number[] = [];
+  readonly hypotKeys: number[] = hypotDirty;
   /** Set by the equivalence check when it matched a batch composite with a target FWD. */
   hypotTargetFwd = false;
 
@@ -291,7 +309,7 @@ export class DedupRun {
     this.canon = new Int32Array(n);
     for (let i = 0; i < n; i++) this.canon[i] = this.T + i;
     this.processed = new Uint8Array(n);
-    this.hypot = new Int32Array(this.T + n).fill(-1);
+    this.hypot = hypotScratch(this.T + n);
   }
 
   /** The type with id `id` in either space. */
