@@ -36,7 +36,7 @@ describe("site table", () => {
     expect(t.count).toBe(5000);
     for (let i = 0; i < 5000; i++) {
       expect(t.site(i)).toEqual(site(i));
-      expect(t.paramsOf(i)).toBe(i % 4);
+      expect(t.site(i).params.length).toBe(i % 4);
       expect([t.proto[i], t.linkage[i]]).toEqual([i + 1, i % 2]);
     }
   });

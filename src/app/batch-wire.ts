@@ -16,7 +16,7 @@
  */
 import type { LocParam } from "../lower/locparam.js";
 import { locParamKey } from "../lower/locparam.js";
-import { causeKey, type SiteTable } from "../lower/site-table.js";
+import { causeKey, grown, Interned, type SiteTable } from "../lower/site-table.js";
 import type { LowerStats, SiteSink } from "../lower/sites.js";
 
 /** A lowered batch as it crosses from a worker (see the file comment); what {@link lowerUnitBatch} returns. */
@@ -44,32 +44,16 @@ const HEAD = 9;
  * from `protoOf` / `linkageOf` (by FuncTable row).
  */
 export class WireWriter implements SiteSink {
-  private readonly strings: string[] = [];
-  private readonly strIndex = new Map<string, number>();
-  private readonly locs: LocParam[] = [];
-  private readonly locIndex = new Map<string, number>();
-  private readonly causeLists: (string | null)[][] = [];
-  private readonly causeIndex = new Map<string, number>();
-  private u32 = new Uint32Array(4096);
+  private readonly strings = new Interned<string>();
+  private readonly locs = new Interned<LocParam>();
+  private readonly causeLists = new Interned<(string | null)[]>();
+  private u32 = new Uint32Array(0);
   private words = 0;
-  private u64 = new BigUint64Array(1024);
-  private i64 = new BigInt64Array(512);
+  private u64 = new BigUint64Array(0);
+  private i64 = new BigInt64Array(0);
   private count = 0;
 
   constructor(private readonly protoOf: (func: number) => number, private readonly linkageOf: (func: number) => number) {}
-
-  private str(s: string): number {
-    let i = this.strIndex.get(s);
-    if (i === undefined) this.strIndex.set(s, (i = this.strings.push(s) - 1));
-    return i;
-  }
-
-  private loc(p: LocParam): number {
-    const key = locParamKey(p);
-    let i = this.locIndex.get(key);
-    if (i === undefined) this.locIndex.set(key, (i = this.locs.push(p) - 1));
-    return i;
-  }
 
   site(
     kind: number, func: number, name: string, addr: bigint, section: string, offset: bigint, caller: string, callerOffset: bigint,
@@ -77,34 +61,23 @@ export class WireWriter implements SiteSink {
   ): void {
     // Most sites have a location for every slot: their cause list is keyed by its length alone.
     const ck = causes.every((c) => c === undefined) ? "\u0002" + causes.length : causeKey(causes);
-    let ci = this.causeIndex.get(ck);
-    if (ci === undefined) this.causeIndex.set(ck, (ci = this.causeLists.push(causes.map((c) => c ?? null)) - 1));
-    const need = this.words + HEAD + params.length;
-    if (need > this.u32.length) {
-      const b = new Uint32Array(Math.max(need, 2 * this.u32.length));
-      b.set(this.u32);
-      this.u32 = b;
-    }
+    const ci = this.causeLists.find(ck) ?? this.causeLists.add(ck, causes.map((c) => c ?? null));
     const i = this.count++;
-    if (i >= this.i64.length) {
-      const b = new BigUint64Array(4 * i), c = new BigInt64Array(2 * i);
-      b.set(this.u64);
-      c.set(this.i64);
-      this.u64 = b;
-      this.i64 = c;
-    }
-    const u = this.u32;
+    const u = (this.u32 = grown(this.u32, this.words + HEAD + params.length));
+    this.u64 = grown(this.u64, 2 * i + 2);
+    this.i64 = grown(this.i64, i + 1);
+    const S = this.strings;
     let w = this.words;
     u[w++] = kind;
     u[w++] = func;
-    u[w++] = this.str(name);
-    u[w++] = this.str(section);
-    u[w++] = this.str(caller);
+    u[w++] = S.id(name, name);
+    u[w++] = S.id(section, section);
+    u[w++] = S.id(caller, caller);
     u[w++] = this.protoOf(func);
     u[w++] = this.linkageOf(func);
     u[w++] = ci;
     u[w++] = params.length;
-    for (const p of params) u[w++] = p ? this.loc(p) + 1 : 0;
+    for (const p of params) u[w++] = p ? this.locs.id(locParamKey(p), p) + 1 : 0;
     this.words = w;
     this.u64[2 * i] = addr;
     this.u64[2 * i + 1] = offset;
@@ -114,7 +87,7 @@ export class WireWriter implements SiteSink {
   /** The batch: the sites written so far with the batch split `types` and `stats`. */
   finish(types: Uint8Array, stats: LowerStats, timings?: Record<string, number>): WireBatch {
     return {
-      types, stats, strings: this.strings, locs: this.locs, causeLists: this.causeLists,
+      types, stats, strings: this.strings.values, locs: this.locs.values, causeLists: this.causeLists.values,
       u32: this.u32.slice(0, this.words), u64: this.u64.slice(0, 2 * this.count), i64: this.i64.slice(0, this.count),
       ...(timings ? { timings } : {}),
     };
@@ -139,10 +112,9 @@ export function appendWire(table: SiteTable, w: WireBatch, protoOf: (batchProto:
   const from = table.count;
   let r = 0;
   for (let i = 0; i < i64.length; i++) {
-    // The 64-bit columns are copied as words below.
     table.push({
       kind: u32[r]!, func: u32[r + 1]!, name: strings[u32[r + 2]!]!, section: strings[u32[r + 3]!]!, caller: strings[u32[r + 4]!]!,
-      proto: protoOf(u32[r + 5]!), linkage: u32[r + 6]!, causes: causeLists[u32[r + 7]!]!, addr: 0n, offset: 0n, callerOffset: 0n,
+      proto: protoOf(u32[r + 5]!), linkage: u32[r + 6]!, causes: causeLists[u32[r + 7]!]!,
     });
     const np = u32[r + 8]!;
     r += HEAD;
@@ -151,6 +123,5 @@ export function appendWire(table: SiteTable, w: WireBatch, protoOf: (batchProto:
       table.param(li === 0 ? 0 : 1 + locs[li - 1]!);
     }
   }
-  const words = (a: BigUint64Array | BigInt64Array) => new Uint32Array(a.buffer, a.byteOffset, a.length * 2);
-  table.set64(from, words(u64), 2, 0, 1, words(i64));
+  table.copy64(from, u64, i64);
 }

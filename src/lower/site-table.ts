@@ -16,14 +16,25 @@ import { locParamKey, type LocParam } from "./locparam.js";
 import type { LoweredSite } from "./sites.js";
 
 /** Interns values by a string key: each distinct value gets the next index. */
-class Interned<T> {
+export class Interned<T> {
   readonly values: T[] = [];
   private readonly ids = new Map<string, number>();
 
-  id(key: string, make: () => T): number {
-    let id = this.ids.get(key);
-    if (id === undefined) this.ids.set(key, (id = this.values.push(make()) - 1));
+  /** The index of the value under `key`, undefined when there is none yet. */
+  find(key: string): number | undefined {
+    return this.ids.get(key);
+  }
+
+  /** Adds `value` under `key` (which has none yet) and returns its index. */
+  add(key: string, value: T): number {
+    const id = this.values.push(value) - 1;
+    this.ids.set(key, id);
     return id;
+  }
+
+  /** The index of the value under `key`, `value` added when there is none yet. */
+  id(key: string, value: T): number {
+    return this.ids.get(key) ?? this.add(key, value);
   }
 }
 
@@ -32,7 +43,7 @@ export function causeKey(list: readonly (string | null | undefined)[]): string {
   return list.map((c) => (c === null || c === undefined ? "\u0001" : c)).join("\0");
 }
 
-/** One site as {@link SiteTable.push} takes it: strings, LOC_PARAMs and cause lists already interned. */
+/** One site as {@link SiteTable.push} takes it: strings, LOC_PARAMs and cause lists already interned (its 64-bit fields follow with {@link SiteTable.copy64}). */
 export interface SiteRow {
   kind: number;
   func: number;
@@ -42,12 +53,10 @@ export interface SiteRow {
   causes: number;
   proto: number;
   linkage: number;
-  addr: bigint;
-  offset: bigint;
-  callerOffset: bigint;
 }
 
-function grown<A extends Uint8Array | Uint32Array | BigUint64Array | BigInt64Array>(a: A, need: number): A {
+/** `a`, or a copy at least `need` long (doubling, from 1024) when it is shorter. */
+export function grown<A extends Uint8Array | Uint32Array | BigUint64Array | BigInt64Array>(a: A, need: number): A {
   if (need <= a.length) return a;
   const b = new (a.constructor as new (n: number) => A)(Math.max(need, a.length * 2, 1024));
   b.set(a as never);
@@ -91,15 +100,16 @@ export class SiteTable {
   }
 
   str(s: string): number {
-    return this.strs.id(s, () => s);
+    return this.strs.id(s, s);
   }
 
   loc(p: LocParam): number {
-    return this.locTable.id(locParamKey(p), () => p);
+    return this.locTable.id(locParamKey(p), p);
   }
 
   causeList(l: readonly (string | null | undefined)[]): number {
-    return this.causeTable.id(causeKey(l), () => l.map((c) => (c === null || c === undefined ? undefined : this.strs.values[this.str(c)])));
+    const key = causeKey(l);
+    return this.causeTable.find(key) ?? this.causeTable.add(key, l.map((c) => (c === null || c === undefined ? undefined : this.strs.values[this.str(c)])));
   }
 
   /** Appends a site; its parameters follow with {@link param}, each in turn. */
@@ -128,9 +138,6 @@ export class SiteTable {
     this.causes[i] = r.causes;
     this.proto[i] = r.proto;
     this.linkage[i] = r.linkage;
-    this.addr[i] = r.addr;
-    this.offset[i] = r.offset;
-    this.callerOffset[i] = r.callerOffset;
     this.paramStart[i + 1] = this.paramCount;
   }
 
@@ -139,11 +146,6 @@ export class SiteTable {
     this.params = grown(this.params, this.paramCount + 1);
     this.params[this.paramCount++] = slot;
     this.paramStart[this.count] = this.paramCount;
-  }
-
-  /** The parameter count of site `i`. */
-  paramsOf(i: number): number {
-    return this.paramStart[i + 1]! - this.paramStart[i]!;
   }
 
   /** Site `i` as an object (sharing the table's strings, LOC_PARAMs and cause lists). */
@@ -167,22 +169,22 @@ export class SiteTable {
   }
 
   /**
-   * Sets the 64-bit columns of rows `from ..` from columns of 32-bit words
-   * in host order (2 per value, `stride` values per row: `addr` at value
-   * `a`, offset at `o` of `u64`; callerOffset in `i64`), without making a
-   * bigint per value.
+   * Sets addr, offset and callerOffset of rows `from ..` from a wire batch's
+   * columns (`u64`: addr, offset per row; `i64`: callerOffset), copied as
+   * 32-bit words, without making a bigint per value.
    */
-  set64(from: number, u64: Uint32Array, stride: number, a: number, o: number, i64: Uint32Array): void {
-    const n = i64.length / 2;
-    const A = new Uint32Array(this.addr.buffer), O = new Uint32Array(this.offset.buffer), C = new Uint32Array(this.callerOffset.buffer);
-    for (let i = 0; i < n; i++) {
-      const r = 2 * (from + i), w = 2 * stride * i;
-      A[r] = u64[w + 2 * a]!;
-      A[r + 1] = u64[w + 2 * a + 1]!;
-      O[r] = u64[w + 2 * o]!;
-      O[r + 1] = u64[w + 2 * o + 1]!;
-      C[r] = i64[2 * i]!;
-      C[r + 1] = i64[2 * i + 1]!;
+  copy64(from: number, u64: BigUint64Array, i64: BigInt64Array): void {
+    const words = (a: BigUint64Array | BigInt64Array) => new Uint32Array(a.buffer, a.byteOffset, a.length * 2);
+    const W = words(u64), C64 = words(i64);
+    const A = words(this.addr), O = words(this.offset), C = words(this.callerOffset);
+    for (let i = 0; i < i64.length; i++) {
+      const r = 2 * (from + i);
+      A[r] = W[4 * i]!;
+      A[r + 1] = W[4 * i + 1]!;
+      O[r] = W[4 * i + 2]!;
+      O[r + 1] = W[4 * i + 3]!;
+      C[r] = C64[2 * i]!;
+      C[r + 1] = C64[2 * i + 1]!;
     }
   }
 }
