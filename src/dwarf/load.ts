@@ -70,11 +70,12 @@ export class DwarfReader {
   private readonly elf: ElfFile;
   private clones?: Map<bigint, string[]>;
 
-  private constructor(wasm: DwarfWasm, unitCount: number, elf: ElfFile) {
+  private constructor(wasm: DwarfWasm, unitCount: number, elf: ElfFile, clones: Map<bigint, string[]> | undefined) {
     this.wasm = wasm;
     this.unitCount = unitCount;
     this.file = elf.path;
     this.elf = elf;
+    this.clones = clones;
   }
 
   /**
@@ -127,9 +128,7 @@ export class DwarfReader {
         return true;
       });
     }
-    const reader = new DwarfReader(wasm, units, elf);
-    reader.clones = opts.functionSymbols;
-    return reader;
+    return new DwarfReader(wasm, units, elf, opts.functionSymbols);
   }
 
   /**

@@ -122,7 +122,7 @@ export function emitLocations(
   if (v1 && max > RFC_V1_MAX_VLEN) throw new UnsupportedError(`--locsec-max ${max} exceeds the rfc-v1 vlen limit ${RFC_V1_MAX_VLEN}`);
   const nameOf = (k: number) => S[table.name[order[k]!]!]!;
   const offsetOf = (k: number) => u32Offset(table, order[k]!);
-  for (const sec of [...bySection.keys()].sort((a, b) => (S[a]! < S[b]! ? -1 : S[a]! > S[b]! ? 1 : 0))) {
+  for (const sec of [...bySection.keys()].sort(byText(S))) {
     const section = S[sec]!;
     const list = bySection.get(sec)!;
     const base = "inline" + (section.startsWith(".") ? section : "." + section);
@@ -159,6 +159,11 @@ function step(node: ProtoNode, key: number): ProtoNode {
   return n;
 }
 
+/** Orders string indexes by the strings of `S` they stand for. */
+function byText(S: readonly string[]): (a: number, b: number) => number {
+  return (a, b) => (S[a]! < S[b]! ? -1 : S[a]! > S[b]! ? 1 : 0);
+}
+
 /** Whether this host stores the low word of a 64-bit value first. */
 const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
@@ -171,7 +176,7 @@ const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 export function sortByNameThenAddress(table: SiteTable): number[] {
   const S = table.strings;
   const n = table.count;
-  const used = [...new Set(table.name.subarray(0, n))].sort((a, b) => (S[a]! < S[b]! ? -1 : S[a]! > S[b]! ? 1 : 0));
+  const used = [...new Set(table.name.subarray(0, n))].sort(byText(S));
   const rankOf = new Int32Array(S.length);
   used.forEach((s, r) => (rankOf[s] = r));
   const rank = new Int32Array(n);

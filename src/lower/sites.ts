@@ -159,9 +159,10 @@ export function siteDispositions(rec: DwarfRecords, map: AddressMap, opts: SiteS
   const code = new Uint8Array(S.count);
   const section: SiteDispositions["section"] = new Array(S.count);
   for (let i = 0; i < S.count; i++) {
+    const addr = toAddr(S.addrLo[i], S.addrHi[i]);
     // Out-of-line functions belong in func_info only when the optimiser changed them.
     if (S.kind[i] === SITE_FUNC) {
-      const keep = opts.keepFunc ? opts.keepFunc(i, toAddr(S.addrLo[i], S.addrHi[i])) : (S.flags[i] & SITE_OPTIMIZED) !== 0;
+      const keep = opts.keepFunc ? opts.keepFunc(i, addr) : (S.flags[i] & SITE_OPTIMIZED) !== 0;
       if (!keep) {
         code[i] = NOT_OPTIMISED;
         continue;
@@ -171,7 +172,7 @@ export function siteDispositions(rec: DwarfRecords, map: AddressMap, opts: SiteS
       code[i] = NO_ADDRESS;
       continue;
     }
-    const sec = map.sectionOf(toAddr(S.addrLo[i], S.addrHi[i]));
+    const sec = map.sectionOf(addr);
     if (sec) section[i] = sec;
     else code[i] = NO_SECTION;
   }
@@ -240,18 +241,18 @@ export function lowerSitesTo(
   const params: (LocParam | null)[] = [];
   const causes: (string | undefined)[] = [];
   const entryValues = map.entryCallers ? new EntryValues(rec, map.entryCallers, map.littleEndian) : undefined;
-  // One context for all sites: set per site here, per parameter by lowerOne
-  // (its entry values are those of site row `current`).
-  let current = 0;
-  const ctx: LowerContext = {
-    addrSize: 0, littleEndian: map.littleEndian, size: 0, relocateAddr: (a) => relocateAddr(a), atFunctionEntry: false,
-    entryValue: entryValues && ((reg: number) => entryValues.at(current, reg)),
-  };
   const relocateAddr = (a: bigint): { value: bigint; relative: boolean } | undefined => {
     if (map.relocatable) return undefined;
     const sec = map.sectionOf(a);
     if (!sec) return undefined;
     return sec.addr === 0n ? { value: a, relative: false } : { value: a - map.loadBase, relative: true };
+  };
+  // One context for all sites: set per site here, per parameter by lowerOne
+  // (its entry values are those of site row `current`).
+  let current = 0;
+  const ctx: LowerContext = {
+    addrSize: 0, littleEndian: map.littleEndian, size: 0, relocateAddr, atFunctionEntry: false,
+    entryValue: entryValues && ((reg: number) => entryValues.at(current, reg)),
   };
 
   for (let i = 0; i < S.count; i++) {
