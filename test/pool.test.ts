@@ -50,4 +50,55 @@ describe("OrderedPool", () => {
       await pool.close();
     }
   });
+
+  test("the calling thread as a lane: in order, some answered here, none before it is ready", async () => {
+    let readyAt = Infinity;
+    let release = (): void => undefined;
+    const ready = new Promise<void>((resolve) => (release = resolve));
+    const ranHere: number[] = [];
+    const pool = new OrderedPool<Req, Rep>(SCRIPT, {}, 1, undefined, {
+      ready,
+      run: (req) => {
+        // Never before `ready` resolved.
+        expect(Date.now()).toBeGreaterThanOrEqual(readyAt);
+        ranHere.push(req.k);
+        const end = Date.now() + req.ms;
+        while (Date.now() < end);
+        return { k: req.k, thread: -1 };
+      },
+    });
+    try {
+      setTimeout(() => {
+        readyAt = Date.now();
+        release();
+      }, 100);
+      const reqs: Req[] = Array.from({ length: 24 }, (_, i) => ({ k: i, ms: 15 }));
+      const got: Rep[] = [];
+      for await (const r of pool.map(reqs)) got.push(r);
+      expect(got.map((r) => r.k)).toEqual(reqs.map((r) => r.k));
+      expect(ranHere.length).toBeGreaterThan(0);
+      expect(ranHere.length).toBeLessThan(reqs.length);
+      expect(got.filter((r) => r.thread === -1).map((r) => r.k)).toEqual(ranHere);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  test("a request failing on the local lane fails the map where it is reached", async () => {
+    const pool = new OrderedPool<Req, Rep>(SCRIPT, {}, 0, undefined, {
+      run: (req) => {
+        if (req.fail) throw new Error("failed here");
+        return { k: req.k, thread: -1 };
+      },
+    });
+    try {
+      const got: number[] = [];
+      await expect(async () => {
+        for await (const r of pool.map([{ k: 0, ms: 0 }, { k: 1, ms: 0, fail: true }, { k: 2, ms: 0 }])) got.push(r.k);
+      }).rejects.toThrow("failed here");
+      expect(got).toEqual([0]);
+    } finally {
+      await pool.close();
+    }
+  });
 });

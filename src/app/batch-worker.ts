@@ -8,10 +8,9 @@ import type { Btf } from "../btf/btf.js";
 import { parseBtf } from "../btf/read.js";
 import { unpackFunctionSymbols, type PackedFunctionSymbols } from "../dwarf/clones.js";
 import { DwarfReader } from "../dwarf/load.js";
-import { WALK_SITES } from "../dwarf/wasm.js";
 import { ElfFile } from "../elf/elf.js";
 import { TargetIndex } from "../encode/dedup/index.js";
-import { lowerUnitBatch, type BatchContext } from "./batch.js";
+import { walkAndLower, type BatchContext } from "./batch.js";
 import { wireTransfer, type WireBatch } from "./batch-wire.js";
 import { useScansFrom, type Scan } from "./entryrefs.js";
 import { toWorkerError, type WorkerReply } from "./pool.js";
@@ -101,12 +100,8 @@ parentPort!.on("message", ({ id, req }: { id: number; req: BatchWorkRequest }) =
     if ("count" in req) {
       reply = { id, ok: true, value: state.reader.unitCount };
     } else {
-      const reader = state.reader;
-      const t0 = performance.now();
-      const records = reader.walk(req.from, req.to, WALK_SITES);
-      const t1 = performance.now();
-      const wire = lowerUnitBatch(records, state.ctx, (roots, fresh) => reader.demandTypes(roots, fresh)) ?? null;
-      if (wire) wire.timings = { ...wire.timings, "DWARF walk": t1 - t0, ...opened() };
+      const wire = walkAndLower(state.reader, state.ctx, req) ?? null;
+      if (wire) wire.timings = { ...wire.timings, ...opened() };
       parentPort!.postMessage({ id, ok: true, value: wire } satisfies WorkerReply<BatchWorkReply>, wire ? wireTransfer(wire) : []);
       return;
     }

@@ -17,6 +17,8 @@ import { cloneType, remapStrOffs, remapTypeIds } from "../btf/visit.js";
 import { writeBtf } from "../btf/write.js";
 import { FUNC_EXTERNAL, NONE } from "../dwarf/records.js";
 import type { DieTable, DwarfRecords } from "../dwarf/records.js";
+import type { DwarfReader } from "../dwarf/load.js";
+import { WALK_SITES, WALK_TYPES } from "../dwarf/wasm.js";
 import { DieIndex } from "../encode/dies.js";
 import type { ElfFile } from "../elf/elf.js";
 import { dedupInto, TargetIndex } from "../encode/dedup/index.js";
@@ -36,6 +38,22 @@ export interface BatchContext {
   baseIndex: TargetIndex;
   funcSyms: Map<bigint, string[]>;
   addrSize: number;
+}
+
+/**
+ * Walks units `[from, to)` with `reader` and lowers them
+ * ({@link lowerUnitBatch}), the walk's time among the batch's timings.
+ * `demand` (the default): the walk reads the sites, and the type DIEs the
+ * prototypes reach are read on demand; false: every type DIE of the units
+ * (the all-units fallback, as a whole walk does).
+ */
+export function walkAndLower(reader: DwarfReader, ctx: BatchContext, range: { from: number; to: number }, demand = true): WireBatch | undefined {
+  const t0 = performance.now();
+  const records = reader.walk(range.from, range.to, demand ? WALK_SITES : WALK_SITES | WALK_TYPES);
+  const walked = performance.now() - t0;
+  const wire = lowerUnitBatch(records, ctx, demand ? (roots, fresh) => reader.demandTypes(roots, fresh) : undefined);
+  if (wire) wire.timings = { ...wire.timings, "DWARF walk": walked };
+  return wire;
 }
 
 /**

@@ -96,6 +96,8 @@ export interface Scan {
 }
 
 const scans = new WeakMap<ElfFile, Scan>();
+/** Scans under way in steps ({@link scanEntryReferencesAsync}): a caller that needs one now finishes it. */
+const running = new WeakMap<ElfFile, Generator<void, Scan>>();
 
 /** Where a scan comes from when this thread has none yet (see {@link useScansFrom}). */
 let scanSource: ((elf: ElfFile) => Scan | undefined) | undefined;
@@ -115,7 +117,10 @@ export function useScansFrom(source: (elf: ElfFile) => Scan | undefined): void {
  */
 export function entryCallersOf(elf: ElfFile, entry: bigint): EntryCallers {
   let scan = scans.get(elf);
-  if (!scan) scans.set(elf, (scan = scanSource?.(elf) ?? runSteps(scanSteps(elf))));
+  if (!scan) {
+    const steps = running.get(elf);
+    scans.set(elf, (scan = steps ? runSteps(steps) : scanSource?.(elf) ?? runSteps(scanSteps(elf))));
+  }
   if (scan.unsupported) return { unknown: scan.unsupported };
   if (scan.global.has(entry)) return { unknown: "function not local" };
   const r = scan.entries.get(entry);
@@ -138,16 +143,36 @@ export function scanEntryReferences(elf: ElfFile, all = false): Scan {
 /**
  * {@link scanEntryReferences} in steps of a few megabytes, giving the event
  * loop a turn between them (the main thread scans while it hands batches
- * to its workers); `spent` hears the time of each step.
+ * to its workers); `spent` hears the time of each step. The scan is then
+ * the one {@link entryCallersOf} uses on this thread; if that needs it
+ * before the last step, it does the remaining steps itself. Never fails:
+ * a scan that throws is an unsupported one (every entry unprovable).
  */
 export async function scanEntryReferencesAsync(elf: ElfFile, spent?: (ms: number) => void): Promise<Scan> {
+  const made = scans.get(elf);
+  if (made) return made;
   const steps = scanSteps(elf);
-  for (;;) {
-    const t = performance.now();
-    const r = steps.next();
-    spent?.(performance.now() - t);
-    if (r.done) return r.value;
-    await new Promise<void>((resolve) => setImmediate(resolve));
+  running.set(elf, steps);
+  try {
+    for (;;) {
+      const finished = scans.get(elf);
+      if (finished) return finished;
+      const t = performance.now();
+      let r: IteratorResult<void, Scan>;
+      try {
+        r = steps.next();
+      } catch (e) {
+        r = { done: true, value: { unsupported: `object scan failed (${(e as Error).message})`, entries: new Map(), global: new Set() } };
+      }
+      spent?.(performance.now() - t);
+      if (r.done) {
+        scans.set(elf, r.value);
+        return r.value;
+      }
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+  } finally {
+    running.delete(elf);
   }
 }
 

@@ -35,7 +35,7 @@ import { emitLocations, type EmitOptions, type EmitStats, type SiteFunc } from "
 import { compareSites, type ParamNames } from "../lower/print.js";
 import { addLowerStats, newLowerStats, type LowerStats, type LoweredSite } from "../lower/sites.js";
 import { SiteTable } from "../lower/site-table.js";
-import { integrateBatch, lowerUnitBatch, type BatchContext } from "./batch.js";
+import { integrateBatch, lowerUnitBatch, walkAndLower, type BatchContext } from "./batch.js";
 import type { BatchRequest, BatchWorkerInit, BatchWorkReply, BatchWorkRequest } from "./batch-worker.js";
 import type { WalkedRange, WalkReply, WalkRequest, WalkWorkerInit } from "./walk-worker.js";
 import { btfIdentifier } from "../btf/names.js";
@@ -44,8 +44,8 @@ import { typeText } from "./ctype.js";
 import { checkOutputs, elfSections, loadBtfChain, openElf, writeFileAtomic, writeFilesAtomic } from "./io.js";
 import { OrderedPool, workerScript } from "./pool.js";
 import { appendWire, type WireBatch } from "./batch-wire.js";
-import { scanEntryReferencesAsync, type Scan } from "./entryrefs.js";
-import { Timings, timed } from "./timings.js";
+import { scanEntryReferencesAsync } from "./entryrefs.js";
+import { Timings } from "./timings.js";
 import { formatLowerStats, lowerStatsJson } from "./report.js";
 import { functionSymbols, requireDwarf } from "./sites.js";
 import { packFunctionSymbols } from "../dwarf/clones.js";
@@ -189,10 +189,11 @@ export const UNITS_PER_BATCH = 8;
 export const ENCODE_UNITS_PER_RANGE = 64;
 
 /**
- * Worker threads for an object with `debugInfoBytes` of `.debug_info`: `-j`
- * if given (0, pahole's bare `-j`, means the default), else the machine's cores (at most 4) for big objects (a worker
- * costs a copy of the debug sections and the base; small objects are done
- * before workers would have started).
+ * Threads for an object with `debugInfoBytes` of `.debug_info`: `-j` if
+ * given (0, pahole's bare `-j`, means the default), else the machine's
+ * cores (at most 4) for big objects (a worker costs a copy of the debug
+ * sections and the base; small objects are done before workers would have
+ * started). func_info runs N - 1 workers beside the main thread.
  */
 export function defaultJobs(debugInfoBytes: number, jobs?: number): number {
   if (jobs !== undefined && jobs > 0) return Math.floor(jobs);
@@ -215,7 +216,8 @@ export async function buildFuncInfo(path: string, opts: Omit<FuncInfoOptions, "f
   try {
     requireDwarf(elf);
     const funcSyms = functionSymbols(elf);
-    const mainReader = (): DwarfReader => (reader ??= DwarfReader.open(elf, { alt: opts.alt, functionSymbols: funcSyms }));
+    // Lazy .debug_info: when this thread is one of the lanes, it reads the units of its own batches only.
+    const mainReader = (): DwarfReader => (reader ??= DwarfReader.open(elf, { alt: opts.alt, functionSymbols: funcSyms, lazyInfo: true }));
     const chain = opts.shared?.chain ?? loadBtfChain(opts.base ?? []);
     const hasOwnBtf = (elf.section(".BTF")?.size ?? 0) > 0;
     // Without a .BTF to split on, the base is encoded from all the DWARF types: one walk serves both.
@@ -228,19 +230,26 @@ export async function buildFuncInfo(path: string, opts: Omit<FuncInfoOptions, "f
     const baseIndex = opts.shared && base.base === opts.shared.chain ? new TargetIndex(base, opts.shared.index) : new TargetIndex(base);
     const ctx: BatchContext = { elf, base, baseIndex, funcSyms, addrSize };
     const jobs = whole ? 1 : defaultJobs(elf.sectionSize(elf.debugSection(".debug_info")!), opts.jobs);
+    // With N jobs, N - 1 worker threads and this one lower the batches.
     // Workers get the entry reference scan (entry values through call sites)
     // from here: made once while they open the object, not once per worker.
-    const channels = jobs > 1 ? Array.from({ length: jobs }, () => new MessageChannel()) : [];
-    const scanReady = jobs > 1 ? new SharedArrayBuffer(4) : undefined;
-    const pool = jobs > 1
+    const workers = jobs - 1;
+    const channels = Array.from({ length: workers }, () => new MessageChannel());
+    const scanReady = workers > 0 ? new SharedArrayBuffer(4) : undefined;
+    let scanDone = (): void => undefined;
+    const pool = workers > 0
       ? new OrderedPool<BatchWorkRequest, BatchWorkReply>(workerScript("batch-worker.js"), {
         path, alt: opts.alt, chain: base.chain().map((b) => writeBtf(b, { profile: "v2", littleEndian: true, layout: false })), scanReady,
         functionSymbols: packFunctionSymbols(funcSyms),
-      } satisfies BatchWorkerInit, jobs, (i) => ({ data: { scanPort: channels[i].port2 }, transfer: [channels[i].port2] }))
+      } satisfies BatchWorkerInit, workers, (i) => ({ data: { scanPort: channels[i].port2 }, transfer: [channels[i].port2] }), {
+        // This thread lowers batches too once it has made the scan (its own batches use it).
+        ready: new Promise<void>((resolve) => (scanDone = resolve)),
+        run: (req) => ("count" in req ? mainReader().unitCount : (loweredHere(walkAndLower(mainReader(), ctx, req)) ?? null)),
+      })
       : undefined;
     // The scan runs here in steps while the batches go out to the workers,
     // which wait for it only when a batch has entry values to prove.
-    const scanned = pool && scanReady ? shareScan(elf, channels, new Int32Array(scanReady), tm) : undefined;
+    const scanned = pool && scanReady ? shareScan(elf, channels, new Int32Array(scanReady), tm).finally(scanDone) : undefined;
     let lowered: LoweredUnits;
     try {
       lowered = await lowerAllUnits(path, ctx, pool, whole, opts, mainReader);
@@ -303,15 +312,17 @@ export async function buildFuncInfo(path: string, opts: Omit<FuncInfoOptions, "f
  * worker is left waiting and every entry is then unprovable.
  */
 async function shareScan(elf: ElfFile, channels: MessageChannel[], flag: Int32Array, tm: Timings): Promise<void> {
-  let scan: Scan;
-  try {
-    scan = await scanEntryReferencesAsync(elf, (ms) => tm.add("main: entry reference scan", ms));
-  } catch (e) {
-    scan = { unsupported: `object scan failed (${(e as Error).message})`, entries: new Map(), global: new Set() };
-  }
+  const scan = await scanEntryReferencesAsync(elf, (ms) => tm.add("main: entry reference scan", ms));
   for (const c of channels) c.port1.postMessage(scan);
   Atomics.store(flag, 0, 1);
   Atomics.notify(flag, 0);
+}
+
+/** Batches lowered on this thread (their --timings are "batch: ", not "worker: "). */
+const here = new WeakSet<WireBatch>();
+function loweredHere(wire: WireBatch | undefined): WireBatch | undefined {
+  if (wire) here.add(wire);
+  return wire;
 }
 
 /** The sites of every unit batch, lowered and folded into one split in batch order, with their prototypes. */
@@ -346,16 +357,7 @@ async function lowerAllUnits(
   // batches arrive as columns (batch-wire.ts).
   async function* outputs(list: BatchRequest[], parallel: boolean, demand: boolean): AsyncGenerator<WireBatch | undefined> {
     if (!parallel || !pool) {
-      const types = (roots: ArrayLike<number>, fresh: boolean) => mainReader().demandTypes(roots, fresh);
-      for (const q of list) {
-        if (whole) {
-          yield lowerUnitBatch(whole, ctx);
-          continue;
-        }
-        const [records, ms] = timed(() => mainReader().walk(q.from, q.to, demand ? WALK_SITES : WALK_SITES | WALK_TYPES));
-        tm.add("batch: DWARF walk", ms);
-        yield lowerUnitBatch(records, ctx, types);
-      }
+      for (const q of list) yield loweredHere(whole ? lowerUnitBatch(whole, ctx) : walkAndLower(mainReader(), ctx, q, demand));
       return;
     }
     for await (const out of pool.map(list)) yield out === null ? undefined : (out as WireBatch);
@@ -368,7 +370,7 @@ async function lowerAllUnits(
     let k = 0;
     for await (const out of outputs(list, parallel, demand)) {
       if (!out) return false;
-      tm.addAll(out.timings, parallel && pool ? "worker: " : "batch: ");
+      tm.addAll(out.timings, here.has(out) ? "batch: " : "worker: ");
       const protoOf = tm.time("main: batch types into the split", () => integrateBatch(r.split, index, out.types));
       addLowerStats(r.stats, out.stats);
       tm.time("main: sites into the table", () => appendWire(r.sites, out, protoOf));

@@ -2,7 +2,8 @@
  * An ordered pool of worker threads: requests go out round-robin, at most
  * two per worker in flight (which bounds memory), and the answers come back
  * strictly in request order, so whatever the caller builds from them does
- * not depend on the number of workers.
+ * not depend on the number of workers. The calling thread can be one more
+ * lane of the pool ({@link LocalLane}).
  */
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -88,16 +89,42 @@ export function workerScript(name: string): string | URL {
 /** Requests per worker sent ahead of the one whose answer is awaited. */
 const WINDOW = 4;
 
+/**
+ * The calling thread as a lane of an {@link OrderedPool}: `run` answers one
+ * request here, synchronously, in a macrotask of its own (so the event loop
+ * turns between two of them: worker answers arrive, the caller folds them).
+ * A thread that has work of its own between the answers costs one worker
+ * less: its own heap, its own copy of the input and its own compiled code.
+ */
+export interface LocalLane<Q, R> {
+  run(req: Q): R;
+  /** The lane takes requests only once this resolves (the thread's own first job done); never, if it rejects. */
+  ready?: Promise<unknown>;
+}
+
 /** Worker threads running one script over many requests. */
 export class OrderedPool<Q, R> {
   private readonly workers: Worker[] = [];
   private nextId = 0;
+  /** The local lane may take requests. */
+  private localReady = false;
+  /** Issues more requests (set while {@link map} runs). */
+  private wake?: () => void;
 
   /**
    * Starts `jobs` workers on `workerData`; `own(i)`, when given, adds what
    * worker `i` alone gets (e.g. its end of a MessageChannel, transferred).
    */
-  constructor(script: string | URL, workerData: unknown, jobs: number, own?: (i: number) => { data: object; transfer: Transferable[] }) {
+  constructor(
+    script: string | URL, workerData: unknown, jobs: number, own?: (i: number) => { data: object; transfer: Transferable[] },
+    private readonly local?: LocalLane<Q, R>,
+  ) {
+    if (local?.ready) {
+      local.ready.then(() => {
+        this.localReady = true;
+        this.wake?.();
+      }, () => undefined);
+    } else if (local) this.localReady = true;
     for (let i = 0; i < jobs; i++) {
       const mine = own?.(i);
       this.workers.push(
@@ -112,40 +139,72 @@ export class OrderedPool<Q, R> {
    * Sends every request and yields the answers in request order. Each
    * request goes to the worker with the fewest in hand (at most two each),
    * as soon as one is free: batches differ in size, and a worker must not
-   * idle while another finishes a big one. At most {@link WINDOW} per
-   * worker are sent ahead of the answer the caller waits for. Which worker
-   * answers never changes an answer.
+   * idle while another finishes a big one. The local lane, once ready, takes
+   * one at a time when every worker has two in hand (a worker's second
+   * request waits in its port, so it never idles while this thread runs
+   * one). At most {@link WINDOW} per lane are sent ahead of the answer the
+   * caller waits for. Which lane answers never changes an answer.
    */
   async *map(requests: readonly Q[]): AsyncGenerator<R> {
     const n = this.workers.length;
+    const lanes = n + (this.local ? 1 : 0);
     const pending: Promise<R>[] = [];
     const inHand = new Array<number>(n).fill(0);
+    let localBusy = false;
     let next = 0;
     let consumed = 0;
     const issue = () => {
-      while (next < requests.length && next - consumed < WINDOW * n) {
-        let w = 0;
-        for (let i = 1; i < n; i++) if (inHand[i] < inHand[w]) w = i;
-        if (inHand[w] >= 2) return;
-        const k = next++;
-        inHand[w]++;
-        const p = this.request(this.workers[w], requests[k]).finally(() => {
-          inHand[w]--;
-          issue();
-        });
+      while (next < requests.length && next - consumed < WINDOW * lanes) {
+        let w = -1;
+        for (let i = 0; i < n; i++) if (inHand[i] < 2 && (w < 0 || inHand[i] < inHand[w])) w = i;
+        const k = next;
+        let p: Promise<R>;
+        if (w >= 0) {
+          inHand[w]++;
+          p = this.request(this.workers[w], requests[k]).finally(() => {
+            inHand[w]--;
+            issue();
+          });
+        } else if (this.local && this.localReady && !localBusy) {
+          localBusy = true;
+          p = this.runLocal(this.local, requests[k]).finally(() => {
+            localBusy = false;
+            issue();
+          });
+        } else return;
+        next++;
         // Rejections surface where the caller awaits them, in order.
         p.catch(() => undefined);
         pending[k] = p;
       }
     };
-    issue();
-    for (let k = 0; k < requests.length; k++) {
-      const value = await pending[k];
-      delete pending[k];
-      consumed++;
+    this.wake = issue;
+    try {
+      // Without workers nothing runs before the local lane is ready (a lane that never is: its rejection here).
+      if (n === 0 && this.local?.ready) await this.local.ready;
       issue();
-      yield value;
+      for (let k = 0; k < requests.length; k++) {
+        const value = await pending[k];
+        delete pending[k];
+        consumed++;
+        issue();
+        yield value;
+      }
+    } finally {
+      this.wake = undefined;
     }
+  }
+
+  private runLocal(local: LocalLane<Q, R>, req: Q): Promise<R> {
+    return new Promise((resolve, reject) => {
+      setImmediate(() => {
+        try {
+          resolve(local.run(req));
+        } catch (e) {
+          reject(e);
+        }
+      });
+    });
   }
 
   private request(worker: Worker, req: Q): Promise<R> {
