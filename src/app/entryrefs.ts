@@ -187,157 +187,241 @@ function runSteps(steps: Generator<void, Scan>): Scan {
 const STEP_BYTES = 2 << 20;
 
 function* scanSteps(elf: ElfFile, all = false): Generator<void, Scan> {
-  const entries = new Map<bigint, EntryRecord>();
-  const global = new Set<bigint>();
-  if (elf.machine !== EM_X86_64 || !elf.littleEndian || !elf.is64) {
-    return { unsupported: "machine not decoded", entries, global };
-  }
-  const rel = elf.type === ET_REL;
-  if (rel) {
-    // Addresses must name one section each (ElfOpenOptions.layoutRelocatable).
-    const alloc = elf.sections.filter((s) => (s.flags & SHF_ALLOC) !== 0 && s.size > 0).sort((a, b) => (a.addr < b.addr ? -1 : 1));
-    for (let i = 1; i < alloc.length; i++) {
-      if (alloc[i - 1]!.addr + BigInt(alloc[i - 1]!.size) > alloc[i]!.addr) {
-        return { unsupported: "sections not laid out", entries, global };
-      }
-    }
-  }
-  const syms = elf.symbols();
-  const symAddr = (i: number): bigint | undefined => {
-    const s = syms[i];
-    if (!s) return undefined;
-    if (!rel) return s.value;
-    if (s.shndx === 0 || s.shndx >= 0xff00) return s.shndx === 0xfff1 ? s.value : undefined;
-    const sec = elf.sections[s.shndx];
-    return sec ? sec.addr + s.value : undefined;
-  };
-  // Sized function symbols of executable sections (padding lies between them).
-  const bodies: [bigint, bigint][] = [];
-  for (let i = 1; i < syms.length; i++) {
-    const s = syms[i]!;
-    const a = symAddr(i);
-    if (a === undefined) continue;
-    if (s.type === STT_FUNC) {
-      if (s.bind === STB_LOCAL) {
-        if (!entries.has(a)) entries.set(a, { branches: [] });
-      } else global.add(a);
-      if (s.size > 0n) bodies.push([a, a + s.size]);
-    } else if (s.bind !== STB_LOCAL && s.shndx !== 0) {
-      global.add(a);
-    }
-  }
-  bodies.sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0));
-  if (entries.size === 0) return { entries, global };
-
-  // Entries as numbers relative to the lowest one, for bitmaps.
-  const list = [...entries.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  const lo = list[0]!;
-  const span = Number(list[list.length - 1]! - lo) + 1;
-  if (span > 1 << 30) return { unsupported: "function entries spread too far", entries, global };
-  const isEntry = new Uint8Array((span >>> 3) + 1);
-  const nearEntry = new Uint8Array((span >>> 3) + 2);
-  for (const a of list) {
-    const r = Number(a - lo);
-    isEntry[r >>> 3]! |= 1 << (r & 7);
-    // nearEntry[x]: some entry in [x, x + 8].
-    for (let x = Math.max(0, r - 8); x <= r; x++) nearEntry[x >>> 3]! |= 1 << (x & 7);
-  }
-  const lo32 = Number(lo & 0xffffffffn);
-  const entryAt = (r: number) => r >= 0 && r < span && (isEntry[r >>> 3]! & (1 << (r & 7))) !== 0;
-
-  const recordOf = (r: number) => entries.get(lo + BigInt(r))!;
-  const other = (r: number, text: string) => {
-    const e = recordOf(r);
-    e.other ??= text;
-    if (all) (e.others ??= []).push(text);
-  };
-
-  const padding = new PaddingJudge(bodies);
-  const skip: [bigint, bigint][] = [];
-  for (const [from, to] of METADATA_RANGES) {
-    const a = syms.find((x) => x.name === from), z = syms.find((x) => x.name === to);
-    if (a && z && !rel && a.value <= z.value) skip.push([a.value, z.value]);
-  }
-  const skipped = (addr: bigint) => skip.some(([a, z]) => addr >= a && addr < z);
-
+  const scanner = EntryScanner.of(elf, all);
+  if (!(scanner instanceof EntryScanner)) return scanner;
   for (const sec of elf.sections) {
     if ((sec.flags & SHF_ALLOC) === 0 || sec.type === SHT_NOBITS || sec.size === 0 || METADATA_SECTIONS.has(sec.name)) continue;
-    const b = elf.sectionData(sec, { relocate: false });
-    const exec = (sec.flags & SHF_EXECINSTR) !== 0;
-    // Positions relative to `lo` (meaningless for sections at address 0 of a linked file: absolute checks only).
-    const relative = rel || sec.addr !== 0n;
-    const base = Number(sec.addr - lo);
-    const n = b.length;
-    // The metadata ranges inside this section, as positions in it.
-    const skipIn = skip
-      .filter(([a, z]) => a < sec.addr + BigInt(n) && z > sec.addr)
-      .map(([a, z]) => [Math.max(0, Number(a - sec.addr)), Math.min(n, Number(z - sec.addr))] as const);
-    for (let from = 0; from < n; from += STEP_BYTES) {
+    const bytes = scanner.bytesOf(sec);
+    for (let from = 0; from < bytes.b.length; from += STEP_BYTES) {
       if (from > 0) yield;
-      for (const p of candidatePositions(b, from, Math.min(n, from + STEP_BYTES), !rel, relative, lo32, base, span, isEntry, nearEntry)) {
-        if (skipIn.length > 0 && skipIn.some(([a, z]) => p >= a && p < z)) continue;
-        const v = b[p]! | (b[p + 1]! << 8) | (b[p + 2]! << 16) | (b[p + 3]! << 24);
-        // In ET_REL an absolute reference is always a relocation (its bytes a placeholder): read below.
-        const abs = rel ? span : ((v >>> 0) - lo32) >>> 0;
-        if (abs < span && (isEntry[abs >>> 3]! & (1 << (abs & 7))) !== 0) {
-          if (!(exec && padding.inPadding(sec, b, p))) other(abs, `absolute at ${where(sec, p)}`);
-        }
-        if (!relative) continue;
-        const t = base + p + v;
-        if (t >= -8 && t < span && (t < 0 || (nearEntry[t >>> 3]! & (1 << (t & 7))) !== 0)) {
-          // Data: `.long G - .` names G itself. Code: a displacement counts from
-          // the instruction's end, 4 bytes on (+ an immediate of up to 4).
-          for (let k = 0; k <= (exec ? 8 : 0); k++) {
-            if (!entryAt(t + k)) continue;
-            if (exec && k < 4 && padding.insideBody(sec.addr + BigInt(p))) continue;
-            const isBranch =
-              exec && k === 4 &&
-              (b[p - 1] === 0xe8 || b[p - 1] === 0xe9 || (b[p - 2] === 0x0f && (b[p - 1]! & 0xf0) === 0x80));
-            if (isBranch) {
-              const at = sec.addr + BigInt(b[p - 1] === 0xe8 || b[p - 1] === 0xe9 ? p - 1 : p - 2);
-              recordOf(t + k).branches.push({ at, end: sec.addr + BigInt(p + 4) });
-              continue;
-            }
-            // Past a branch, an instruction's disp32 relative to its end is a RIP-relative
-            // operand, always right after a ModRM byte with mod 00, r/m 101.
-            if (exec && k >= 4 && ((b[p - 1] ?? 0) & 0xc7) !== 0x05) continue;
-            if (!(exec && padding.inPadding(sec, b, p))) {
-              other(t + k, `relative at ${where(sec, p)}`);
-            }
-          }
+      scanner.scanWindow(bytes, from, Math.min(bytes.b.length, from + STEP_BYTES));
+    }
+    if (bytes.exec && bytes.relative) {
+      yield;
+      scanner.scanShortBranches(bytes);
+    }
+  }
+  return scanner.scanRelocations();
+}
+
+/** A section's bytes as {@link EntryScanner} reads them. */
+interface SectionBytes {
+  sec: ElfSection;
+  b: Uint8Array;
+  exec: boolean;
+  /** Positions relative to the lowest entry mean something (not a section at address 0 of a linked file: absolute checks only). */
+  relative: boolean;
+  /** The section's address relative to the lowest entry. */
+  base: number;
+  /** The metadata ranges inside the section, as positions in it. */
+  skipIn: (readonly [number, number])[];
+}
+
+/**
+ * The state of one scan (see the file comment): the local entries as
+ * bitmaps relative to the lowest one, the findings, and the section,
+ * short-branch and relocation passes, each its own method (small
+ * functions for the JIT, the per-byte filter a plain loop of its own).
+ */
+class EntryScanner {
+  private readonly entries: Map<bigint, EntryRecord>;
+  /** The same records by entry relative to the lowest one (number keys: no bigint per hit). */
+  private readonly byOffset = new Map<number, EntryRecord>();
+  private readonly global: Set<bigint>;
+  private readonly rel: boolean;
+  private readonly lo: bigint;
+  private readonly lo32: number;
+  private readonly span: number;
+  private readonly isEntry: Uint8Array;
+  private readonly nearEntry: Uint8Array;
+  private readonly padding: PaddingJudge;
+  /** Metadata ranges inside output sections (absolute addresses). */
+  private readonly skip: [bigint, bigint][];
+
+  private constructor(
+    private readonly elf: ElfFile, private readonly all: boolean, private readonly syms: ElfSymbol[],
+    found: { entries: Map<bigint, EntryRecord>; global: Set<bigint>; bodies: [bigint, bigint][]; list: bigint[] },
+  ) {
+    this.rel = elf.type === ET_REL;
+    this.entries = found.entries;
+    this.global = found.global;
+    const list = found.list;
+    this.lo = list[0]!;
+    this.span = Number(list[list.length - 1]! - this.lo) + 1;
+    this.isEntry = new Uint8Array((this.span >>> 3) + 1);
+    this.nearEntry = new Uint8Array((this.span >>> 3) + 2);
+    for (const a of list) {
+      const r = Number(a - this.lo);
+      this.byOffset.set(r, this.entries.get(a)!);
+      this.isEntry[r >>> 3]! |= 1 << (r & 7);
+      // nearEntry[x]: some entry in [x, x + 8].
+      for (let x = Math.max(0, r - 8); x <= r; x++) this.nearEntry[x >>> 3]! |= 1 << (x & 7);
+    }
+    this.lo32 = Number(this.lo & 0xffffffffn);
+    this.padding = new PaddingJudge(found.bodies);
+    this.skip = [];
+    for (const [from, to] of METADATA_RANGES) {
+      const a = syms.find((x) => x.name === from), z = syms.find((x) => x.name === to);
+      if (a && z && !this.rel && a.value <= z.value) this.skip.push([a.value, z.value]);
+    }
+  }
+
+  /** A scanner of `elf`, or the finished scan when there is nothing to scan or it cannot be. */
+  static of(elf: ElfFile, all: boolean): EntryScanner | Scan {
+    const entries = new Map<bigint, EntryRecord>();
+    const global = new Set<bigint>();
+    if (elf.machine !== EM_X86_64 || !elf.littleEndian || !elf.is64) {
+      return { unsupported: "machine not decoded", entries, global };
+    }
+    const rel = elf.type === ET_REL;
+    if (rel) {
+      // Addresses must name one section each (ElfOpenOptions.layoutRelocatable).
+      const alloc = elf.sections.filter((s) => (s.flags & SHF_ALLOC) !== 0 && s.size > 0).sort((a, b) => (a.addr < b.addr ? -1 : 1));
+      for (let i = 1; i < alloc.length; i++) {
+        if (alloc[i - 1]!.addr + BigInt(alloc[i - 1]!.size) > alloc[i]!.addr) {
+          return { unsupported: "sections not laid out", entries, global };
         }
       }
     }
-    if (exec && relative) {
-      yield;
-      for (const p of shortBranchPositions(b, base, span, isEntry)) {
-        const op = b[p - 1]!;
-        const t = base + p + 1 + ((b[p]! << 24) >> 24);
-        if (op === 0xeb || (op & 0xf0) === 0x70) {
-          recordOf(t).branches.push({ at: sec.addr + BigInt(p - 1), end: sec.addr + BigInt(p + 1) });
-        } else if (!padding.inPadding(sec, b, p)) {
-          other(t, `rel8 at ${where(sec, p)}`);
-        }
+    const syms = elf.symbols();
+    // Sized function symbols of executable sections (padding lies between them).
+    const bodies: [bigint, bigint][] = [];
+    for (let i = 1; i < syms.length; i++) {
+      const s = syms[i]!;
+      const a = symbolAddress(elf, syms, i);
+      if (a === undefined) continue;
+      if (s.type === STT_FUNC) {
+        if (s.bind === STB_LOCAL) {
+          if (!entries.has(a)) entries.set(a, { branches: [] });
+        } else global.add(a);
+        if (s.size > 0n) bodies.push([a, a + s.size]);
+      } else if (s.bind !== STB_LOCAL && s.shndx !== 0) {
+        global.add(a);
+      }
+    }
+    bodies.sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0));
+    if (entries.size === 0) return { entries, global };
+    // Entries as numbers relative to the lowest one, for bitmaps.
+    const list = [...entries.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    if (Number(list[list.length - 1]! - list[0]!) + 1 > 1 << 30) return { unsupported: "function entries spread too far", entries, global };
+    return new EntryScanner(elf, all, syms, { entries, global, bodies, list });
+  }
+
+  private entryAt(r: number): boolean {
+    return r >= 0 && r < this.span && (this.isEntry[r >>> 3]! & (1 << (r & 7))) !== 0;
+  }
+
+  private recordOf(r: number): EntryRecord {
+    return this.byOffset.get(r)!;
+  }
+
+  private other(r: number, text: string): void {
+    const e = this.recordOf(r);
+    e.other ??= text;
+    if (this.all) (e.others ??= []).push(text);
+  }
+
+  private skipped(addr: bigint): boolean {
+    return this.skip.some(([a, z]) => addr >= a && addr < z);
+  }
+
+  bytesOf(sec: ElfSection): SectionBytes {
+    const b = this.elf.sectionData(sec, { relocate: false });
+    const n = b.length;
+    return {
+      sec, b,
+      exec: (sec.flags & SHF_EXECINSTR) !== 0,
+      relative: this.rel || sec.addr !== 0n,
+      base: Number(sec.addr - this.lo),
+      skipIn: this.skip
+        .filter(([a, z]) => a < sec.addr + BigInt(n) && z > sec.addr)
+        .map(([a, z]) => [Math.max(0, Number(a - sec.addr)), Math.min(n, Number(z - sec.addr))] as const),
+    };
+  }
+
+  /** Positions [from, to) of a section: every 32-bit window the filter lets through gets the full test. */
+  scanWindow(s: SectionBytes, from: number, to: number): void {
+    const { sec, b, exec, relative, base, skipIn } = s;
+    const span = this.span;
+    const isEntry = this.isEntry;
+    for (const p of candidatePositions(b, from, to, !this.rel, relative, this.lo32, base, span, isEntry, this.nearEntry)) {
+      if (skipIn.length > 0 && skipIn.some(([a, z]) => p >= a && p < z)) continue;
+      const v = b[p]! | (b[p + 1]! << 8) | (b[p + 2]! << 16) | (b[p + 3]! << 24);
+      // In ET_REL an absolute reference is always a relocation (its bytes a placeholder): read below.
+      const abs = this.rel ? span : ((v >>> 0) - this.lo32) >>> 0;
+      if (abs < span && (isEntry[abs >>> 3]! & (1 << (abs & 7))) !== 0) {
+        if (!(exec && this.padding.inPadding(sec, b, p))) this.other(abs, `absolute at ${where(sec, p)}`);
+      }
+      if (!relative) continue;
+      const t = base + p + v;
+      if (t >= -8 && t < span && (t < 0 || (this.nearEntry[t >>> 3]! & (1 << (t & 7))) !== 0)) this.relativeHit(s, p, t);
+    }
+  }
+
+  /**
+   * A displacement at `p` naming entry `t + k` for some k: data (`.long G -
+   * .`) names G itself; in code a displacement counts from the
+   * instruction's end, 4 bytes on (+ an immediate of up to 4).
+   */
+  private relativeHit(s: SectionBytes, p: number, t: number): void {
+    const { sec, b, exec } = s;
+    for (let k = 0; k <= (exec ? 8 : 0); k++) {
+      if (!this.entryAt(t + k)) continue;
+      if (exec && k < 4 && this.padding.insideBody(sec.addr + BigInt(p))) continue;
+      const isBranch =
+        exec && k === 4 &&
+        (b[p - 1] === 0xe8 || b[p - 1] === 0xe9 || (b[p - 2] === 0x0f && (b[p - 1]! & 0xf0) === 0x80));
+      if (isBranch) {
+        const at = sec.addr + BigInt(b[p - 1] === 0xe8 || b[p - 1] === 0xe9 ? p - 1 : p - 2);
+        this.recordOf(t + k).branches.push({ at, end: sec.addr + BigInt(p + 4) });
+        continue;
+      }
+      // Past a branch, an instruction's disp32 relative to its end is a RIP-relative
+      // operand, always right after a ModRM byte with mod 00, r/m 101.
+      if (exec && k >= 4 && ((b[p - 1] ?? 0) & 0xc7) !== 0x05) continue;
+      if (!(exec && this.padding.inPadding(sec, b, p))) this.other(t + k, `relative at ${where(sec, p)}`);
+    }
+  }
+
+  /** The short branches (rel8) of a code section to an entry. */
+  scanShortBranches(s: SectionBytes): void {
+    const { sec, b, base } = s;
+    for (const p of shortBranchPositions(b, base, this.span, this.isEntry)) {
+      const op = b[p - 1]!;
+      const t = base + p + 1 + ((b[p]! << 24) >> 24);
+      if (op === 0xeb || (op & 0xf0) === 0x70) {
+        this.recordOf(t).branches.push({ at: sec.addr + BigInt(p - 1), end: sec.addr + BigInt(p + 1) });
+      } else if (!this.padding.inPadding(sec, b, p)) {
+        this.other(t, `rel8 at ${where(sec, p)}`);
       }
     }
   }
 
-  // Relocations: all of an ET_REL file's, the dynamic ones of a linked file.
-  for (const rs of elf.sections) {
-    if (rs.type !== SHT_RELA || rs.entsize !== 24) continue;
-    const target = rs.info !== 0 ? elf.sections[rs.info] : undefined;
-    if (rel ? !target || (target.flags & SHF_ALLOC) === 0 || METADATA_SECTIONS.has(target.name) : (rs.flags & SHF_ALLOC) === 0) continue;
-    // r_sym indexes the relocation section's own symbol table (sh_link): `.dynsym` for dynamic ones.
-    const table = rs.link === 0 ? undefined : elf.sections[rs.link];
-    let tableSyms: ElfSymbol[] | undefined;
-    if (table && !rel && table.type !== 2 /* SHT_SYMTAB */) {
-      const strs = elf.sections[table.link];
-      if (!strs) return { unsupported: `${rs.name}: symbol table without strings`, entries, global };
-      tableSyms = decodeSymbols(
-        elf.sectionData(table, { relocate: false }), elf.sectionData(strs, { relocate: false }), elf.is64, elf.littleEndian,
-        table.entsize, { file: elf.path, section: table.name },
-      );
+  /** Relocations: all of an ET_REL file's, the dynamic ones of a linked file; then the finished scan. */
+  scanRelocations(): Scan {
+    const { elf, rel, entries, global } = this;
+    for (const rs of elf.sections) {
+      if (rs.type !== SHT_RELA || rs.entsize !== 24) continue;
+      const target = rs.info !== 0 ? elf.sections[rs.info] : undefined;
+      if (rel ? !target || (target.flags & SHF_ALLOC) === 0 || METADATA_SECTIONS.has(target.name) : (rs.flags & SHF_ALLOC) === 0) continue;
+      // r_sym indexes the relocation section's own symbol table (sh_link): `.dynsym` for dynamic ones.
+      const table = rs.link === 0 ? undefined : elf.sections[rs.link];
+      let tableSyms: ElfSymbol[] | undefined;
+      if (table && !rel && table.type !== 2 /* SHT_SYMTAB */) {
+        const strs = elf.sections[table.link];
+        if (!strs) return { unsupported: `${rs.name}: symbol table without strings`, entries, global };
+        tableSyms = decodeSymbols(
+          elf.sectionData(table, { relocate: false }), elf.sectionData(strs, { relocate: false }), elf.is64, elf.littleEndian,
+          table.entsize, { file: elf.path, section: table.name },
+        );
+      }
+      this.relocationSection(rs, target, tableSyms);
     }
+    return { entries, global };
+  }
+
+  private relocationSection(rs: ElfSection, target: ElfSection | undefined, tableSyms: ElfSymbol[] | undefined): void {
+    const { elf, rel, lo, span } = this;
     const d = elf.sectionData(rs, { relocate: false });
     const dv = new DataView(d.buffer, d.byteOffset, d.byteLength);
     const tb = rel && target ? elf.sectionData(target, { relocate: false }) : undefined;
@@ -347,12 +431,12 @@ function* scanSteps(elf: ElfFile, all = false): Generator<void, Scan> {
       const addend = dv.getBigInt64(o + 16, true);
       const type = Number(info & 0xffffffffn);
       const symIndex = Number(info >> 32n);
-      const s = symIndex === 0 ? 0n : tableSyms ? tableSyms[symIndex]?.value : symAddr(symIndex);
+      const s = symIndex === 0 ? 0n : tableSyms ? tableSyms[symIndex]?.value : symbolAddress(elf, this.syms, symIndex);
       // A symbol that names no address (undefined, another object's): nothing of this object.
       if (s === undefined || (tableSyms?.[symIndex]?.shndx ?? 1) === 0) continue;
       const value = s + addend;
       const place = (rel && target ? target.addr : 0n) + off;
-      if (skipped(place)) continue;
+      if (this.skipped(place)) continue;
       // What the reference names: S + A for data and absolute forms; in code a
       // PC-relative one counts from the instruction's end (S + A + 4 + imm).
       const absolute = type === R_X86_64_64 || type === R_X86_64_32 || type === R_X86_64_32S || type === R_X86_64_RELATIVE;
@@ -362,7 +446,7 @@ function* scanSteps(elf: ElfFile, all = false): Generator<void, Scan> {
       for (let k = k0; k <= k1; k++) {
         const a = value + BigInt(k);
         const r = a - lo;
-        if (r < 0n || r >= BigInt(span) || !entryAt(Number(r))) continue;
+        if (r < 0n || r >= BigInt(span) || !this.entryAt(Number(r))) continue;
         const p = Number(off);
         const opc = tb?.[p - 1];
         const branch =
@@ -370,14 +454,23 @@ function* scanSteps(elf: ElfFile, all = false): Generator<void, Scan> {
           (target!.flags & SHF_EXECINSTR) !== 0 &&
           (opc === 0xe8 || opc === 0xe9 || (tb[p - 2] === 0x0f && ((opc ?? 0) & 0xf0) === 0x80));
         if (branch) {
-          recordOf(Number(r)).branches.push({ at: place - BigInt(opc === 0xe8 || opc === 0xe9 ? 1 : 2), end: place + 4n });
+          this.recordOf(Number(r)).branches.push({ at: place - BigInt(opc === 0xe8 || opc === 0xe9 ? 1 : 2), end: place + 4n });
         } else {
-          other(Number(r), `relocation in ${rs.name}+0x${o.toString(16)}`);
+          this.other(Number(r), `relocation in ${rs.name}+0x${o.toString(16)}`);
         }
       }
     }
   }
-  return { entries, global };
+}
+
+/** The address symbol `i` names (in ET_REL: its section's laid-out address plus its value), if any. */
+function symbolAddress(elf: ElfFile, syms: ElfSymbol[], i: number): bigint | undefined {
+  const s = syms[i];
+  if (!s) return undefined;
+  if (elf.type !== ET_REL) return s.value;
+  if (s.shndx === 0 || s.shndx >= 0xff00) return s.shndx === 0xfff1 ? s.value : undefined;
+  const sec = elf.sections[s.shndx];
+  return sec ? sec.addr + s.value : undefined;
 }
 
 /**
@@ -396,22 +489,25 @@ function candidatePositions(
   const end = Math.min(to, b.length - 3);
   if (from >= end || (!absolute && !relative)) return out;
   let v = (b[from]! << 8) | (b[from + 1]! << 16) | (b[from + 2]! << 24);
-  // t in [-8, span) is t + 8 in [0, span + 8), tested as one unsigned 32-bit
-  // compare: a t past 2^32 wraps into the range, which only adds a
-  // candidate (the full test recomputes t exactly), never loses one.
+  // All in int32 arithmetic (what the JIT keeps in registers): values mod
+  // 2^32, tested as unsigned. t in [-8, span) is t + 8 in [0, span + 8): a
+  // t past 2^32 wraps into the range, which only adds a candidate (the full
+  // test recomputes t exactly), never loses one.
+  const lo = lo32 | 0;
+  const off8 = (base + 8) | 0;
   const span8 = span + 8;
   for (let p = from; p < end; p++) {
     // The value at p, rolled on from the one at p - 1.
     v = (v >>> 8) | (b[p + 3]! << 24);
     if (absolute) {
-      const abs = (v - lo32) >>> 0;
+      const abs = ((v - lo) | 0) >>> 0;
       if (abs < span && (isEntry[abs >>> 3]! & (1 << (abs & 7))) !== 0) {
         out.push(p);
         continue;
       }
     }
     if (relative) {
-      const t8 = (base + p + v + 8) >>> 0;
+      const t8 = ((off8 + p + v) | 0) >>> 0;
       if (t8 < span8) {
         const t = t8 - 8;
         if (t < 0 || (nearEntry[t >>> 3]! & (1 << (t & 7))) !== 0) out.push(p);
