@@ -1,15 +1,16 @@
 /**
- * `lazyInfo` readers (worker threads) fill `.debug_info` unit by unit as
- * walks reach them: every walk must read exactly what an eager reader
+ * `lazyInfo` readers (func_info's threads) fill `.debug_info` unit by unit
+ * as walks reach them: every walk must read exactly what an eager reader
  * reads, only the units walked (plus every unit header) may be read from
- * the file, and sections that cannot be read by range (relocated `.o`
+ * the file, a walk lets go of the units of the walk before (memory follows
+ * one batch), and sections that cannot be read by range (relocated `.o`
  * files, compressed sections) are read whole as before.
  */
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { DwarfReader } from "../src/dwarf/load.js";
-import type { DwarfRecords } from "../src/dwarf/records.js";
+import { NONE, type DwarfRecords } from "../src/dwarf/records.js";
 import { WALK_SITES, WALK_TYPES } from "../src/dwarf/wasm.js";
 import { ElfFile } from "../src/elf/elf.js";
 import { MalformedError } from "../src/errors.js";
@@ -53,6 +54,30 @@ describe("lazily filled .debug_info", () => {
       }
       // Every unit read once, headers twice at most: never the section again.
       expect(read()).toBeLessThanOrEqual(info + headers);
+    } finally {
+      close();
+    }
+  });
+
+  test.each(LINKED.slice(0, 6))("%s: a walk lets go of the units before it; the demand walks after it still have theirs", (name) => {
+    const { eager, lazy, read, close } = pair(join(OBJ, name));
+    try {
+      if (lazy.unitCount < 2) return;
+      const roots = (r: DwarfRecords) => Array.from(r.funcs.die).filter((d) => d !== NONE);
+      const first = lazy.walk(0, 1, WALK_SITES);
+      expect(plain(first)).toBe(plain(eager.walk(0, 1, WALK_SITES)));
+      const once = read();
+      // Demand walks reach into the unit just walked: it is still in memory, not read again.
+      expect(plain(lazy.demandTypes(roots(first), true))).toBe(plain(eager.demandTypes(roots(first), true)));
+      expect(read()).toBe(once);
+      // (The same calls on both: a reader's string blob grows with every walk.)
+      expect(plain(lazy.walk(1, 2, WALK_SITES))).toBe(plain(eager.walk(1, 2, WALK_SITES)));
+      const two = read();
+      expect(two).toBeGreaterThan(once);
+      // Unit 0 went with the walk of unit 1: walking it again reads it again, and reads the same.
+      expect(plain(lazy.walk(0, 1, WALK_SITES))).toBe(plain(eager.walk(0, 1, WALK_SITES)));
+      expect(read()).toBeGreaterThan(two);
+      expect(plain(lazy.demandTypes(roots(first), true))).toBe(plain(eager.demandTypes(roots(first), true)));
     } finally {
       close();
     }

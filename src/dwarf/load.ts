@@ -32,7 +32,9 @@ export interface OpenDwarfOptions {
   /**
    * Read `.debug_info` unit by unit as walks reach them (only when it is
    * stored plain: not compressed, not relocated on reading, one section):
-   * a reader that walks some units holds only those (worker threads).
+   * a reader that walks some units reads only those, and holds only the
+   * units of its last walk and the demand walks after it (func_info's
+   * batches: memory follows one batch, not the object).
    */
   lazyInfo?: boolean;
   /** {@link functionSymbols} of the object when the caller has it (else made on the first walk that needs it). */

@@ -111,21 +111,19 @@ export class DwarfWasm {
   readonly sectionIds: ReadonlyMap<string, number>;
 
   /**
-   * Writes `.debug_info` bytes `[off, off + len)` into `target` (a view of
-   * them in wasm memory), for a section registered with only its unit
-   * headers ({@link lazyInfo}); false when it cannot.
+   * Writes `.debug_info` bytes `[off, off + len)` into `target` (a block of
+   * wasm memory the module chose), for a section registered with only its
+   * unit headers ({@link lazyInfo}); false when it cannot.
    */
   private infoFiller?: (off: number, target: Uint8Array) => boolean;
-  /** Where `.debug_info` is in wasm memory. */
-  private infoPtr = 0;
 
   constructor(file?: string) {
     const host = {
-      fill_info: (off: number, len: number): number => {
+      fill_info: (off: number, len: number, to: number): number => {
         const f = this.infoFiller;
         if (!f) return 1;
         try {
-          return f(off >>> 0, new Uint8Array(this.x.memory.buffer, this.infoPtr + (off >>> 0), len >>> 0)) ? 0 : 1;
+          return f(off >>> 0, new Uint8Array(this.x.memory.buffer, to >>> 0, len >>> 0)) ? 0 : 1;
         } catch {
           // Never unwind through wasm: the module reports the unit it could not read.
           return 1;
@@ -196,7 +194,6 @@ export class DwarfWasm {
     if (len === 0) return;
     const ptr = this.call("alloc_bytes", () => this.x.alloc_bytes(len)) >>> 0;
     if (ptr === 0) throw new MalformedError(`cannot allocate ${len} bytes for ${name}`, { file: this.file, section: name });
-    if (name === ".debug_info" && !sup) this.infoPtr = ptr;
     fill(new Uint8Array(this.x.memory.buffer, ptr, len));
     const set = sup ? this.x.set_sup_section : this.x.set_section;
     if (this.call("set_section", () => set(id, ptr, len)) !== 0) this.fail("set_section");
@@ -211,7 +208,6 @@ export class DwarfWasm {
     if (this.dead) return false;
     this.x.reset();
     this.infoFiller = undefined;
-    this.infoPtr = 0;
     // A new blob: records of the previous file keep theirs.
     this.blob = new StringBlob();
     this.file = file;
@@ -221,7 +217,8 @@ export class DwarfWasm {
   /**
    * After {@link init}: the rest of each `.debug_info` unit (of which only
    * the headers were filled) is written by `fill` when the module first
-   * needs it, so a walk of some units reads (and holds) only those.
+   * needs it, so a walk of some units reads only those, and holds only
+   * those of its last walk (and the demand walks after it).
    */
   lazyInfo(fill: (off: number, target: Uint8Array) => boolean): void {
     this.infoFiller = fill;

@@ -218,6 +218,8 @@ pub extern "C" fn walk(from: u32, to: u32, flags: u32) -> u32 {
         Some(c) => c,
         None => return set_error(st, String::new(), 0, "walk before init".to_string()),
     };
+    // The units of earlier walks (and the demand walks after them) are done with.
+    ctx.evict_units();
     st.out.clear();
     st.funcs.clear();
     ctx.pending.clear();

@@ -3,7 +3,11 @@
 //! TS allocates one buffer per debug section inside wasm memory (`alloc`),
 //! the ELF reader writes the bytes straight into it, then `set_section`
 //! records (pointer, length). The buffers live until the instance is dropped,
-//! which is why the slices are `'static`.
+//! which is why the slices are `'static`. The one exception: a lazily read
+//! `.debug_info` ([`Ctx::lazy_info`]) keeps only its unit headers in its
+//! buffer; each unit's bytes go to a [`UnitArena`] chunk when first used and
+//! stay there until the next walk starts ([`Ctx::evict_units`]), when no
+//! parsed unit refers to them any more.
 
 use gimli::{
     Abbreviation, AttributeValue, DebugInfoOffset, DebugTypeSignature, Dwarf, EndianSlice, EntriesRaw, RunTimeEndian,
@@ -137,8 +141,10 @@ pub struct Ctx {
     /// type rule (like pahole's) asks whether the units have an `int`.
     pub int_dies: Vec<u32>,
     /// `.debug_info` is filled unit by unit on first use (`lazy_info`):
-    /// which units are in memory.
-    filled: Option<Vec<bool>>,
+    /// per unit, its header over its bytes in `arena` once read.
+    filled: Option<Vec<Option<UnitHeader<R>>>>,
+    /// Where the units read since the last eviction are.
+    arena: UnitArena,
     pub strings: Interner,
     /// (unit index << 32 | file index) -> StrId of the resolved path.
     pub file_paths: FxMap<u64, u32>,
@@ -211,6 +217,7 @@ impl Ctx {
             aliases: FxMap::default(),
             int_dies: Vec::new(),
             filled: None,
+            arena: UnitArena::default(),
             strings: Interner::new(),
             file_paths: FxMap::default(),
             strp_ids: FxMap::default(),
@@ -352,9 +359,7 @@ impl Ctx {
             None => return Err(Fail::Msg("unit index out of range")),
         };
         let place = self.places[idx];
-        if place == Place::Info {
-            self.fill(idx)?;
-        }
+        let h = if place == Place::Info { self.fill(idx)?.unwrap_or(h) } else { h };
         let saved = self.here;
         // Abbreviations first (gimli caches them for `unit`): an error in
         // them is reported at the unit's table in .debug_abbrev.
@@ -370,25 +375,44 @@ impl Ctx {
 
     /// From now on, `.debug_info` units are asked of the host when first
     /// used (the caller filled only their headers): a worker walking half of
-    /// a vmlinux then reads, and keeps in memory, only its half.
+    /// a vmlinux then reads only its half, and holds only the units of its
+    /// current batch ([`Ctx::evict_units`]).
     pub fn lazy_info(&mut self) {
-        self.filled = Some(vec![false; self.walkable]);
+        self.filled = Some(vec![None; self.walkable]);
     }
 
-    /// Has the host write unit `idx`'s bytes, once (see [`Ctx::lazy_info`]).
-    fn fill(&mut self, idx: usize) -> Res<()> {
-        let filled = match self.filled.as_mut() {
-            Some(f) if idx < f.len() && !f[idx] => f,
-            _ => return Ok(()),
-        };
-        filled[idx] = true;
+    /// With lazy `.debug_info`: unit `idx`'s header over its bytes, which the
+    /// host writes into the arena the first time (None: not lazy, the
+    /// registered header is the one).
+    fn fill(&mut self, idx: usize) -> Res<Option<UnitHeader<R>>> {
+        match self.filled.as_ref() {
+            Some(f) if idx < f.len() => {
+                if let Some(h) = &f[idx] {
+                    return Ok(Some(*h));
+                }
+            }
+            _ => return Ok(None),
+        }
         let (off, end) = (self.unit_offsets[idx], self.unit_ends[idx]);
-        // SAFETY: a plain host call; it writes inside the registered section.
-        if unsafe { host::fill_info(off, end.wrapping_sub(off)) } != 0 {
+        let len = end.wrapping_sub(off) as usize;
+        let at = self.arena.alloc(len);
+        // SAFETY: a plain host call; it writes `len` bytes at `at`, a block of the arena.
+        if unsafe { host::fill_info(off, len as u32, at as usize as u32) } != 0 {
             self.here = Here { section: ".debug_info", offset: off as u64 };
             return Err(Fail::Msg("cannot read this unit from the file"));
         }
-        Ok(())
+        // SAFETY: the block stays allocated, unmoved, until `evict_units`,
+        // which first drops every parsed unit (nothing else keeps a slice of it).
+        let bytes: &'static [u8] = unsafe { std::slice::from_raw_parts(at, len) };
+        let h = self.headers[idx];
+        let entries_len = h.length_including_self() - h.header_size();
+        let endian = if self.little_endian { RunTimeEndian::Little } else { RunTimeEndian::Big };
+        let entries = EndianSlice::new(&bytes[len - entries_len..], endian);
+        let lazy = UnitHeader::new(h.encoding(), h.unit_length(), h.type_(), h.debug_abbrev_offset(), h.offset(), entries);
+        if let Some(f) = self.filled.as_mut() {
+            f[idx] = Some(lazy);
+        }
+        Ok(Some(lazy))
     }
 
     /// Forgets the parsed units (their abbreviations and line program
@@ -397,6 +421,19 @@ impl Ctx {
     pub fn forget_units(&mut self) {
         for u in self.units.iter_mut() {
             *u = None;
+        }
+    }
+
+    /// Before a walk: forgets the parsed units and, with lazy `.debug_info`,
+    /// the bytes of every unit read so far (the arena is reused; a unit
+    /// used again is read again).
+    pub fn evict_units(&mut self) {
+        self.forget_units();
+        if let Some(f) = self.filled.as_mut() {
+            for h in f.iter_mut() {
+                *h = None;
+            }
+            self.arena.reset();
         }
     }
 
@@ -600,14 +637,55 @@ mod host {
     #[cfg(target_arch = "wasm32")]
     #[link(wasm_import_module = "btfgen")]
     extern "C" {
-        /// Writes `.debug_info` bytes `[off, off + len)` where the section
-        /// was registered; 0 on success.
-        pub fn fill_info(off: u32, len: u32) -> u32;
+        /// Writes `.debug_info` bytes `[off, off + len)` at `to` (a block
+        /// of wasm memory); 0 on success.
+        pub fn fill_info(off: u32, len: u32, to: u32) -> u32;
     }
 
     /// Off wasm there is no host: every section is filled up front.
     #[cfg(not(target_arch = "wasm32"))]
-    pub unsafe fn fill_info(_off: u32, _len: u32) -> u32 {
+    pub unsafe fn fill_info(_off: u32, _len: u32, _to: u32) -> u32 {
         1
+    }
+}
+
+/// Blocks for unit bytes, handed out from chunks that never move or
+/// shrink (a slice into one stays valid until [`UnitArena::reset`]); reset
+/// makes every chunk free again, so the memory of a walk is reused by the
+/// next one instead of growing with every unit ever read.
+#[derive(Default)]
+pub struct UnitArena {
+    chunks: Vec<Vec<u8>>,
+    /// The chunk blocks are cut from, and how much of it is used.
+    cur: usize,
+    used: usize,
+}
+
+/// The least chunk size: a batch of units in a few chunks.
+const ARENA_CHUNK: usize = 4 << 20;
+
+impl UnitArena {
+    /// A block of `len` bytes (contents undefined), 8-aligned.
+    pub fn alloc(&mut self, len: usize) -> *mut u8 {
+        let need = (len + 7) & !7;
+        loop {
+            if self.cur == self.chunks.len() {
+                self.chunks.push(Vec::with_capacity(need.max(ARENA_CHUNK)));
+            }
+            let c = &mut self.chunks[self.cur];
+            if c.capacity() - self.used >= need {
+                // SAFETY: inside the chunk's allocation.
+                let p = unsafe { c.as_mut_ptr().add(self.used) };
+                self.used += need;
+                return p;
+            }
+            self.cur += 1;
+            self.used = 0;
+        }
+    }
+
+    pub fn reset(&mut self) {
+        self.cur = 0;
+        self.used = 0;
     }
 }
