@@ -22,8 +22,8 @@ const LINKED = join(OBJ, "all-gcc12-O2-dwarf5-x86_64");
 
 /** The column list as the module itself spells it. */
 function moduleColumns(): string {
-  // The host import (lazily filled .debug_info) is never called here.
-  const inst = new WebAssembly.Instance(new WebAssembly.Module(readFileSync(WASM_URL)), { btfgen: { fill_info: () => 1 } });
+  // The host imports (lazily read sections) are never called here.
+  const inst = new WebAssembly.Instance(new WebAssembly.Module(readFileSync(WASM_URL)), { btfgen: { fill_info: () => 1, fill_section: () => 1 } });
   const x = inst.exports as unknown as { memory: WebAssembly.Memory; column_names(): number; column_names_len(): number };
   return new TextDecoder().decode(new Uint8Array(x.memory.buffer, x.column_names(), x.column_names_len()));
 }

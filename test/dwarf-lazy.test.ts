@@ -22,19 +22,29 @@ function plain(r: DwarfRecords): string {
   return JSON.stringify(r, (_k, v) => (ArrayBuffer.isView(v) ? Array.from(v as Uint8Array) : v));
 }
 
-/** Opens `path` twice (eager, lazy) and counts the `.debug_info` bytes the lazy one reads by range. */
-function pair(path: string): { eager: DwarfReader; lazy: DwarfReader; read: () => number; info: number; close: () => void } {
+/**
+ * Opens `path` twice (eager, lazy) and counts the `.debug_info` bytes the
+ * lazy one reads by range (`read`), and the ranges it reads of every section
+ * (`ranges`: name -> [start, end) list).
+ */
+function pair(path: string): {
+  eager: DwarfReader; lazy: DwarfReader; read: () => number; info: number; ranges: Map<string, [number, number][]>; elf: ElfFile; close: () => void;
+} {
   const a = ElfFile.open(path, { layoutRelocatable: true });
   const b = ElfFile.open(path, { layoutRelocatable: true });
   let bytes = 0;
+  const ranges = new Map<string, [number, number][]>();
   const orig = b.readSectionRangeInto.bind(b);
   b.readSectionRangeInto = (sec, start, target) => {
     if (sec.name === ".debug_info") bytes += target.length;
+    let list = ranges.get(sec.name);
+    if (!list) ranges.set(sec.name, (list = []));
+    list.push([start, start + target.length]);
     orig(sec, start, target);
   };
   const eager = DwarfReader.open(a);
   const lazy = DwarfReader.open(b, { lazyInfo: true });
-  return { eager, lazy, read: () => bytes, info: b.sectionSize(b.debugSection(".debug_info")!), close: () => (a.close(), b.close()) };
+  return { eager, lazy, read: () => bytes, info: b.sectionSize(b.debugSection(".debug_info")!), ranges, elf: b, close: () => (a.close(), b.close()) };
 }
 
 describe("lazily filled .debug_info", () => {
@@ -78,6 +88,32 @@ describe("lazily filled .debug_info", () => {
       expect(plain(lazy.walk(0, 1, WALK_SITES))).toBe(plain(eager.walk(0, 1, WALK_SITES)));
       expect(read()).toBeGreaterThan(two);
       expect(plain(lazy.demandTypes(roots(first), true))).toBe(plain(eager.demandTypes(roots(first), true)));
+    } finally {
+      close();
+    }
+  });
+
+  test.each(LINKED)("%s: line program headers and location list contributions are read in place as units need them", (name) => {
+    const { eager, lazy, ranges, elf, close } = pair(join(OBJ, name));
+    try {
+      for (let u = 0; u < lazy.unitCount; u++) {
+        expect(plain(lazy.walk(u, u + 1, WALK_SITES | WALK_TYPES))).toBe(plain(eager.walk(u, u + 1, WALK_SITES | WALK_TYPES)));
+      }
+      const size = (n: string) => elf.sectionSize(elf.debugSection(n)!);
+      const line = ranges.get(".debug_line") ?? [];
+      // Only headers: never the line rows of every unit.
+      expect(line.length).toBeGreaterThan(0);
+      expect(line.reduce((n, [a, z]) => n + z - a, 0)).toBeLessThan(size(".debug_line"));
+      const v5 = name.includes("dwarf5");
+      const loc = (ranges.get(".debug_loclists") ?? []).filter(([a, z]) => z - a > 14);
+      if (v5 && elf.debugSection(".debug_loclists")) {
+        // Each contribution at most once, and they never overlap.
+        const sorted = [...loc].sort((x, y) => x[0] - y[0]);
+        for (let i = 1; i < sorted.length; i++) expect(sorted[i]![0]).toBeGreaterThanOrEqual(sorted[i - 1]![1]);
+        expect(sorted.length).toBeGreaterThan(0);
+      } else {
+        expect(loc).toEqual([]);
+      }
     } finally {
       close();
     }

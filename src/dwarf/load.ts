@@ -90,14 +90,26 @@ export class DwarfReader {
     const wasm = spare?.reset(elf.path) ? spare : new DwarfWasm(elf.path);
     spare = undefined;
     let lazy: ElfSection | undefined;
+    let lazyLine = false;
+    let locParts: Uint32Array | undefined;
     const load = (from: ElfFile, sup: boolean) => {
       for (const name of wasm.sectionIds.keys()) {
         const secs = unitSections(from, name);
         if (secs.length === 0) continue;
         const sizes = secs.map((s) => from.sectionSize(s));
-        if (opts.lazyInfo && !sup && name === ".debug_info" && secs.length === 1 && from.canReadRange(secs[0]!)) {
+        const byRange = opts.lazyInfo && !sup && secs.length === 1 && from.canReadRange(secs[0]!);
+        if (byRange && name === ".debug_info") {
           lazy = secs[0]!;
           wasm.addSection(name, sizes[0]!, (target) => fillUnitHeaders(from, lazy!, target));
+          continue;
+        }
+        // Line program headers and location list contributions, in place as units need them.
+        const parts = byRange && name === ".debug_loclists" ? contributions(from, secs[0]!) : undefined;
+        if (byRange && (name === ".debug_line" || parts)) {
+          const sec = secs[0]!;
+          wasm.addRangeSection(name, sizes[0]!, (off, target) => (from.readSectionRangeInto(sec, off, target), true));
+          if (parts) locParts = parts;
+          else lazyLine = true;
           continue;
         }
         wasm.addSection(name, sizes.reduce((a, b) => a + b, 0), (target) => {
@@ -123,6 +135,8 @@ export class DwarfReader {
       }
     }
     const units = wasm.init(elf.littleEndian);
+    if (lazyLine) wasm.lazyLine();
+    if (locParts) wasm.lazyLocLists(locParts);
     if (lazy) {
       const sec = lazy;
       wasm.lazyInfo((off, target) => {
@@ -221,6 +235,36 @@ function fillUnitHeaders(elf: ElfFile, sec: ElfSection, target: Uint8Array): voi
     }
     off += total;
   }
+}
+
+/**
+ * The contributions of a DWARF 5 `.debug_loclists` (start, end pairs), each
+ * a header with its unit length; undefined when the lengths do not tile the
+ * section exactly (then it is read whole).
+ */
+function contributions(elf: ElfFile, sec: ElfSection): Uint32Array | undefined {
+  const size = elf.sectionSize(sec);
+  const head = new Uint8Array(14);
+  const view = new DataView(head.buffer);
+  const le = elf.littleEndian;
+  const out: number[] = [];
+  let off = 0;
+  while (off < size) {
+    // The shortest header (32-bit) is 12 bytes; 14 reach a 64-bit one's version.
+    if (size - off < 12) return undefined;
+    const n = Math.min(14, size - off);
+    elf.readSectionRangeInto(sec, off, head.subarray(0, n));
+    const len32 = view.getUint32(0, le);
+    const wide = len32 === 0xffffffff;
+    if (len32 >= 0xfffffff0 && !wide) return undefined;
+    if (wide && n < 14) return undefined;
+    const total = wide ? 12 + Number(view.getBigUint64(4, le)) : 4 + len32;
+    // A DWARF 5 header: version 5, then the sizes and the offset count.
+    if (total < 12 || off + total > size || view.getUint16(wide ? 12 : 4, le) !== 5) return undefined;
+    out.push(off, off + total);
+    off += total;
+  }
+  return out.length > 0 && size < 2 ** 32 ? Uint32Array.from(out) : undefined;
 }
 
 /**

@@ -30,6 +30,8 @@ interface Exports {
   init(littleEndian: number): number;
   unit_count(): number;
   lazy_info(): number;
+  lazy_line(): number;
+  lazy_loclists(ptr: number, n: number): number;
   walk(from: number, to: number, flags: number): number;
   demand_types(ptr: number, n: number, fresh: number): number;
   result(): number;
@@ -116,6 +118,8 @@ export class DwarfWasm {
    * unit headers ({@link lazyInfo}); false when it cannot.
    */
   private infoFiller?: (off: number, target: Uint8Array) => boolean;
+  /** Sections registered unfilled ({@link lazyLine}, {@link lazyLocLists}): where each is, and what writes a range of it. */
+  private readonly rangeFillers = new Map<number, { ptr: number; fill: (off: number, target: Uint8Array) => boolean }>();
 
   constructor(file?: string) {
     const host = {
@@ -130,7 +134,16 @@ export class DwarfWasm {
         }
       },
     };
-    const inst = new WebAssembly.Instance(module(), { btfgen: host });
+    const fillSection = (id: number, off: number, len: number): number => {
+      const f = this.rangeFillers.get(id);
+      if (!f) return 1;
+      try {
+        return f.fill(off >>> 0, new Uint8Array(this.x.memory.buffer, f.ptr + (off >>> 0), len >>> 0)) ? 0 : 1;
+      } catch {
+        return 1;
+      }
+    };
+    const inst = new WebAssembly.Instance(module(), { btfgen: { ...host, fill_section: fillSection } });
     this.x = inst.exports as unknown as Exports;
     this.file = file;
     const ids = new Map<string, number>();
@@ -189,14 +202,51 @@ export class DwarfWasm {
    * section of the supplementary file).
    */
   addSection(name: string, len: number, fill: (target: Uint8Array) => void, sup = false): void {
+    this.register(name, len, sup, (ptr) => fill(new Uint8Array(this.x.memory.buffer, ptr, len)));
+  }
+
+  /**
+   * Registers section `name` of `len` bytes unfilled: the module asks
+   * `fill` for ranges of it, written in place, once told which it may ask
+   * for ({@link lazyLine}, {@link lazyLocLists}). Its untouched pages cost
+   * no memory.
+   */
+  addRangeSection(name: string, len: number, fill: (off: number, target: Uint8Array) => boolean): void {
+    this.register(name, len, false, (ptr) => this.rangeFillers.set(this.sectionIds.get(name)!, { ptr, fill }));
+  }
+
+  private register(name: string, len: number, sup: boolean, written: (ptr: number) => void): void {
     const id = this.sectionIds.get(name);
     if (id === undefined) throw new RangeError(`unknown DWARF section ${name}`);
     if (len === 0) return;
     const ptr = this.call("alloc_bytes", () => this.x.alloc_bytes(len)) >>> 0;
     if (ptr === 0) throw new MalformedError(`cannot allocate ${len} bytes for ${name}`, { file: this.file, section: name });
-    fill(new Uint8Array(this.x.memory.buffer, ptr, len));
+    written(ptr);
     const set = sup ? this.x.set_sup_section : this.x.set_section;
     if (this.call("set_section", () => set(id, ptr, len)) !== 0) this.fail("set_section");
+  }
+
+  /** After {@link init}: `.debug_line` (an {@link addRangeSection}) is read header by header as units are parsed. */
+  lazyLine(): void {
+    if (this.call("lazy_line", () => this.x.lazy_line()) !== 0) this.fail("lazy_line");
+  }
+
+  /**
+   * After {@link init}: `.debug_loclists` (an {@link addRangeSection}) is
+   * read contribution by contribution (`parts`: start, end pairs in order)
+   * as lists in them are first read.
+   */
+  lazyLocLists(parts: Uint32Array): void {
+    const n = parts.length >>> 1;
+    const bytes = Math.max(8, parts.byteLength);
+    const ptr = this.call("alloc_bytes", () => this.x.alloc_bytes(bytes)) >>> 0;
+    if (ptr === 0) throw new MalformedError(`cannot allocate ${bytes} bytes`, { file: this.file, section: ".debug_loclists" });
+    try {
+      new Uint32Array(this.x.memory.buffer, ptr, parts.length).set(parts);
+      if (this.call("lazy_loclists", () => this.x.lazy_loclists(ptr, n)) !== 0) this.fail("lazy_loclists");
+    } finally {
+      this.x.free_bytes(ptr, bytes);
+    }
   }
 
   /**
@@ -208,6 +258,7 @@ export class DwarfWasm {
     if (this.dead) return false;
     this.x.reset();
     this.infoFiller = undefined;
+    this.rangeFillers.clear();
     // A new blob: records of the previous file keep theirs.
     this.blob = new StringBlob();
     this.file = file;

@@ -201,6 +201,39 @@ pub extern "C" fn lazy_info() -> u32 {
     }
 }
 
+/// After `init`: `.debug_line` was registered unfilled; each unit's line
+/// program header is asked of the host's `btfgen.fill_section` before the
+/// unit is parsed (`Ctx::lazy_line`).
+#[no_mangle]
+pub extern "C" fn lazy_line() -> u32 {
+    let st = state();
+    match st.ctx.as_mut() {
+        Some(c) => {
+            c.lazy_line();
+            0
+        }
+        None => set_error(st, String::new(), 0, "lazy_line before init".to_string()),
+    }
+}
+
+/// After `init`: `.debug_loclists` was registered unfilled; `n`
+/// contributions as (start, end) u32 pairs at `ptr` are asked of the host's
+/// `btfgen.fill_section` one at a time (`Ctx::lazy_loclists`).
+#[no_mangle]
+pub extern "C" fn lazy_loclists(ptr: u32, n: u32) -> u32 {
+    let st = state();
+    // SAFETY: TS wrote 2 * `n` u32s at `ptr` (an `alloc_bytes` block, 8-aligned).
+    let words = unsafe { std::slice::from_raw_parts(ptr as usize as *const u32, 2 * n as usize) };
+    let parts: Vec<(u32, u32)> = words.chunks_exact(2).map(|w| (w[0], w[1])).collect();
+    match st.ctx.as_mut() {
+        Some(c) => {
+            c.lazy_loclists(&parts);
+            0
+        }
+        None => set_error(st, String::new(), 0, "lazy_loclists before init".to_string()),
+    }
+}
+
 /// Number of `.debug_info` units (0 before `init`).
 #[no_mangle]
 pub extern "C" fn unit_count() -> u32 {

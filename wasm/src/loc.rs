@@ -37,10 +37,21 @@ pub fn set_loc(
             (LOC_EXPR, start as u32, (out.exprs.len() - start) as u32, 0, 0)
         }
         (Some(v), c) => {
+            let v5 = unit.header.version() >= 5;
+            // A lazily read .debug_loclists: the unit's offset table, then the list (and its views), written first.
+            if v5 && matches!(v, AttributeValue::DebugLocListsIndex(_)) {
+                ctx.ensure_loclists(unit.loclists_base.0)?;
+            }
             let list = ctx.dwarf.attr_locations_offset(unit, v)?;
             match (list, addr) {
                 (Some(_), None) => (LOC_NO_ADDR, 0, 0, 0, 0),
                 (Some(off), Some(a)) => {
+                    if v5 {
+                        ctx.ensure_loclists(off.0)?;
+                        if let Some(AttributeValue::SecOffset(o) | AttributeValue::LocationListsRef(LocationListsOffset(o))) = locviews {
+                            ctx.ensure_loclists(o)?;
+                        }
+                    }
                     let saved = ctx.here;
                     ctx.here = Here {
                         section: if unit.header.version() >= 5 { ".debug_loclists" } else { ".debug_loc" },

@@ -145,6 +145,16 @@ pub struct Ctx {
     filled: Option<Vec<Option<UnitHeader<R>>>>,
     /// Where the units read since the last eviction are.
     arena: UnitArena,
+    /// `.debug_line` is registered unfilled (`lazy_line`): each unit's line
+    /// program header is written in place before gimli parses it; these are
+    /// the header offsets written.
+    lazy_line: Option<FxMap<u32, ()>>,
+    /// `.debug_loclists` is registered unfilled (`lazy_loclists`): its
+    /// contributions (start, end, written), each written in place when a
+    /// list in it is first read.
+    lazy_loclists: Option<Vec<(u32, u32, bool)>>,
+    /// The raw `.debug_line` (its header lengths are read here).
+    debug_line: R,
     pub strings: Interner,
     /// (unit index << 32 | file index) -> StrId of the resolved path.
     pub file_paths: FxMap<u64, u32>,
@@ -218,6 +228,9 @@ impl Ctx {
             int_dies: Vec::new(),
             filled: None,
             arena: UnitArena::default(),
+            lazy_line: None,
+            lazy_loclists: None,
+            debug_line: section_slice(raw, SectionId::DebugLine, endian),
             strings: Interner::new(),
             file_paths: FxMap::default(),
             strp_ids: FxMap::default(),
@@ -364,8 +377,11 @@ impl Ctx {
         // Abbreviations first (gimli caches them for `unit`): an error in
         // them is reported at the unit's table in .debug_abbrev.
         self.here = Here { section: ".debug_abbrev", offset: h.debug_abbrev_offset().0 as u64 };
-        self.dwarf_of(place).abbreviations(&h)?;
+        let abbrevs = self.dwarf_of(place).abbreviations(&h)?;
         self.here = Here { section: ".debug_info", offset: self.unit_offsets[idx] as u64 };
+        if place == Place::Info && self.lazy_line.is_some() {
+            self.fill_line_header(&h, &abbrevs)?;
+        }
         let unit = self.dwarf_of(place).unit(h)?;
         let u = Rc::new(XUnit { unit, base: self.unit_offsets[idx], end: self.unit_ends[idx], place });
         self.here = saved;
@@ -422,6 +438,84 @@ impl Ctx {
         for u in self.units.iter_mut() {
             *u = None;
         }
+    }
+
+    /// From now on `.debug_line` (registered unfilled) is written header by
+    /// header as units are parsed: gimli reads a unit's line program header
+    /// (the file table) and never its rows.
+    pub fn lazy_line(&mut self) {
+        self.lazy_line = Some(FxMap::default());
+    }
+
+    /// Writes the line program header unit `h`'s DW_AT_stmt_list names,
+    /// once: first its lengths, then the header they give (within the
+    /// section; where the lengths make no sense, the rest of the section,
+    /// so gimli reports what an eager reader would).
+    fn fill_line_header(&mut self, h: &UnitHeader<R>, abbrevs: &gimli::Abbreviations) -> Res<()> {
+        let mut raw = h.entries_raw(abbrevs, None)?;
+        let ab = match raw.read_abbreviation()? {
+            Some(ab) => ab,
+            None => return Ok(()),
+        };
+        let mut at = None;
+        for spec in ab.attributes() {
+            let attr = raw.read_attribute(*spec)?;
+            if attr.name() == gimli::constants::DW_AT_stmt_list {
+                if let AttributeValue::DebugLineRef(o) = attr.value() {
+                    at = Some(o.0);
+                }
+            }
+        }
+        let size = self.debug_line.len();
+        let off = match at {
+            Some(o) if o < size => o,
+            _ => return Ok(()),
+        };
+        let first_time = match self.lazy_line.as_mut() {
+            Some(done) => done.insert(off as u32, ()).is_none(),
+            None => false,
+        };
+        if !first_time {
+            return Ok(());
+        }
+        // unit_length (4, or 12 for 64-bit DWARF), version, DWARF 5's address
+        // and segment selector sizes, header_length: at most 24 bytes.
+        let first = 24.min(size - off);
+        fill_section(SectionId::DebugLine, off, first)?;
+        let end = match line_header_end(&self.debug_line.slice()[off..off + first], self.little_endian) {
+            Some(n) if n <= size - off => off + n,
+            _ => size,
+        };
+        fill_section(SectionId::DebugLine, off, end - off)
+    }
+
+    /// From now on `.debug_loclists` (registered unfilled) is written one
+    /// contribution at a time, when a list in it is first read.
+    /// `parts`: the contributions (start, end), in order.
+    pub fn lazy_loclists(&mut self, parts: &[(u32, u32)]) {
+        self.lazy_loclists = Some(parts.iter().map(|&(a, z)| (a, z, false)).collect());
+    }
+
+    /// With lazy `.debug_loclists`: writes the contribution holding `off`
+    /// (a list, or a unit's offset table) if not yet written; an offset in
+    /// none of them has the whole section written, so every read sees the
+    /// bytes an eager reader would.
+    pub fn ensure_loclists(&mut self, off: usize) -> Res<()> {
+        let parts = match self.lazy_loclists.as_mut() {
+            Some(p) => p,
+            None => return Ok(()),
+        };
+        let i = parts.partition_point(|&(a, _, _)| (a as usize) <= off);
+        if i > 0 && off < parts[i - 1].1 as usize {
+            let (a, z, done) = parts[i - 1];
+            if !done {
+                parts[i - 1].2 = true;
+                fill_section(SectionId::DebugLocLists, a as usize, (z - a) as usize)?;
+            }
+            return Ok(());
+        }
+        self.lazy_loclists = None;
+        fill_section(SectionId::DebugLocLists, 0, self.debug_loclists.len())
     }
 
     /// Before a walk: forgets the parsed units and, with lazy `.debug_info`,
@@ -640,6 +734,9 @@ mod host {
         /// Writes `.debug_info` bytes `[off, off + len)` at `to` (a block
         /// of wasm memory); 0 on success.
         pub fn fill_info(off: u32, len: u32, to: u32) -> u32;
+        /// Writes bytes `[off, off + len)` of section `id` (registered
+        /// unfilled) where it was registered; 0 on success.
+        pub fn fill_section(id: u32, off: u32, len: u32) -> u32;
     }
 
     /// Off wasm there is no host: every section is filled up front.
@@ -647,6 +744,39 @@ mod host {
     pub unsafe fn fill_info(_off: u32, _len: u32, _to: u32) -> u32 {
         1
     }
+
+    #[cfg(not(target_arch = "wasm32"))]
+    pub unsafe fn fill_section(_id: u32, _off: u32, _len: u32) -> u32 {
+        1
+    }
+}
+
+/// Has the host write bytes `[off, off + len)` of a section registered
+/// unfilled, in place.
+fn fill_section(id: SectionId, off: usize, len: usize) -> Res<()> {
+    // SAFETY: a plain host call; it writes inside the registered section.
+    if len > 0 && unsafe { host::fill_section(id as u32, off as u32, len as u32) } != 0 {
+        return Err(Fail::Msg("cannot read this section range from the file"));
+    }
+    Ok(())
+}
+
+/// The length of the line program header at the start of `b` (its first
+/// bytes: lengths, version), None when they cannot be read.
+fn line_header_end(b: &[u8], little: bool) -> Option<usize> {
+    let u = |at: usize, n: usize| -> Option<u64> {
+        let s = b.get(at..at + n)?;
+        let mut v = 0u64;
+        for (k, &x) in s.iter().enumerate() {
+            v |= (x as u64) << (8 * if little { k } else { n - 1 - k });
+        }
+        Some(v)
+    };
+    let (ilen, osize) = if u(0, 4)? == 0xffff_ffff { (12, 8) } else { (4, 4) };
+    let version = u(ilen, 2)?;
+    let hl_at = ilen + 2 + if version >= 5 { 2 } else { 0 };
+    let header_length = u(hl_at, osize)? as usize;
+    (hl_at + osize).checked_add(header_length)
 }
 
 /// Blocks for unit bytes, handed out from chunks that never move or
