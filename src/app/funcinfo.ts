@@ -249,7 +249,13 @@ export async function buildFuncInfo(path: string, opts: Omit<FuncInfoOptions, "f
       : undefined;
     // The scan runs here in steps while the batches go out to the workers,
     // which wait for it only when a batch has entry values to prove.
-    const scanned = pool && scanReady ? shareScan(elf, channels, new Int32Array(scanReady), tm).finally(scanDone) : undefined;
+    // Once scanned, nothing here needs the decoded symbols (the function symbols are a map of their own).
+    const scanned = pool && scanReady
+      ? shareScan(elf, channels, new Int32Array(scanReady), tm).finally(() => {
+        elf.forgetSymbols();
+        scanDone();
+      })
+      : undefined;
     let lowered: LoweredUnits;
     try {
       lowered = await lowerAllUnits(path, ctx, pool, whole, opts, mainReader);

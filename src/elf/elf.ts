@@ -382,6 +382,14 @@ export class ElfFile {
   }
 
   /**
+   * Lets go of the decoded symbols (a vmlinux's 150k take ~25 MB); a later
+   * {@link symbols} decodes them again.
+   */
+  forgetSymbols(): void {
+    this.symbolCache = undefined;
+  }
+
+  /**
    * The load base of FORMAT.md §3.1: the lowest non-zero `sh_addr` among
    * SHF_ALLOC sections (vmlinux x86_64: `_text`, 0xffffffff81000000; the
    * per-cpu section at 0 does not count). 0n when there is none (ET_REL).
