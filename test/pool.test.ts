@@ -56,15 +56,17 @@ describe("OrderedPool", () => {
     let release = (): void => undefined;
     const ready = new Promise<void>((resolve) => (release = resolve));
     const ranHere: number[] = [];
-    const pool = new OrderedPool<Req, Rep>(SCRIPT, {}, 1, undefined, {
-      ready,
-      run: (req) => {
-        // Never before `ready` resolved.
-        expect(Date.now()).toBeGreaterThanOrEqual(readyAt);
-        ranHere.push(req.k);
-        const end = Date.now() + req.ms;
-        while (Date.now() < end);
-        return { k: req.k, thread: -1 };
+    const pool = new OrderedPool<Req, Rep>(SCRIPT, {}, 1, {
+      local: {
+        ready,
+        run: (req) => {
+          // Never before `ready` resolved.
+          expect(Date.now()).toBeGreaterThanOrEqual(readyAt);
+          ranHere.push(req.k);
+          const end = Date.now() + req.ms;
+          while (Date.now() < end);
+          return { k: req.k, thread: -1 };
+        },
       },
     });
     try {
@@ -85,10 +87,12 @@ describe("OrderedPool", () => {
   });
 
   test("a request failing on the local lane fails the map where it is reached", async () => {
-    const pool = new OrderedPool<Req, Rep>(SCRIPT, {}, 0, undefined, {
-      run: (req) => {
-        if (req.fail) throw new Error("failed here");
-        return { k: req.k, thread: -1 };
+    const pool = new OrderedPool<Req, Rep>(SCRIPT, {}, 0, {
+      local: {
+        run: (req) => {
+          if (req.fail) throw new Error("failed here");
+          return { k: req.k, thread: -1 };
+        },
       },
     });
     try {
@@ -97,6 +101,27 @@ describe("OrderedPool", () => {
         for await (const r of pool.map([{ k: 0, ms: 0 }, { k: 1, ms: 0, fail: true }, { k: 2, ms: 0 }])) got.push(r.k);
       }).rejects.toThrow("failed here");
       expect(got).toEqual([0]);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  test("a window of one: a request goes out only once the answer before it is consumed", async () => {
+    // Answers with the time the request arrived.
+    const stamp = new URL("data:text/javascript," + encodeURIComponent(`
+import { parentPort } from "node:worker_threads";
+parentPort.on("message", ({ id, req }) => parentPort.postMessage({ id, ok: true, value: { k: req.k, at: Date.now() } }));`));
+    const pool = new OrderedPool<{ k: number }, { k: number; at: number }>(stamp, {}, 1, { window: 1 });
+    try {
+      const consumedAt: number[] = [];
+      const arrivedAt: number[] = [];
+      for await (const r of pool.map(Array.from({ length: 6 }, (_, k) => ({ k })))) {
+        arrivedAt[r.k] = r.at;
+        consumedAt[r.k] = Date.now();
+        await new Promise((resolve) => setTimeout(resolve, 40));
+      }
+      // While answer k is used, only request k + 1 is out: k + 2 follows the consumption of k + 1.
+      for (let k = 0; k + 2 < 6; k++) expect(arrivedAt[k + 2]!).toBeGreaterThanOrEqual(consumedAt[k + 1]!);
     } finally {
       await pool.close();
     }

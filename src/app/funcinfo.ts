@@ -241,10 +241,13 @@ export async function buildFuncInfo(path: string, opts: Omit<FuncInfoOptions, "f
       ? new OrderedPool<BatchWorkRequest, BatchWorkReply>(workerScript("batch-worker.js"), {
         path, alt: opts.alt, chain: base.chain().map((b) => writeBtf(b, { profile: "v2", littleEndian: true, layout: false })), scanReady,
         functionSymbols: packFunctionSymbols(funcSyms),
-      } satisfies BatchWorkerInit, workers, (i) => ({ data: { scanPort: channels[i].port2 }, transfer: [channels[i].port2] }), {
-        // This thread lowers batches too once it has made the scan (its own batches use it).
-        ready: new Promise<void>((resolve) => (scanDone = resolve)),
-        run: (req) => ("count" in req ? mainReader().unitCount : (loweredHere(walkAndLower(mainReader(), ctx, req)) ?? null)),
+      } satisfies BatchWorkerInit, workers, {
+        own: (i) => ({ data: { scanPort: channels[i].port2 }, transfer: [channels[i].port2] }),
+        local: {
+          // This thread lowers batches too once it has made the scan (its own batches use it).
+          ready: new Promise<void>((resolve) => (scanDone = resolve)),
+          run: (req) => ("count" in req ? mainReader().unitCount : (loweredHere(walkAndLower(mainReader(), ctx, req)) ?? null)),
+        },
       })
       : undefined;
     // The scan runs here in steps while the batches go out to the workers,
@@ -542,7 +545,9 @@ export async function funcInfoCommand(o: FuncInfoOptions): Promise<string> {
  * encoder, their string blob rebuilt here from the bytes each adds.
  */
 async function encodeWalkedInWorker(path: string, per: number, opts: Parameters<typeof encodeBtfByUnitsAsync>[1]): Promise<EncodeResult | undefined> {
-  const pool = new OrderedPool<WalkRequest, WalkReply>(workerScript("walk-worker.js"), { path, flags: WALK_TYPES } satisfies WalkWorkerInit, 1);
+  // One range walked ahead: this thread encodes slower than the worker walks,
+  // and every range waiting here holds its DIE columns (~35 MB on vmlinux).
+  const pool = new OrderedPool<WalkRequest, WalkReply>(workerScript("walk-worker.js"), { path, flags: WALK_TYPES } satisfies WalkWorkerInit, 1, { window: 1 });
   try {
     const unitCount = (await pool.map([{ count: true }]).next()).value as number;
     const ranges: WalkRequest[] = [];

@@ -86,7 +86,7 @@ export function workerScript(name: string): string | URL {
   throw new NotFoundError(`worker script ${name} not built (run make)`, { file: js });
 }
 
-/** Requests per worker sent ahead of the one whose answer is awaited. */
+/** Requests per lane sent ahead of the one whose answer is awaited (default of {@link PoolOptions.window}). */
 const WINDOW = 4;
 
 /**
@@ -102,6 +102,20 @@ export interface LocalLane<Q, R> {
   ready?: Promise<unknown>;
 }
 
+/** Options of an {@link OrderedPool}. */
+export interface PoolOptions<Q, R> {
+  /** What worker `i` alone gets besides the shared data (e.g. its end of a MessageChannel, transferred). */
+  own?: (i: number) => { data: object; transfer: Transferable[] };
+  /** The calling thread as one more lane. */
+  local?: LocalLane<Q, R>;
+  /**
+   * Requests per lane sent ahead of the answer the caller waits for
+   * (default 4). Answers wait here until consumed: a caller slower than its
+   * workers holds this many of them in memory.
+   */
+  window?: number;
+}
+
 /** Worker threads running one script over many requests. */
 export class OrderedPool<Q, R> {
   private readonly workers: Worker[] = [];
@@ -111,14 +125,14 @@ export class OrderedPool<Q, R> {
   /** Issues more requests (set while {@link map} runs). */
   private wake?: () => void;
 
-  /**
-   * Starts `jobs` workers on `workerData`; `own(i)`, when given, adds what
-   * worker `i` alone gets (e.g. its end of a MessageChannel, transferred).
-   */
-  constructor(
-    script: string | URL, workerData: unknown, jobs: number, own?: (i: number) => { data: object; transfer: Transferable[] },
-    private readonly local?: LocalLane<Q, R>,
-  ) {
+  private readonly local?: LocalLane<Q, R>;
+  private readonly window: number;
+
+  /** Starts `jobs` workers on `workerData`. */
+  constructor(script: string | URL, workerData: unknown, jobs: number, opts: PoolOptions<Q, R> = {}) {
+    const { own, local } = opts;
+    this.local = local;
+    this.window = Math.max(1, opts.window ?? WINDOW);
     if (local?.ready) {
       local.ready.then(() => {
         this.localReady = true;
@@ -142,8 +156,8 @@ export class OrderedPool<Q, R> {
    * idle while another finishes a big one. The local lane, once ready, takes
    * one at a time when every worker has two in hand (a worker's second
    * request waits in its port, so it never idles while this thread runs
-   * one). At most {@link WINDOW} per lane are sent ahead of the answer the
-   * caller waits for. Which lane answers never changes an answer.
+   * one). At most {@link PoolOptions.window} per lane are sent ahead of the
+   * answer the caller waits for. Which lane answers never changes an answer.
    */
   async *map(requests: readonly Q[]): AsyncGenerator<R> {
     const n = this.workers.length;
@@ -154,7 +168,7 @@ export class OrderedPool<Q, R> {
     let next = 0;
     let consumed = 0;
     const issue = () => {
-      while (next < requests.length && next - consumed < WINDOW * lanes) {
+      while (next < requests.length && next - consumed < this.window * lanes) {
         let w = -1;
         for (let i = 0; i < n; i++) if (inHand[i] < 2 && (w < 0 || inHand[i] < inHand[w])) w = i;
         const k = next;

@@ -52,7 +52,8 @@ parentPort!.on("message", ({ id, req }: { id: number; req: WalkRequest }) => {
   let reply: WorkerReply<WalkReply>;
   let transfer: ArrayBuffer[] = [];
   try {
-    reader ??= DwarfReader.open(ElfFile.open(init.path, { layoutRelocatable: true }));
+    // Lazy: this thread holds the units of the range it walks, not the whole .debug_info.
+    reader ??= DwarfReader.open(ElfFile.open(init.path, { layoutRelocatable: true }), { lazyInfo: true });
     if ("count" in req) {
       reply = { id, ok: true, value: reader.unitCount };
     } else {
