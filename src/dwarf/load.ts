@@ -223,18 +223,26 @@ function fillUnitHeaders(elf: ElfFile, sec: ElfSection, target: Uint8Array): voi
     // The longest header (64-bit DWARF 5 type or skeleton unit) is 40 bytes.
     const n = Math.min(64, size - off);
     elf.readSectionRangeInto(sec, off, target.subarray(off, off + n));
-    let total = -1;
-    if (n >= 4) {
-      const len32 = view.getUint32(off, le);
-      if (len32 < 0xfffffff0) total = 4 + len32;
-      else if (len32 === 0xffffffff && n >= 12) total = 12 + Number(view.getBigUint64(off + 4, le));
-    }
+    const total = initialLength(view, off, n, le)?.total ?? -1;
     if (total <= 12 || off + total > size) {
       elf.readSectionRangeInto(sec, off, target.subarray(off));
       return;
     }
     off += total;
   }
+}
+
+/**
+ * The DWARF initial length at `at` of `view` (`avail` bytes readable
+ * there): the unit's size including the length field itself, and whether
+ * it is 64-bit DWARF; undefined for a reserved value or too few bytes.
+ */
+function initialLength(view: DataView, at: number, avail: number, le: boolean): { total: number; wide: boolean } | undefined {
+  if (avail < 4) return undefined;
+  const len32 = view.getUint32(at, le);
+  if (len32 < 0xfffffff0) return { total: 4 + len32, wide: false };
+  if (len32 === 0xffffffff && avail >= 12) return { total: 12 + Number(view.getBigUint64(at + 4, le)), wide: true };
+  return undefined;
 }
 
 /**
@@ -254,13 +262,11 @@ function contributions(elf: ElfFile, sec: ElfSection): Uint32Array | undefined {
     if (size - off < 12) return undefined;
     const n = Math.min(14, size - off);
     elf.readSectionRangeInto(sec, off, head.subarray(0, n));
-    const len32 = view.getUint32(0, le);
-    const wide = len32 === 0xffffffff;
-    if (len32 >= 0xfffffff0 && !wide) return undefined;
-    if (wide && n < 14) return undefined;
-    const total = wide ? 12 + Number(view.getBigUint64(4, le)) : 4 + len32;
+    const len = initialLength(view, 0, n, le);
+    if (!len || (len.wide && n < 14)) return undefined;
+    const total = len.total;
     // A DWARF 5 header: version 5, then the sizes and the offset count.
-    if (total < 12 || off + total > size || view.getUint16(wide ? 12 : 4, le) !== 5) return undefined;
+    if (total < 12 || off + total > size || view.getUint16(len.wide ? 12 : 4, le) !== 5) return undefined;
     out.push(off, off + total);
     off += total;
   }

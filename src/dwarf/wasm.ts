@@ -122,28 +122,24 @@ export class DwarfWasm {
   private readonly rangeFillers = new Map<number, { ptr: number; fill: (off: number, target: Uint8Array) => boolean }>();
 
   constructor(file?: string) {
-    const host = {
-      fill_info: (off: number, len: number, to: number): number => {
-        const f = this.infoFiller;
-        if (!f) return 1;
-        try {
-          return f(off >>> 0, new Uint8Array(this.x.memory.buffer, to >>> 0, len >>> 0)) ? 0 : 1;
-        } catch {
-          // Never unwind through wasm: the module reports the unit it could not read.
-          return 1;
-        }
-      },
-    };
-    const fillSection = (id: number, off: number, len: number): number => {
-      const f = this.rangeFillers.get(id);
-      if (!f) return 1;
+    // The host's answer to a fill request: 0 once `fill` wrote `len` bytes at `at` of wasm memory.
+    const hostFill = (fill: ((off: number, target: Uint8Array) => boolean) | undefined, off: number, at: number, len: number): number => {
+      if (!fill) return 1;
       try {
-        return f.fill(off >>> 0, new Uint8Array(this.x.memory.buffer, f.ptr + (off >>> 0), len >>> 0)) ? 0 : 1;
+        return fill(off >>> 0, new Uint8Array(this.x.memory.buffer, at >>> 0, len >>> 0)) ? 0 : 1;
       } catch {
+        // Never unwind through wasm: the module reports what it could not read.
         return 1;
       }
     };
-    const inst = new WebAssembly.Instance(module(), { btfgen: { ...host, fill_section: fillSection } });
+    const host = {
+      fill_info: (off: number, len: number, to: number): number => hostFill(this.infoFiller, off, to, len),
+      fill_section: (id: number, off: number, len: number): number => {
+        const f = this.rangeFillers.get(id);
+        return hostFill(f?.fill, off, (f?.ptr ?? 0) + (off >>> 0), len);
+      },
+    };
+    const inst = new WebAssembly.Instance(module(), { btfgen: host });
     this.x = inst.exports as unknown as Exports;
     this.file = file;
     const ids = new Map<string, number>();

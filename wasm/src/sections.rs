@@ -764,19 +764,15 @@ fn fill_section(id: SectionId, off: usize, len: usize) -> Res<()> {
 /// The length of the line program header at the start of `b` (its first
 /// bytes: lengths, version), None when they cannot be read.
 fn line_header_end(b: &[u8], little: bool) -> Option<usize> {
-    let u = |at: usize, n: usize| -> Option<u64> {
-        let s = b.get(at..at + n)?;
-        let mut v = 0u64;
-        for (k, &x) in s.iter().enumerate() {
-            v |= (x as u64) << (8 * if little { k } else { n - 1 - k });
-        }
-        Some(v)
-    };
-    let (ilen, osize) = if u(0, 4)? == 0xffff_ffff { (12, 8) } else { (4, 4) };
-    let version = u(ilen, 2)?;
-    let hl_at = ilen + 2 + if version >= 5 { 2 } else { 0 };
-    let header_length = u(hl_at, osize)? as usize;
-    (hl_at + osize).checked_add(header_length)
+    use gimli::Reader;
+    let mut r = EndianSlice::new(b, if little { RunTimeEndian::Little } else { RunTimeEndian::Big });
+    let (_, format) = r.read_initial_length().ok()?;
+    if r.read_u16().ok()? >= 5 {
+        // DWARF 5: address_size, segment_selector_size.
+        r.skip(2).ok()?;
+    }
+    let header_length = r.read_offset(format).ok()?;
+    (b.len() - r.len()).checked_add(header_length)
 }
 
 /// Blocks for unit bytes, handed out from chunks that never move or
