@@ -124,8 +124,14 @@ export class TypeBuilder {
   private readonly batchId: Int32Array;
   private readonly touched: number[] = [];
   private readonly queue: number[] = [];
-  private readonly strCache = new Map<number, StrOff>();
-  private readonly rawStrCache = new Map<number, StrOff>();
+  /**
+   * Target string offset + 1 of each DWARF string (by its offset in the
+   * blob; 0: not yet added), made an identifier / as is. Arrays, not maps:
+   * `name` runs for every member of every unit's structs, and zeroed pages
+   * cost nothing until a name lands on them.
+   */
+  private readonly strCache: Int32Array;
+  private readonly rawStrCache: Int32Array;
   private arraySizeType = -1;
   /** Multi-dimensional arrays as nested ARRAYs (clang BPF style) instead of pahole's flat one. */
   nestArrays = false;
@@ -143,6 +149,8 @@ export class TypeBuilder {
     this.T = this.target.nrTypes;
     this.finalId = new Int32Array(ix.dies.count).fill(-1);
     this.batchId = new Int32Array(ix.dies.count).fill(-1);
+    this.strCache = new Int32Array(ix.strings.length + 1);
+    this.rawStrCache = new Int32Array(ix.strings.length + 1);
     const d = ix.dies;
     let units = 0;
     for (let r = 0; r < d.count; r++) if (d.unit[r] + 1 > units) units = d.unit[r] + 1;
@@ -171,12 +179,11 @@ export class TypeBuilder {
   name(id: number, asIs = false): StrOff {
     if (id === 0 || id === NONE) return 0;
     const cache = asIs ? this.rawStrCache : this.strCache;
-    let off = cache.get(id);
-    if (off === undefined) {
-      const s = this.ix.str(id);
-      off = this.target.addStr(asIs ? s : btfIdentifier(s));
-      cache.set(id, off);
-    }
+    const known = id < cache.length ? cache[id]! : 0;
+    if (known !== 0) return known - 1;
+    const s = this.ix.str(id);
+    const off = this.target.addStr(asIs ? s : btfIdentifier(s));
+    if (id < cache.length) cache[id] = off + 1;
     return off;
   }
 
