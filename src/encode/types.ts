@@ -105,6 +105,36 @@ interface Annotation {
   value: string;
 }
 
+/**
+ * DWARF string (by its offset in the blob) to target string offset. Dense
+ * (an array by offset, zeroed pages costing nothing until a name lands on
+ * them) when the blob is small beside the DIE table, as for a unit range of
+ * a whole-object encode, where `name` runs for every member of every
+ * unit's structs; a map when it is not, as for a func_info batch, which
+ * reads a few thousand DIEs of a blob of tens of megabytes.
+ */
+class StrOffCache {
+  /** Offset + 1 (0: not yet). */
+  private readonly dense: Int32Array | undefined;
+  private readonly sparse: Map<number, StrOff> | undefined;
+
+  constructor(blobBytes: number, dies: number) {
+    if (blobBytes <= 32 * dies) this.dense = new Int32Array(blobBytes + 1);
+    else this.sparse = new Map();
+  }
+
+  get(id: number): StrOff | undefined {
+    if (!this.dense) return this.sparse!.get(id);
+    const v = id < this.dense.length ? this.dense[id]! : 0;
+    return v === 0 ? undefined : v - 1;
+  }
+
+  set(id: number, off: StrOff): void {
+    if (!this.dense) this.sparse!.set(id, off);
+    else if (id < this.dense.length) this.dense[id] = off + 1;
+  }
+}
+
 /** Builds raw BTF for DIEs into batches and runs dedup on them. */
 export class TypeBuilder {
   /** DIE indexes. */
@@ -124,14 +154,9 @@ export class TypeBuilder {
   private readonly batchId: Int32Array;
   private readonly touched: number[] = [];
   private readonly queue: number[] = [];
-  /**
-   * Target string offset + 1 of each DWARF string (by its offset in the
-   * blob; 0: not yet added), made an identifier / as is. Arrays, not maps:
-   * `name` runs for every member of every unit's structs, and zeroed pages
-   * cost nothing until a name lands on them.
-   */
-  private readonly strCache: Int32Array;
-  private readonly rawStrCache: Int32Array;
+  /** Target string offset of each DWARF string, made an identifier / as is. */
+  private readonly strCache: StrOffCache;
+  private readonly rawStrCache: StrOffCache;
   private arraySizeType = -1;
   /** Multi-dimensional arrays as nested ARRAYs (clang BPF style) instead of pahole's flat one. */
   nestArrays = false;
@@ -149,8 +174,8 @@ export class TypeBuilder {
     this.T = this.target.nrTypes;
     this.finalId = new Int32Array(ix.dies.count).fill(-1);
     this.batchId = new Int32Array(ix.dies.count).fill(-1);
-    this.strCache = new Int32Array(ix.strings.length + 1);
-    this.rawStrCache = new Int32Array(ix.strings.length + 1);
+    this.strCache = new StrOffCache(ix.strings.length, ix.dies.count);
+    this.rawStrCache = new StrOffCache(ix.strings.length, ix.dies.count);
     const d = ix.dies;
     let units = 0;
     for (let r = 0; r < d.count; r++) if (d.unit[r] + 1 > units) units = d.unit[r] + 1;
@@ -179,11 +204,12 @@ export class TypeBuilder {
   name(id: number, asIs = false): StrOff {
     if (id === 0 || id === NONE) return 0;
     const cache = asIs ? this.rawStrCache : this.strCache;
-    const known = id < cache.length ? cache[id]! : 0;
-    if (known !== 0) return known - 1;
-    const s = this.ix.str(id);
-    const off = this.target.addStr(asIs ? s : btfIdentifier(s));
-    if (id < cache.length) cache[id] = off + 1;
+    let off = cache.get(id);
+    if (off === undefined) {
+      const s = this.ix.str(id);
+      off = this.target.addStr(asIs ? s : btfIdentifier(s));
+      cache.set(id, off);
+    }
     return off;
   }
 
