@@ -3,6 +3,7 @@ import { dumpBtf } from "../src/btf/dump.js";
 import { BTF_KIND_FUNC_PROTO, BTF_KIND_STRUCT } from "../src/btf/kinds.js";
 import { NONE } from "../src/dwarf/records.js";
 import { TypeEncoder } from "../src/encode/encoder.js";
+import { StrOffCache } from "../src/encode/types.js";
 import { ATE, buildRecords, offsetOf, T, type TDie } from "./encode-builder.js";
 
 const baseUnit: TDie[] = [
@@ -86,5 +87,26 @@ describe("TypeEncoder", () => {
       [7] FUNC 'foo' type_id=6 linkage=static
       "
     `);
+  });
+});
+
+describe("StrOffCache (TypeBuilder.name's string cache)", () => {
+  // Dense: a blob no larger than 32 bytes per DIE; sparse beyond that. Both must
+  // tell "not seen" from offset 0 and keep what was set.
+  for (const [what, blob, dies] of [["dense", 64, 2], ["sparse", 1 << 20, 2]] as const) {
+    it(`${what}: unknown until set, then the offset set (0 included)`, () => {
+      const c = new StrOffCache(blob, dies);
+      expect(c.get(5)).toBeUndefined();
+      c.set(5, 0);
+      c.set(63, 1234);
+      expect(c.get(5)).toBe(0);
+      expect(c.get(63)).toBe(1234);
+      expect(c.get(6)).toBeUndefined();
+    });
+  }
+  it("dense: an id past the blob is never cached (read again each time), not a wrong hit", () => {
+    const c = new StrOffCache(8, 1);
+    c.set(100, 7);
+    expect(c.get(100)).toBeUndefined();
   });
 });

@@ -113,7 +113,7 @@ interface Annotation {
  * unit's structs; a map when it is not, as for a func_info batch, which
  * reads a few thousand DIEs of a blob of tens of megabytes.
  */
-class StrOffCache {
+export class StrOffCache {
   /** Offset + 1 (0: not yet). */
   private readonly dense: Int32Array | undefined;
   private readonly sparse: Map<number, StrOff> | undefined;
