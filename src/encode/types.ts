@@ -232,7 +232,8 @@ export class TypeBuilder {
     // typedef without a name (BTF requires one). Followed in a loop, not by
     // recursion (chains may be long); each is marked void on the way, so an
     // alias cycle ends in void.
-    const aliases: number[] = [];
+    // Made when the first alias is met (most references meet none).
+    let aliases: number[] | undefined;
     let id: TypeId;
     for (;;) {
       if (row === NONE) {
@@ -254,7 +255,7 @@ export class TypeBuilder {
       if (alias) {
         if (tag === DW_TAG_typedef) this.stats.unnamed++;
         this.setBatchId(row, 0);
-        aliases.push(row);
+        (aliases ??= []).push(row);
         const next = d.type[row] === NONE ? NONE : this.ix.row(d.type[row]);
         if (next === NONE && d.type[row] !== NONE) this.stats.missingDies++;
         row = next;
@@ -272,7 +273,7 @@ export class TypeBuilder {
       this.queue.push(row);
       break;
     }
-    for (const a of aliases) this.batchId[a] = id;
+    if (aliases) for (const a of aliases) this.batchId[a] = id;
     return id;
   }
 
