@@ -2,12 +2,15 @@
 // Summarise a V8 .cpuprofile (node --cpu-prof): self and inclusive time per
 // function, top N by each.
 //
-//   node bench/cpuprof.mjs FILE.cpuprofile [N]
+//   node bench/cpuprof.mjs FILE.cpuprofile [N] [UNDER]
+//
+// With UNDER (a function name), only the samples with UNDER on their stack
+// count: where the time of that one function goes.
 import { readFileSync } from "node:fs";
 
-const [file, nArg] = process.argv.slice(2);
+const [file, nArg, under] = process.argv.slice(2);
 if (!file) {
-  console.error("usage: node bench/cpuprof.mjs FILE.cpuprofile [N]");
+  console.error("usage: node bench/cpuprof.mjs FILE.cpuprofile [N] [UNDER]");
   process.exit(1);
 }
 const N = Number(nArg ?? 30);
@@ -28,7 +31,12 @@ const key = (n) => {
 };
 const self = new Map();
 const incl = new Map();
+const hasUnder = (id) => {
+  for (let p = id; p !== undefined; p = parent.get(p)) if (byId.get(p).callFrame.functionName === under) return true;
+  return false;
+};
 for (const [id, us] of selfUs) {
+  if (under && !hasUnder(id)) continue;
   const n = byId.get(id);
   self.set(key(n), (self.get(key(n)) ?? 0) + us);
   // Inclusive: count once per distinct key on the stack (recursion).

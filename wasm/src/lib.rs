@@ -276,7 +276,6 @@ pub extern "C" fn walk(from: u32, to: u32, flags: u32) -> u32 {
         let (sec, off, msg, kind) = failure(ctx, &f);
         return set_error_kind(st, sec, off, msg, kind);
     }
-    ctx.forget_units();
     st.descriptor.clear();
     st.out.describe(&ctx.strings.blob, &mut st.descriptor);
     0
