@@ -79,6 +79,26 @@ if [ "${1:-}" = entrycs ]; then
   cd "$src" && build_entrycs && exit 0
 fi
 
+# Topic asmname: functions named by an assembler label with a dot in it
+# (testdata/src/asmname.c; test/asmname.test.ts), not linked into all-*:
+# objects with every toolchain of the main corpus, DWARF 4 and 5:
+#   obj/asmname-<compiler>-O2-dwarf<4|5>-<arch>.o
+#   testdata/regen.sh asmname    # only these
+build_asmname() {
+  local name arch cc ld vers dw
+  for tc in "${toolchains[@]}"; do
+    IFS='|' read -r name arch cc ld vers <<<"$tc"
+    command -v "${cc%% *}" >/dev/null || { echo "regen: ${cc%% *} not found, skipping asmname-$name-$arch" >&2; continue; }
+    for dw in 4 5; do
+      # shellcheck disable=SC2086
+      $cc "${common_flags[@]}" -gdwarf-$dw -frandom-seed=asmname -c asmname.c -o "$out/asmname-$name-O2-dwarf$dw-$arch.o"
+    done
+  done
+}
+if [ "${1:-}" = asmname ]; then
+  cd "$src" && build_asmname && exit 0
+fi
+
 # DWARF as distributions ship it (issue 11; test/dwarf-dwz.test.ts,
 # test/dwarf-forms.test.ts), in testdata/forms (apart from obj/, whose every
 # file the fixture suites read as an object), x86_64:
@@ -205,6 +225,7 @@ done
 
 build_diff
 build_entrycs
+build_asmname
 build_forms
 
 # Probes fixture (testdata/probes, apart from obj/ whose every file the fixture

@@ -332,7 +332,9 @@ export function markCloneSites(rec: DwarfRecords): void {
     // Most names have no dot: look at the bytes before decoding any.
     let end = id;
     let dot = false;
-    while (end < blob.length && blob[end] !== 0) dot ||= blob[end++] === 0x2e;
+    // (Not `dot ||= blob[end++] === 0x2e`: once a dot is seen, `||=` would
+    // skip the increment and spin forever.)
+    for (; end < blob.length && blob[end] !== 0; end++) if (blob[end] === 0x2e) dot = true;
     if (dot && isCloneName(utf8.decode(blob.subarray(id, end)))) {
       S.flags[i]! |= SITE_OPTIMIZED;
       rec.funcs.flags[S.func[i]!]! |= FUNC_OPTIMIZED;

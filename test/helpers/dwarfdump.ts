@@ -397,6 +397,16 @@ export function inlineSites(obj: string): InlineSite[] {
   const units = parseUnits(obj, run(["--debug-info", obj]));
   let tables: Map<number, bigint[]> | undefined;
   const sites: InlineSite[] = [];
+  // llvm-dwarfdump names a referenced DIE by its DW_AT_linkage_name when it
+  // has one (an assembler label, `asmname.sq`); a site is named by the
+  // origin's DW_AT_name (FORMAT.md section 5), so look that up.
+  const byOffset = new Map<number, RawDie>();
+  for (const unit of units) for (const die of unit.dies) byOffset.set(die.offset, die);
+  const sourceName = (offset: number): string | undefined => {
+    const n = byOffset.get(offset);
+    const a = n && attr(n, "DW_AT_name");
+    return a ? /^"(.*)"$/.exec(a.value.trim())?.[1] : undefined;
+  };
   for (const unit of units) {
     const cuDie = unit.dies[0];
     const addrBaseAttr = cuDie && attr(cuDie, "DW_AT_addr_base");
@@ -468,7 +478,7 @@ export function inlineSites(obj: string): InlineSite[] {
         cuOffset: unit.offset,
         dwarfVersion: unit.version,
         inlineDepth,
-        origin: origin.name,
+        origin: sourceName(origin.offset) ?? origin.name,
         originOffset: origin.offset,
         entryPc,
         lowPc,
