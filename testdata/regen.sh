@@ -99,6 +99,25 @@ if [ "${1:-}" = asmname ]; then
   cd "$src" && build_asmname && exit 0
 fi
 
+# Function descriptors (ppc64 ELFv1, big-endian: function symbols point
+# into .opd; src/elf/opd.ts; test/opd.test.ts): clones.c with gcc for
+# powerpc64-linux-gnu, an object per DWARF version and a shared object
+# (ET_DYN, no libc: the sinks stay undefined):
+#   obj/clones-gcc12-O2-dwarf<4|5>-ppc64.o, obj/clones-gcc12-O2-dwarf5-ppc64.so
+#   testdata/regen.sh opd        # only these
+build_opd() {
+  local cc=powerpc64-linux-gnu-gcc dw
+  command -v "$cc" >/dev/null || { echo "regen: $cc not found, skipping the ppc64 objects" >&2; return; }
+  for dw in 4 5; do
+    $cc "${common_flags[@]}" -gdwarf-$dw -frandom-seed=clones -c clones.c -o "$out/clones-gcc12-O2-dwarf$dw-ppc64.o"
+  done
+  $cc "${common_flags[@]}" -gdwarf-5 -frandom-seed=clones -fPIC -shared -nostdlib -Wl,--build-id=none \
+    clones.c -o "$out/clones-gcc12-O2-dwarf5-ppc64.so"
+}
+if [ "${1:-}" = opd ]; then
+  cd "$src" && build_opd && exit 0
+fi
+
 # DWARF as distributions ship it (issue 11; test/dwarf-dwz.test.ts,
 # test/dwarf-forms.test.ts), in testdata/forms (apart from obj/, whose every
 # file the fixture suites read as an object), x86_64:
@@ -226,6 +245,7 @@ done
 build_diff
 build_entrycs
 build_asmname
+build_opd
 build_forms
 
 # Probes fixture (testdata/probes, apart from obj/ whose every file the fixture

@@ -223,7 +223,7 @@ function readSymbols(path: string): SymbolTable | undefined {
   try {
     const names = new Set<string>();
     const at = new Map<string, string[]>();
-    for (const s of elf.symbols()) {
+    for (const s of elf.codeSymbols()) {
       if (s.type !== STT_FUNC || s.name === "") continue;
       names.add(s.name);
       const sec = elf.sections[s.shndx];

@@ -283,7 +283,7 @@ class EntryScanner {
         }
       }
     }
-    const syms = elf.symbols();
+    const syms = elf.codeSymbols();
     // Sized function symbols of executable sections (padding lies between them).
     const bodies: [bigint, bigint][] = [];
     for (let i = 1; i < syms.length; i++) {

@@ -49,7 +49,7 @@ export function cloneBase(name: string): string | undefined {
 export function functionSymbols(elf: ElfFile): Map<bigint, string[]> {
   const out = new Map<bigint, string[]>();
   const rel = elf.type === ET_REL;
-  for (const s of elf.symbols()) {
+  for (const s of elf.codeSymbols()) {
     if (s.type !== STT_FUNC || s.name === "") continue;
     let addr = s.value;
     if (rel) {

@@ -36,6 +36,7 @@ import {
 import { type Compression, MAX_COMPRESSION_HEADER, checkClaimedSize, decompressInto, parseChdr, parseZdebug } from "./compress.js";
 import { ByteReader, decodeCString } from "./cursor.js";
 import { type SymbolValues, applyRelocations, knowsMachine } from "./reloc.js";
+import { resolveDescriptors, usesDescriptors } from "./opd.js";
 import { type ByteSource, FileSource, MemorySource } from "./source.js";
 import { type ElfSymbol, decodeSymbolValues, decodeSymbols } from "./symbols.js";
 
@@ -360,7 +361,8 @@ export class ElfFile {
 
   /**
    * All symbols of `.symtab`, or of `.dynsym` when there is no `.symtab`
-   * (index 0, the null symbol, included so indices match `r_sym`). Cached.
+   * (index 0, the null symbol, included so indices match `r_sym`), as
+   * the table has them ({@link codeSymbols}: functions at their code). Cached.
    */
   symbols(): ElfSymbol[] {
     if (this.symbolCache !== undefined) return this.symbolCache;
@@ -382,11 +384,30 @@ export class ElfFile {
   }
 
   /**
+   * {@link symbols} with every function symbol at its code: the same array
+   * but on ppc64 ELFv1, where a function symbol's value and section are
+   * those of its `.opd` descriptor and here become its code's (src/elf/opd.ts).
+   * What anything matching symbols with DWARF addresses reads. Cached.
+   */
+  codeSymbols(): ElfSymbol[] {
+    const raw = this.symbols();
+    if (!usesDescriptors(this)) return raw;
+    if (this.codeSymbolCache?.raw === raw) return this.codeSymbolCache.code;
+    const code = raw.map((s) => ({ ...s }));
+    resolveDescriptors(this, code, (sec) => this.sectionData(sec, { relocate: false }));
+    this.codeSymbolCache = { raw, code };
+    return code;
+  }
+
+  private codeSymbolCache?: { raw: ElfSymbol[]; code: ElfSymbol[] };
+
+  /**
    * Lets go of the decoded symbols (a vmlinux's 150k take ~25 MB); a later
    * {@link symbols} decodes them again.
    */
   forgetSymbols(): void {
     this.symbolCache = undefined;
+    this.codeSymbolCache = undefined;
   }
 
   /**

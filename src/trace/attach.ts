@@ -151,7 +151,7 @@ export class Attachability {
   private constructor(readonly elf: ElfFile, readonly kind: ObjectKind, checker?: BoundaryChecker) {
     this.boundary = checker;
     const rel = elf.type === ET_REL;
-    for (const s of elf.symbols()) {
+    for (const s of elf.codeSymbols()) {
       if (s.name === "" || s.type === STT_SECTION || s.type === STT_FILE || s.name.startsWith("$")) continue;
       this.nameCount.set(s.name, (this.nameCount.get(s.name) ?? 0) + 1);
       if (s.type !== STT_FUNC || s.shndx === 0 || s.shndx >= SHN_LORESERVE) continue;
@@ -241,7 +241,7 @@ export class Attachability {
       return out;
     }
     if (!this.elf.is64) return out;
-    const syms = this.elf.symbols();
+    const syms = this.elf.codeSymbols();
     for (const rs of this.elf.relocationsFor(sec)) {
       const d = this.elf.sectionData(rs, { relocate: false });
       const v = new DataView(d.buffer, d.byteOffset, d.byteLength);
