@@ -1,5 +1,5 @@
 // ppc64 ELFv1 function descriptors (src/elf/opd.ts) on clones.c built by gcc
-// for big-endian powerpc64 (testdata/regen.sh opd): a function symbol's
+// for big-endian powerpc64 (testdata/regen.sh bigendian): a function symbol's
 // st_value is its .opd descriptor, so btfgen must read the code address out
 // of the descriptor (relocated in the objects) before it can find gcc's
 // clones at their entries. Oracles: readelf (the raw symbols, the .opd
@@ -44,7 +44,7 @@ function cloneEntries(path: string): Map<string, bigint[]> {
   return out;
 }
 
-test("the ppc64 objects are there (testdata/regen.sh opd)", () => {
+test("the ppc64 objects are there (testdata/regen.sh bigendian)", () => {
   expect(FIXTURES).toEqual(["clones-gcc12-O2-dwarf4-ppc64.o", "clones-gcc12-O2-dwarf5-ppc64.o", "clones-gcc12-O2-dwarf5-ppc64.so"]);
 });
 

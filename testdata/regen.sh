@@ -99,23 +99,42 @@ if [ "${1:-}" = asmname ]; then
   cd "$src" && build_asmname && exit 0
 fi
 
-# Function descriptors (ppc64 ELFv1, big-endian: function symbols point
-# into .opd; src/elf/opd.ts; test/opd.test.ts): clones.c with gcc for
-# powerpc64-linux-gnu, an object per DWARF version and a shared object
-# (ET_DYN, no libc: the sinks stay undefined):
+# Big-endian machines, beyond the main corpus (objects only; the cross
+# compilers are needed only here, never by the tests):
+#  - ppc64 ELFv1 function descriptors (function symbols point into .opd;
+#    src/elf/opd.ts; test/opd.test.ts): clones.c with gcc for
+#    powerpc64-linux-gnu, an object per DWARF version and a shared object
+#    (ET_DYN, no libc: the sinks stay undefined);
+#  - s390x: addr.c (per-cpu variables: a DW_OP_addr operand in big-endian
+#    order) and types.c, with gcc, each DWARF version.
 #   obj/clones-gcc12-O2-dwarf<4|5>-ppc64.o, obj/clones-gcc12-O2-dwarf5-ppc64.so
-#   testdata/regen.sh opd        # only these
-build_opd() {
-  local cc=powerpc64-linux-gnu-gcc dw
-  command -v "$cc" >/dev/null || { echo "regen: $cc not found, skipping the ppc64 objects" >&2; return; }
-  for dw in 4 5; do
-    $cc "${common_flags[@]}" -gdwarf-$dw -frandom-seed=clones -c clones.c -o "$out/clones-gcc12-O2-dwarf$dw-ppc64.o"
-  done
-  $cc "${common_flags[@]}" -gdwarf-5 -frandom-seed=clones -fPIC -shared -nostdlib -Wl,--build-id=none \
-    clones.c -o "$out/clones-gcc12-O2-dwarf5-ppc64.so"
+#   obj/<addr|types>-gcc12-O2-dwarf<4|5>-s390x.o
+#   testdata/regen.sh bigendian  # only these
+build_bigendian() {
+  local cc dw t
+  cc=powerpc64-linux-gnu-gcc
+  if command -v "$cc" >/dev/null; then
+    for dw in 4 5; do
+      $cc "${common_flags[@]}" -gdwarf-$dw -frandom-seed=clones -c clones.c -o "$out/clones-gcc12-O2-dwarf$dw-ppc64.o"
+    done
+    $cc "${common_flags[@]}" -gdwarf-5 -frandom-seed=clones -fPIC -shared -nostdlib -Wl,--build-id=none \
+      clones.c -o "$out/clones-gcc12-O2-dwarf5-ppc64.so"
+  else
+    echo "regen: $cc not found, skipping the ppc64 objects" >&2
+  fi
+  cc=s390x-linux-gnu-gcc
+  if command -v "$cc" >/dev/null; then
+    for dw in 4 5; do
+      for t in addr types; do
+        $cc "${common_flags[@]}" -gdwarf-$dw -frandom-seed=$t -c $t.c -o "$out/$t-gcc12-O2-dwarf$dw-s390x.o"
+      done
+    done
+  else
+    echo "regen: $cc not found, skipping the s390x objects" >&2
+  fi
 }
-if [ "${1:-}" = opd ]; then
-  cd "$src" && build_opd && exit 0
+if [ "${1:-}" = bigendian ]; then
+  cd "$src" && build_bigendian && exit 0
 fi
 
 # DWARF as distributions ship it (issue 11; test/dwarf-dwz.test.ts,
@@ -245,7 +264,7 @@ done
 build_diff
 build_entrycs
 build_asmname
-build_opd
+build_bigendian
 build_forms
 
 # Probes fixture (testdata/probes, apart from obj/ whose every file the fixture

@@ -26,27 +26,30 @@ export interface PercpuInfo {
   size: number;
   /** STT_OBJECT symbols in the section by name (first wins). */
   symbols: Map<string, { value: number; size: number }>;
+  /** Byte order of the object (of a DW_OP_addr operand). */
+  littleEndian: boolean;
 }
 
 /** Collects the per-cpu symbols of section index `shndx`. */
-export function percpuFromSymbols(symbols: readonly ElfSymbol[], shndx: number, addr: number, size: number): PercpuInfo {
+export function percpuFromSymbols(symbols: readonly ElfSymbol[], shndx: number, addr: number, size: number, littleEndian: boolean): PercpuInfo {
   const map = new Map<string, { value: number; size: number }>();
   for (const s of symbols) {
     if (s.shndx !== shndx || s.type !== 1 /* STT_OBJECT */ || !s.name) continue;
     if (!map.has(s.name)) map.set(s.name, { value: Number(s.value), size: Number(s.size) });
   }
-  return { addr, size, symbols: map };
+  return { addr, size, symbols: map, littleEndian };
 }
 
-/** Reads a DW_OP_addr location (`0x03` + address) of `row`; undefined otherwise. */
-function locationAddr(b: TypeBuilder, exprs: Uint8Array, row: number): number | undefined {
+/** Reads a DW_OP_addr location (`0x03` + address, in the object's byte order) of `row`; undefined otherwise. */
+function locationAddr(b: TypeBuilder, exprs: Uint8Array, row: number, littleEndian: boolean): number | undefined {
   const d = b.ix.dies;
   const off = d.exprOff[row];
   const len = d.exprLen[row];
   if (len !== 5 && len !== 9) return undefined;
   if (exprs[off] !== 0x03) return undefined;
   let v = 0;
-  for (let i = len - 1; i >= 1; i--) v = v * 256 + exprs[off + i]; // little endian
+  if (littleEndian) for (let i = len - 1; i >= 1; i--) v = v * 256 + exprs[off + i];
+  else for (let i = 1; i < len; i++) v = v * 256 + exprs[off + i];
   return v;
 }
 
@@ -87,7 +90,7 @@ export function collectPercpuVars(b: TypeBuilder, exprs: Uint8Array, percpu: Per
       stats.varSkips.notPercpu++;
       continue;
     }
-    const addr = locationAddr(b, exprs, r);
+    const addr = locationAddr(b, exprs, r, percpu.littleEndian);
     if (addr === undefined || addr !== sym.value) {
       stats.varSkips.noSymbol++;
       continue;
