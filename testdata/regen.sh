@@ -137,6 +137,25 @@ if [ "${1:-}" = bigendian ]; then
   cd "$src" && build_bigendian && exit 0
 fi
 
+# Topic gline: minimal debug info, inline.c with `clang -gline-tables-only`
+# and `gcc -g1` (names and code, no parameters, no types; test/minimal-debug.test.ts),
+# x86_64, DWARF 5:
+#   obj/gline-<clang19|gcc12>-O2-dwarf5-x86_64.o
+#   testdata/regen.sh gline      # only these
+build_gline() {
+  local f flags=()
+  for f in "${common_flags[@]}"; do [ "$f" = -g ] || flags+=("$f"); done  # -g would win over -gline-tables-only
+  if command -v clang-19 >/dev/null; then
+    clang-19 "${flags[@]}" -gdwarf-5 -gline-tables-only -c inline.c -o "$out/gline-clang19-O2-dwarf5-x86_64.o"
+  fi
+  if command -v gcc >/dev/null; then
+    gcc "${flags[@]}" -gdwarf-5 -g1 -frandom-seed=gline -c inline.c -o "$out/gline-gcc12-O2-dwarf5-x86_64.o"
+  fi
+}
+if [ "${1:-}" = gline ]; then
+  cd "$src" && build_gline && exit 0
+fi
+
 # DWARF as distributions ship it (issue 11; test/dwarf-dwz.test.ts,
 # test/dwarf-forms.test.ts), in testdata/forms (apart from obj/, whose every
 # file the fixture suites read as an object), x86_64:
@@ -265,6 +284,7 @@ build_diff
 build_entrycs
 build_asmname
 build_bigendian
+build_gline
 build_forms
 
 # Probes fixture (testdata/probes, apart from obj/ whose every file the fixture

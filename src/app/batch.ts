@@ -18,6 +18,7 @@ import { writeBtf } from "../btf/write.js";
 import { FUNC_EXTERNAL, NONE } from "../dwarf/records.js";
 import type { DieTable, DwarfRecords } from "../dwarf/records.js";
 import type { DwarfReader } from "../dwarf/load.js";
+import { unknownPrototypes } from "../dwarf/prototype.js";
 import { WALK_SITES, WALK_TYPES } from "../dwarf/wasm.js";
 import { DieIndex } from "../encode/dies.js";
 import type { ElfFile } from "../elf/elf.js";
@@ -81,7 +82,9 @@ export function lowerUnitBatch(records: DwarfRecords, ctx: BatchContext, types?:
     enc = new TypeEncoder(records, ctx.base, { baseIndex: ctx.baseIndex, dieIndex: got.index });
     for (const [row, id] of got.presets) enc.typeBuilder.preset(row, id);
   }
-  const protoIds = enc.funcProtosOf(rows.map((f) => F.die[f]));
+  // Minimal debug info names a function without telling its parameters: no prototype rather than `(void)`.
+  const unknown = unknownPrototypes(records);
+  const protoIds = enc.funcProtosOf(rows.map((f) => (unknown[f] ? NONE : F.die[f])));
   const split = enc.finish();
   if (enc.stats.missingDies !== 0 || rows.some((f) => enc.dies.row(F.die[f]) === NONE)) return undefined;
   const protoOf = new Map<number, TypeId>(rows.map((f, i) => [f, protoIds[i]]));
