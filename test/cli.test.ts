@@ -31,6 +31,11 @@ beforeAll(() => {
   const bad = Buffer.from(elf);
   bad.fill(0xff, off + 12, off + Math.min(size, 200));
   writeFileSync(join(dir, "corrupt-dwarf.o"), bad);
+  // Inputs people give by mistake: an archive, LLVM bitcode, a gcc -flto object (GIMPLE, no DWARF).
+  execFileSync("ar", ["rcs", join(dir, "lib.a"), OBJ]);
+  writeFileSync(join(dir, "bitcode.o"), Buffer.from([0x42, 0x43, 0xc0, 0xde, 0x35, 0x14, 0, 0, 5, 0, 0, 0, 0x62, 0x0c, 0x30, 0x24]));
+  writeFileSync(join(dir, "lto.c"), "int lto_fn(int x) { return x * 3; }\n");
+  execFileSync("gcc", ["-O2", "-g", "-flto", "-c", join(dir, "lto.c"), "-o", join(dir, "lto.o")]);
   // Corrupt BTF: bad magic, and a truncated header.
   writeFileSync(join(dir, "badmagic.btf"), Buffer.from([0x12, 0x34, 1, 0, 24, 0, 0, 0, ...new Array(16).fill(0)]));
   writeFileSync(join(dir, "short.btf"), Buffer.from([0x9f, 0xeb, 1, 0, 24, 0]));
@@ -40,6 +45,9 @@ const bad: [string, string[], RegExp][] = [
   ["missing file", ["sites", "/nonexistent/x.o"], /x\.o: no such file/],
   ["not an ELF", ["sites", "$D/text.txt"], /text\.txt/],
   ["empty file", ["sites", "$D/empty"], /empty/],
+  ["an ar archive", ["$D/lib.a", "-o", "$D/out.btf"], /lib\.a:.*an ar archive/],
+  ["LLVM bitcode", ["$D/bitcode.o", "-o", "$D/out.btf"], /bitcode\.o:.*LLVM bitcode/],
+  ["a gcc -flto object", ["$D/lto.o", "-o", "$D/out.btf"], /lto\.o: no DWARF: a gcc -flto object/],
   ["truncated ELF", ["sites", "$D/truncated.o"], /truncated\.o/],
   ["half an ELF", ["sites", "$D/half.o"], /half\.o/],
   ["ELF without DWARF", ["sites", "$D/nodebug.o"], /nodebug\.o.*(debug_info|DWARF)/i],

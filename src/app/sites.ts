@@ -49,7 +49,12 @@ export interface ObjectSitesOptions {
 export function requireDwarf(elf: ElfFile): void {
   requireWholeDwarf(elf);
   if (!elf.debugSection(".debug_info")) {
-    throw new NotFoundError("no DWARF: no .debug_info section (built without -g, or stripped?)", { file: elf.path });
+    // gcc -flto objects hold GIMPLE (.gnu.lto_*); their code and DWARF are made at link time.
+    const lto = elf.sections.some((s) => s.name.startsWith(".gnu.lto_"));
+    const what = lto
+      ? "no DWARF: a gcc -flto object (no .debug_info; its DWARF is made at link time: give the linked output)"
+      : "no DWARF: no .debug_info section (built without -g, or stripped?)";
+    throw new NotFoundError(what, { file: elf.path });
   }
 }
 

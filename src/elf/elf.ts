@@ -141,7 +141,7 @@ export class ElfFile {
     const head = new Uint8Array(headLen);
     source.readInto(0, head, "ELF header");
     if (headLen < 4 || ELF_MAGIC.some((b, i) => head[i] !== b)) {
-      throw new MalformedError("not an ELF file (bad magic)", { file: path, section: "ELF header", offset: 0 });
+      throw new MalformedError(`not an ELF file (bad magic${notElfHint(head)})`, { file: path, section: "ELF header", offset: 0 });
     }
     if (headLen < 16) throw this.truncated("ELF identification", 0, 16);
     const cls = head[4];
@@ -580,4 +580,14 @@ export class ElfFile {
 /** Narrows an unknown error to one of ours, for callers that add context. */
 export function isBtfgenError(e: unknown): e is BtfgenError {
   return e instanceof BtfgenError;
+}
+
+/** What a file that is no ELF looks like, when it is a kind people give by mistake. */
+function notElfHint(head: Uint8Array): string {
+  const text = String.fromCharCode(...head.subarray(0, 8));
+  if (text === "!<arch>\n" || text === "!<thin>\n") return ": an ar archive, give one of its members (ar x)";
+  const le32 = head.length >= 4 ? (head[0]! | (head[1]! << 8) | (head[2]! << 16) | (head[3]! << 24)) >>> 0 : 0;
+  if (text.startsWith("BC\xc0\xde") || le32 === 0x0b17c0de) return ": LLVM bitcode (clang -flto), give the linked output";
+  if (head.length === 0) return ": the file is empty";
+  return "";
 }
