@@ -147,6 +147,7 @@ export function buildRecords(units: TDie[][]): DwarfRecords {
       name: new Uint32Array(nu),
       producer: new Uint32Array(nu),
       language: new Uint32Array(nu),
+      flags: new Uint8Array(nu),
     },
     funcs: { count: 0, die: emptyU32, name: emptyU32, linkageName: emptyU32, type: emptyU32, flags: emptyU32, declFile: emptyU32, declLine: emptyU32, paramStart: emptyU32, paramCount: emptyU32 },
     params: { count: 0, die: emptyU32, name: emptyU32, type: emptyU32 },

@@ -1,4 +1,4 @@
-//! Generates the record constants (`LOC_*`, `SITE_*`, `ADDR_*`, `CALL_*`, `FUNC_*`,
+//! Generates the record constants (`LOC_*`, `SITE_*`, `ADDR_*`, `CALL_*`, `UNIT_*`, `FUNC_*`,
 //! `DIE_*`, `NONE`) from `src/dwarf/records.ts`, where they are written
 //! once: the TypeScript consumers switch over them at compile time, and the
 //! walk here writes them into the columns. A line the parser does not
@@ -14,7 +14,7 @@ const RECORDS: &str = "../src/dwarf/records.ts";
 fn rust_type(name: &str) -> Option<&'static str> {
     if name == "NONE" || name.starts_with("FUNC_") || name.starts_with("DIE_") {
         Some("u32")
-    } else if name.starts_with("LOC_") || name.starts_with("SITE_") || name.starts_with("ADDR_") || name.starts_with("CALL_") {
+    } else if name.starts_with("LOC_") || name.starts_with("SITE_") || name.starts_with("ADDR_") || name.starts_with("CALL_") || name.starts_with("UNIT_") {
         Some("u8")
     } else {
         None

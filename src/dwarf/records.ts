@@ -33,7 +33,17 @@ export interface UnitTable {
   producer: Uint32Array;
   /** DW_AT_language. */
   language: Uint32Array;
+  /** UNIT_* flags (set by the site walk). */
+  flags: Uint8Array;
 }
+
+/**
+ * Flag of {@link UnitTable.flags}: the unit has a DW_TAG_base_type or a
+ * DW_TAG_formal_parameter somewhere. Without either it is minimal debug
+ * info (`-gline-tables-only`, `-g1`, Rust's `debuginfo=1`): names and code,
+ * no prototypes (src/dwarf/prototype.ts).
+ */
+export const UNIT_TYPED = 0x1;
 
 /** Flags of {@link FuncTable.flags}. */
 export const FUNC_EXTERNAL = 0x1;
@@ -325,7 +335,7 @@ type Schema<T> = { readonly [K in Exclude<keyof T, "count">]-?: ElementOf<NonNul
  * ({@link DwarfWasm}), so a column added on one side only fails there.
  */
 export const COLUMNS = {
-  units: { offset: "u32", version: "u8", addrSize: "u8", offsetSize: "u8", name: "u32", producer: "u32", language: "u32" },
+  units: { offset: "u32", version: "u8", addrSize: "u8", offsetSize: "u8", name: "u32", producer: "u32", language: "u32", flags: "u8" },
   funcs: {
     die: "u32", name: "u32", linkageName: "u32", type: "u32", flags: "u32", declFile: "u32", declLine: "u32",
     paramStart: "u32", paramCount: "u32",

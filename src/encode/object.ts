@@ -208,7 +208,7 @@ class UnitsEncoder {
  */
 function finish(btf: Btf, stats: EncodeStats, t0: number, dedupMs: number, opts: EncodeOptions): EncodeResult {
   if (!opts.base && btf.types.length === 0) {
-    throw new NotFoundError("no type in the DWARF to encode (BTF needs one)", { file: opts.elf?.path, section: ".debug_info" });
+    throw new NotFoundError("no type in the DWARF to encode (BTF needs one; built with -g1 or -gline-tables-only?)", { file: opts.elf?.path, section: ".debug_info" });
   }
   stats.types = btf.types.length;
   stats.perKind = countKinds(btf);

@@ -51,6 +51,7 @@ columns! {
         unit_name: u32 => "name",
         unit_producer: u32 => "producer",
         unit_language: u32 => "language",
+        unit_flags: u8 => "flags",
     }
     funcs {
         func_die: u32 => "die",

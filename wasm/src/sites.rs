@@ -13,7 +13,9 @@ use gimli::{constants, AttributeValue};
 use crate::addr::{entry_addr, PcAttrs};
 use crate::callsites;
 use crate::columns::Out;
-use crate::consts::{ADDR_ENTRY_PC, ADDR_NONE, FUNC_HAS_OUT_OF_LINE, FUNC_OPTIMIZED, LOC_ABSENT, NONE, SITE_FUNC, SITE_INLINE, SITE_OPTIMIZED};
+use crate::consts::{
+    ADDR_ENTRY_PC, ADDR_NONE, FUNC_HAS_OUT_OF_LINE, FUNC_OPTIMIZED, LOC_ABSENT, NONE, SITE_FUNC, SITE_INLINE, SITE_OPTIMIZED, UNIT_TYPED,
+};
 use crate::funcs::{Funcs, Start};
 use crate::loc::set_loc;
 use crate::sections::{Ctx, Fail, Here, Res};
@@ -96,6 +98,7 @@ pub fn push_unit(ctx: &mut Ctx, out: &mut Out, ui: usize) -> Res<u32> {
     }
     out.unit_producer.push(producer);
     out.unit_language.push(language);
+    out.unit_flags.push(0);
     Ok(row)
 }
 
@@ -111,11 +114,18 @@ pub fn walk_sites(ctx: &mut Ctx, out: &mut Out, funcs: &mut Funcs, ui: usize, ur
     let mut depth_base: isize = 0;
     let c_unit = is_c(out.unit_language.get(urow as usize).copied().unwrap_or(0));
     let mut stack: Vec<Frame> = Vec::with_capacity(64);
+    let mut typed = false;
     while !raw.is_empty() {
         let (depth, off, ab) = match ctx.next_die(&mut raw, base)? {
             Some((d, o, a)) => (d + depth_base, o, a),
             None => continue,
         };
+        if !typed && matches!(ab.tag(), constants::DW_TAG_base_type | constants::DW_TAG_formal_parameter) {
+            typed = true;
+            if let Some(f) = out.unit_flags.get_mut(urow as usize) {
+                *f |= UNIT_TYPED;
+            }
+        }
         if ab.has_children() && skips_children(ab.tag(), c_unit) {
             if let Some(next) = sibling(&mut raw, ab, off - base)? {
                 raw = unit.entries_raw(Some(next))?;
