@@ -99,18 +99,22 @@ if [ "${1:-}" = asmname ]; then
   cd "$src" && build_asmname && exit 0
 fi
 
-# Big-endian machines, beyond the main corpus (objects only; the cross
-# compilers are needed only here, never by the tests):
+# Other machines, beyond the main corpus (objects only; the cross compilers
+# are needed only here, never by the tests):
 #  - ppc64 ELFv1 function descriptors (function symbols point into .opd;
-#    src/elf/opd.ts; test/opd.test.ts): clones.c with gcc for
+#    src/elf/opd.ts; test/codesyms.test.ts): clones.c with gcc for
 #    powerpc64-linux-gnu, an object per DWARF version and a shared object
 #    (ET_DYN, no libc: the sinks stay undefined);
-#  - s390x: addr.c (per-cpu variables: a DW_OP_addr operand in big-endian
-#    order) and types.c, with gcc, each DWARF version.
+#  - arm (32-bit, Thumb-2 by default: bit 0 of a function symbol's value
+#    set; test/codesyms.test.ts): clones.c with gcc for arm-linux-gnueabihf,
+#    an object and a shared object;
+#  - s390x (big-endian): addr.c (per-cpu variables: a DW_OP_addr operand in
+#    big-endian order) and types.c, with gcc, each DWARF version.
 #   obj/clones-gcc12-O2-dwarf<4|5>-ppc64.o, obj/clones-gcc12-O2-dwarf5-ppc64.so
+#   obj/clones-gcc12-O2-dwarf5-arm.o, obj/clones-gcc12-O2-dwarf5-arm.so
 #   obj/<addr|types>-gcc12-O2-dwarf<4|5>-s390x.o
-#   testdata/regen.sh bigendian  # only these
-build_bigendian() {
+#   testdata/regen.sh machines   # only these
+build_machines() {
   local cc dw t
   cc=powerpc64-linux-gnu-gcc
   if command -v "$cc" >/dev/null; then
@@ -121,6 +125,14 @@ build_bigendian() {
       clones.c -o "$out/clones-gcc12-O2-dwarf5-ppc64.so"
   else
     echo "regen: $cc not found, skipping the ppc64 objects" >&2
+  fi
+  cc=arm-linux-gnueabihf-gcc
+  if command -v "$cc" >/dev/null; then
+    $cc "${common_flags[@]}" -gdwarf-5 -frandom-seed=clones -c clones.c -o "$out/clones-gcc12-O2-dwarf5-arm.o"
+    $cc "${common_flags[@]}" -gdwarf-5 -frandom-seed=clones -fPIC -shared -nostdlib -Wl,--build-id=none \
+      clones.c -o "$out/clones-gcc12-O2-dwarf5-arm.so"
+  else
+    echo "regen: $cc not found, skipping the arm objects" >&2
   fi
   cc=s390x-linux-gnu-gcc
   if command -v "$cc" >/dev/null; then
@@ -133,8 +145,8 @@ build_bigendian() {
     echo "regen: $cc not found, skipping the s390x objects" >&2
   fi
 }
-if [ "${1:-}" = bigendian ]; then
-  cd "$src" && build_bigendian && exit 0
+if [ "${1:-}" = machines ]; then
+  cd "$src" && build_machines && exit 0
 fi
 
 # Topic gline: minimal debug info, inline.c with `clang -gline-tables-only`
@@ -290,7 +302,7 @@ done
 build_diff
 build_entrycs
 build_asmname
-build_bigendian
+build_machines
 build_gline
 build_forms
 

@@ -18,6 +18,7 @@
  */
 import { BtfgenError, MalformedError, NotFoundError, TruncatedError, UnsupportedError } from "../errors.js";
 import {
+  EM_ARM,
   ET_REL,
   SHF_ALLOC,
   SHF_COMPRESSED,
@@ -32,6 +33,7 @@ import {
   SHT_RELA,
   SHT_SYMTAB,
   SHT_SYMTAB_SHNDX,
+  STT_FUNC,
 } from "./constants.js";
 import { type Compression, MAX_COMPRESSION_HEADER, checkClaimedSize, decompressInto, parseChdr, parseZdebug } from "./compress.js";
 import { ByteReader, decodeCString } from "./cursor.js";
@@ -385,16 +387,22 @@ export class ElfFile {
 
   /**
    * {@link symbols} with every function symbol at its code: the same array
-   * but on ppc64 ELFv1, where a function symbol's value and section are
-   * those of its `.opd` descriptor and here become its code's (src/elf/opd.ts).
+   * but where a function symbol's value is not where its code starts:
+   *  - ppc64 ELFv1: the value and section are those of its `.opd`
+   *    descriptor, and here become its code's (src/elf/opd.ts);
+   *  - arm: bit 0 of a Thumb function's value is set (the ARM ELF ABI's
+   *    mark of Thumb code); its code starts at the even address.
    * What anything matching symbols with DWARF addresses reads. Cached.
    */
   codeSymbols(): ElfSymbol[] {
     const raw = this.symbols();
-    if (!usesDescriptors(this)) return raw;
+    const descriptors = usesDescriptors(this);
+    const thumb = this.machine === EM_ARM && raw.some((s) => s.type === STT_FUNC && (s.value & 1n) !== 0n);
+    if (!descriptors && !thumb) return raw;
     if (this.codeSymbolCache?.raw === raw) return this.codeSymbolCache.code;
     const code = raw.map((s) => ({ ...s }));
-    resolveDescriptors(this, code, (sec) => this.sectionData(sec, { relocate: false }));
+    if (descriptors) resolveDescriptors(this, code, (sec) => this.sectionData(sec, { relocate: false }));
+    if (thumb) for (const s of code) if (s.type === STT_FUNC) s.value &= ~1n;
     this.codeSymbolCache = { raw, code };
     return code;
   }

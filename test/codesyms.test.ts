@@ -1,9 +1,13 @@
-// ppc64 ELFv1 function descriptors (src/elf/opd.ts) on clones.c built by gcc
-// for big-endian powerpc64 (testdata/regen.sh bigendian): a function symbol's
-// st_value is its .opd descriptor, so btfgen must read the code address out
-// of the descriptor (relocated in the objects) before it can find gcc's
-// clones at their entries. Oracles: readelf (the raw symbols, the .opd
-// relocations) and llvm-dwarfdump (each clone's DW_TAG_subprogram low_pc).
+// Function symbols at their code (ElfFile.codeSymbols) where st_value is not
+// the entry, on clones.c built by gcc (testdata/regen.sh machines):
+//  - ppc64 ELFv1 (big-endian powerpc64): st_value is the function's .opd
+//    descriptor (src/elf/opd.ts), the code address is read out of it
+//    (relocated in the objects);
+//  - arm (Thumb-2, gcc's default for arm-linux-gnueabihf): bit 0 of st_value
+//    is set, the code starts at the even address.
+// Either way btfgen must see the entry before it can find gcc's clones there.
+// Oracles: readelf (the raw symbols) and llvm-dwarfdump (each clone's
+// DW_TAG_subprogram low_pc).
 import { execFileSync } from "node:child_process";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
@@ -18,7 +22,7 @@ import { expectAccepted } from "./helpers/check.js";
 import { DWARFDUMP } from "./helpers/dwarfdump.js";
 
 const OBJ = join(import.meta.dirname, "../testdata/obj");
-const FIXTURES = readdirSync(OBJ).filter((f) => /^clones-gcc12-O2-dwarf\d-ppc64\.(o|so)$/.test(f)).sort();
+const FIXTURES = readdirSync(OBJ).filter((f) => /^clones-gcc12-O2-dwarf\d-(ppc64|arm)\.(o|so)$/.test(f)).sort();
 const CLONES = ["big.part.0", "only_b.isra.0", "with_mode.constprop.0"];
 
 /** The raw st_value and section index of each FUNC symbol, as readelf prints them. */
@@ -44,24 +48,35 @@ function cloneEntries(path: string): Map<string, bigint[]> {
   return out;
 }
 
-test("the ppc64 objects are there (testdata/regen.sh bigendian)", () => {
-  expect(FIXTURES).toEqual(["clones-gcc12-O2-dwarf4-ppc64.o", "clones-gcc12-O2-dwarf5-ppc64.o", "clones-gcc12-O2-dwarf5-ppc64.so"]);
+test("the ppc64 and arm objects are there (testdata/regen.sh machines)", () => {
+  expect(FIXTURES).toEqual([
+    "clones-gcc12-O2-dwarf4-ppc64.o", "clones-gcc12-O2-dwarf5-arm.o", "clones-gcc12-O2-dwarf5-arm.so",
+    "clones-gcc12-O2-dwarf5-ppc64.o", "clones-gcc12-O2-dwarf5-ppc64.so",
+  ]);
 });
 
 describe.each(FIXTURES)("%s", (f) => {
   const path = join(OBJ, f);
 
-  test("readelf: the function symbols are in .opd (the case this is about)", () => {
+  const arm = f.includes("-arm.");
+  test(arm ? "readelf: the clones' values are odd (Thumb)" : "readelf: the function symbols are in .opd", () => {
     const elf = ElfFile.open(path);
     try {
-      expect(usesDescriptors(elf)).toBe(true);
-      const opd = elf.section(".opd")!;
       const raw = readelfFuncs(path);
-      for (const c of CLONES) expect(raw.get(c)?.ndx, c).toBe(opd.index);
-      // symbols() is the table as it is (readelf's); codeSymbols() resolves.
-      const sym = elf.symbols().find((s) => s.name === CLONES[0])!;
-      expect(sym.shndx).toBe(opd.index);
-      expect(sym.value).toBe(raw.get(CLONES[0])!.value);
+      // symbols() is the table as it is (readelf's); codeSymbols() moves them to their code.
+      for (const c of CLONES) {
+        const sym = elf.symbols().find((s) => s.name === c)!;
+        expect(sym.value, c).toBe(raw.get(c)!.value);
+        expect(sym.shndx, c).toBe(raw.get(c)!.ndx);
+      }
+      if (arm) {
+        for (const c of CLONES) expect(raw.get(c)!.value & 1n, c).toBe(1n);
+        const code = elf.codeSymbols().find((s) => s.name === CLONES[0])!;
+        expect(code.value).toBe(raw.get(CLONES[0])!.value - 1n);
+      } else {
+        expect(usesDescriptors(elf)).toBe(true);
+        for (const c of CLONES) expect(raw.get(c)!.ndx, c).toBe(elf.section(".opd")!.index);
+      }
     } finally {
       elf.close();
     }
