@@ -73,7 +73,7 @@ const DW_OP_GNU_entry_value = 0xf3;
 const OP_NAMES: Record<number, string> = {
   0x03: "DW_OP_addr", 0x08: "DW_OP_const1u", 0x09: "DW_OP_const1s", 0x0a: "DW_OP_const2u",
   0x0b: "DW_OP_const2s", 0x0c: "DW_OP_const4u", 0x0d: "DW_OP_const4s", 0x0e: "DW_OP_const8u",
-  0x0f: "DW_OP_const8s", 0x10: "DW_OP_constu", 0x11: "DW_OP_consts", 0x91: "DW_OP_fbreg", 0xf0: "DW_OP_GNU_addr_index",
+  0x0f: "DW_OP_const8s", 0x10: "DW_OP_constu", 0x11: "DW_OP_consts", 0x91: "DW_OP_fbreg", 0xf0: "DW_OP_GNU_uninit",
   0x92: "DW_OP_bregx", 0x90: "DW_OP_regx", 0x94: "DW_OP_deref_size", 0x06: "DW_OP_deref", 0x12: "DW_OP_dup", 0x1a: "DW_OP_and",
   0x1c: "DW_OP_minus", 0x1e: "DW_OP_mul", 0x1f: "DW_OP_neg", 0x20: "DW_OP_not",
   0x21: "DW_OP_or", 0x22: "DW_OP_plus", 0x23: "DW_OP_plus_uconst", 0x24: "DW_OP_shl",
@@ -83,7 +83,10 @@ const OP_NAMES: Record<number, string> = {
   0xa3: "DW_OP_entry_value", 0xa4: "DW_OP_const_type", 0xa5: "DW_OP_regval_type",
   0xa6: "DW_OP_deref_type", 0xa8: "DW_OP_convert", 0xa9: "DW_OP_reinterpret",
   0xf2: "DW_OP_GNU_implicit_pointer", 0xf3: "DW_OP_GNU_entry_value",
-  0xf5: "DW_OP_GNU_regval_type", 0xf7: "DW_OP_GNU_convert", 0xfa: "DW_OP_GNU_parameter_ref",
+  0xf1: "DW_OP_GNU_encoded_addr", 0xf4: "DW_OP_GNU_const_type", 0xf5: "DW_OP_GNU_regval_type",
+  0xf6: "DW_OP_GNU_deref_type", 0xf7: "DW_OP_GNU_convert", 0xf9: "DW_OP_GNU_reinterpret",
+  0xfa: "DW_OP_GNU_parameter_ref", 0xfb: "DW_OP_GNU_addr_index", 0xfc: "DW_OP_GNU_const_index",
+  0xfd: "DW_OP_GNU_variable_value",
   0xe0: "DW_OP_GNU_push_tls_address", 0x9b: "DW_OP_form_tls_address",
 };
 

@@ -330,10 +330,14 @@ function checkExpr(ctx: ExprCtx, raw: string): { expr: string; decodeError: bool
       throw new DwarfdumpFormError(ctx.obj, ctx.line, `unknown decoding-error form: ${t}`);
     return { expr: t, decodeError: true };
   }
+  // An operation llvm-dwarfdump does not know after known ones (gcc's DW_OP_GNU_uninit, 0xf0,
+  // after a register): the ones before it as usual, the expression marked undecodable.
+  const tail = /^(.*), <decoding error>( [0-9a-f]{2})+$/.exec(t);
+  const known = tail && !tail[1]!.includes("<decoding error>") ? tail[1]! : t;
   const nestedError = t.includes("<decoding error>");
-  if (nestedError && !/^DW_OP_(GNU_)?entry_value\(<decoding error>( [0-9a-f]{2})+\)*$/.test(t))
+  if (nestedError && !tail && !/^DW_OP_(GNU_)?entry_value\(<decoding error>( [0-9a-f]{2})+\)*$/.test(t))
     throw new DwarfdumpFormError(ctx.obj, ctx.line, `unknown decoding-error form: ${t}`);
-  const ops = splitOps(t).map((op) => {
+  const ops = splitOps(known).map((op) => {
     if (!/^DW_OP_\w+/.test(op)) throw new DwarfdumpFormError(ctx.obj, ctx.line, `not a DW_OP: "${op}" in "${t}"`);
     const ax = /^DW_OP_addrx 0x([0-9a-f]+)$/.exec(op);
     if (ax) {
@@ -404,10 +408,15 @@ export function inlineSites(obj: string): InlineSite[] {
   // origin's DW_AT_name (FORMAT.md section 5), so look that up.
   const byOffset = new Map<number, RawDie>();
   for (const unit of units) for (const die of unit.dies) byOffset.set(die.offset, die);
+  // Without one of its own, the name of the DIE it specifies or comes from (C++ members).
   const sourceName = (offset: number): string | undefined => {
-    const n = byOffset.get(offset);
-    const a = n && attr(n, "DW_AT_name");
-    return a ? /^"(.*)"$/.exec(a.value.trim())?.[1] : undefined;
+    for (let hops = 0, n = byOffset.get(offset); n && hops < 8; hops++) {
+      const a = attr(n, "DW_AT_name");
+      if (a) return /^"(.*)"$/.exec(a.value.trim())?.[1];
+      const next = attr(n, "DW_AT_specification") ?? attr(n, "DW_AT_abstract_origin");
+      n = next ? byOffset.get(parseOrigin(obj, next).offset) : undefined;
+    }
+    return undefined;
   };
   for (const unit of units) {
     const cuDie = unit.dies[0];
