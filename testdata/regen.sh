@@ -60,21 +60,30 @@ fi
 #   obj/entrycs-<compiler>-O2-dwarf<4|5>-<arch>.o
 #   obj/entrycs-gcc12-O2-dwarf<4|5>-x86_64      (ET_EXEC, entry entrycs_main)
 #   testdata/regen.sh entrycs    # only these
-build_entrycs() {
-  local name arch cc ld vers dw
+# Objects of one topic ($1.c, not linked into all-*) with every toolchain of
+# the main corpus, DWARF 4 and 5: obj/$1-<compiler>-O2-dwarf<4|5>-<arch>.o.
+# With a second argument, that function is called after each object with
+# the toolchain's name, arch, compile command and DWARF version.
+build_topic_objects() {
+  local topic=$1 after=${2:-} name arch cc ld vers dw
   for tc in "${toolchains[@]}"; do
     IFS='|' read -r name arch cc ld vers <<<"$tc"
-    command -v "${cc%% *}" >/dev/null || { echo "regen: ${cc%% *} not found, skipping entrycs-$name-$arch" >&2; continue; }
+    command -v "${cc%% *}" >/dev/null || { echo "regen: ${cc%% *} not found, skipping $topic-$name-$arch" >&2; continue; }
     for dw in 4 5; do
       # shellcheck disable=SC2086
-      $cc "${common_flags[@]}" -gdwarf-$dw -frandom-seed=entrycs -c entrycs.c -o "$out/entrycs-$name-O2-dwarf$dw-$arch.o"
-      if [ "$name|$arch" = "gcc12|x86_64" ]; then
-        $cc "${common_flags[@]}" -gdwarf-$dw -frandom-seed=entrycs -nostdlib -static -no-pie -Wl,-e,entrycs_main \
-          -Wl,--build-id=none entrycs.c entrycs-sinks.c -o "$out/entrycs-$name-O2-dwarf$dw-$arch"
-      fi
+      $cc "${common_flags[@]}" -gdwarf-$dw -frandom-seed="$topic" -c "$topic.c" -o "$out/$topic-$name-O2-dwarf$dw-$arch.o"
+      if [ -n "$after" ]; then "$after" "$name" "$arch" "$cc" "$dw"; fi
     done
   done
 }
+entrycs_executable() {
+  local name=$1 arch=$2 cc=$3 dw=$4
+  [ "$name|$arch" = "gcc12|x86_64" ] || return 0
+  # shellcheck disable=SC2086
+  $cc "${common_flags[@]}" -gdwarf-$dw -frandom-seed=entrycs -nostdlib -static -no-pie -Wl,-e,entrycs_main \
+    -Wl,--build-id=none entrycs.c entrycs-sinks.c -o "$out/entrycs-$name-O2-dwarf$dw-$arch"
+}
+build_entrycs() { build_topic_objects entrycs entrycs_executable; }
 if [ "${1:-}" = entrycs ]; then
   cd "$src" && build_entrycs && exit 0
 fi
@@ -84,17 +93,7 @@ fi
 # objects with every toolchain of the main corpus, DWARF 4 and 5:
 #   obj/asmname-<compiler>-O2-dwarf<4|5>-<arch>.o
 #   testdata/regen.sh asmname    # only these
-build_asmname() {
-  local name arch cc ld vers dw
-  for tc in "${toolchains[@]}"; do
-    IFS='|' read -r name arch cc ld vers <<<"$tc"
-    command -v "${cc%% *}" >/dev/null || { echo "regen: ${cc%% *} not found, skipping asmname-$name-$arch" >&2; continue; }
-    for dw in 4 5; do
-      # shellcheck disable=SC2086
-      $cc "${common_flags[@]}" -gdwarf-$dw -frandom-seed=asmname -c asmname.c -o "$out/asmname-$name-O2-dwarf$dw-$arch.o"
-    done
-  done
-}
+build_asmname() { build_topic_objects asmname; }
 if [ "${1:-}" = asmname ]; then
   cd "$src" && build_asmname && exit 0
 fi
@@ -114,36 +113,28 @@ fi
 #   obj/clones-gcc12-O2-dwarf5-arm.o, obj/clones-gcc12-O2-dwarf5-arm.so
 #   obj/<addr|types>-gcc12-O2-dwarf<4|5>-s390x.o
 #   testdata/regen.sh machines   # only these
+# clones.c with cross compiler $1 for arch $2: an object per DWARF version
+# given after them, and a shared object (DWARF 5).
+cross_clones() {
+  local cc=$1 arch=$2 dw
+  shift 2
+  command -v "$cc" >/dev/null || { echo "regen: $cc not found, skipping the $arch objects" >&2; return 0; }
+  for dw in "$@"; do
+    $cc "${common_flags[@]}" -gdwarf-$dw -frandom-seed=clones -c clones.c -o "$out/clones-gcc12-O2-dwarf$dw-$arch.o"
+  done
+  $cc "${common_flags[@]}" -gdwarf-5 -frandom-seed=clones -fPIC -shared -nostdlib -Wl,--build-id=none \
+    clones.c -o "$out/clones-gcc12-O2-dwarf5-$arch.so"
+}
 build_machines() {
-  local cc dw t
-  cc=powerpc64-linux-gnu-gcc
-  if command -v "$cc" >/dev/null; then
-    for dw in 4 5; do
-      $cc "${common_flags[@]}" -gdwarf-$dw -frandom-seed=clones -c clones.c -o "$out/clones-gcc12-O2-dwarf$dw-ppc64.o"
+  local cc=s390x-linux-gnu-gcc dw t
+  cross_clones powerpc64-linux-gnu-gcc ppc64 4 5
+  cross_clones arm-linux-gnueabihf-gcc arm 5
+  command -v "$cc" >/dev/null || { echo "regen: $cc not found, skipping the s390x objects" >&2; return 0; }
+  for dw in 4 5; do
+    for t in addr types; do
+      $cc "${common_flags[@]}" -gdwarf-$dw -frandom-seed=$t -c $t.c -o "$out/$t-gcc12-O2-dwarf$dw-s390x.o"
     done
-    $cc "${common_flags[@]}" -gdwarf-5 -frandom-seed=clones -fPIC -shared -nostdlib -Wl,--build-id=none \
-      clones.c -o "$out/clones-gcc12-O2-dwarf5-ppc64.so"
-  else
-    echo "regen: $cc not found, skipping the ppc64 objects" >&2
-  fi
-  cc=arm-linux-gnueabihf-gcc
-  if command -v "$cc" >/dev/null; then
-    $cc "${common_flags[@]}" -gdwarf-5 -frandom-seed=clones -c clones.c -o "$out/clones-gcc12-O2-dwarf5-arm.o"
-    $cc "${common_flags[@]}" -gdwarf-5 -frandom-seed=clones -fPIC -shared -nostdlib -Wl,--build-id=none \
-      clones.c -o "$out/clones-gcc12-O2-dwarf5-arm.so"
-  else
-    echo "regen: $cc not found, skipping the arm objects" >&2
-  fi
-  cc=s390x-linux-gnu-gcc
-  if command -v "$cc" >/dev/null; then
-    for dw in 4 5; do
-      for t in addr types; do
-        $cc "${common_flags[@]}" -gdwarf-$dw -frandom-seed=$t -c $t.c -o "$out/$t-gcc12-O2-dwarf$dw-s390x.o"
-      done
-    done
-  else
-    echo "regen: $cc not found, skipping the s390x objects" >&2
-  fi
+  done
 }
 if [ "${1:-}" = machines ]; then
   cd "$src" && build_machines && exit 0
