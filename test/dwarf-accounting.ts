@@ -9,7 +9,7 @@ import type { FuncInfoResult } from "../src/app/funcinfo.ts";
  * no DW_AT_declaration), counted in llvm-dwarfdump's text.
  */
 export function subprogramsWithCode(obj: string): number {
-  const text = execFileSync("llvm-dwarfdump-19", ["--debug-info", obj], { encoding: "utf8", maxBuffer: 256 << 20 });
+  const text = execFileSync("llvm-dwarfdump-19", ["--debug-info", obj], { encoding: "utf8", maxBuffer: 256 << 20, stdio: ["ignore", "pipe", "pipe"] });
   let n = 0;
   let inSub = false;
   let code = false;

@@ -99,7 +99,7 @@ function corruptElf(elf: ElfFile, mutate: (section: string, bytes: Uint8Array) =
 
 /** Unit header offsets and abbreviation offsets, as llvm-dwarfdump prints them. */
 function dumpUnits(path: string): { offset: number; abbrev: number; firstDie: number }[] {
-  const text = execFileSync("llvm-dwarfdump-19", ["--debug-info", path], { encoding: "utf8", maxBuffer: 64 << 20 });
+  const text = execFileSync("llvm-dwarfdump-19", ["--debug-info", path], { encoding: "utf8", maxBuffer: 64 << 20, stdio: ["ignore", "pipe", "pipe"] });
   const units: { offset: number; abbrev: number; firstDie: number }[] = [];
   const lines = text.split("\n");
   for (let i = 0; i < lines.length; i++) {

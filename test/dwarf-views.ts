@@ -50,7 +50,7 @@ function dumpSection(obj: string, name: string): Uint8Array {
 export function objViews(obj: string): ObjViews {
   const hit = cache.get(obj);
   if (hit) return hit;
-  const text = execFileSync(DWARFDUMP, ["--debug-info", obj], { encoding: "utf8", maxBuffer: 1 << 30 });
+  const text = execFileSync(DWARFDUMP, ["--debug-info", obj], { encoding: "utf8", maxBuffer: 1 << 30, stdio: ["ignore", "pipe", "pipe"] });
   const dies = new Map<number, ViewAttrs>();
   let cur = -1;
   for (const line of text.split("\n")) {

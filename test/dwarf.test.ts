@@ -106,7 +106,7 @@ test("types: enumerators keep their sign, subranges their counts", () => {
     const r = readDwarf(elf, { types: true });
     elf.close();
     const D = r.dies!;
-    const dump = execFileSync("llvm-dwarfdump-19", ["--debug-info", join(OBJ_DIR, f)], { encoding: "utf8" });
+    const dump = execFileSync("llvm-dwarfdump-19", ["--debug-info", join(OBJ_DIR, f)], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
     // Enumerators: `DW_TAG_enumerator` then `DW_AT_name ("X")` and `DW_AT_const_value (N)`.
     const want = new Map<string, bigint>();
     for (const m of dump.matchAll(/DW_TAG_enumerator\n\s+DW_AT_name\s+\("(\w+)"\)\n\s+DW_AT_const_value\s+\((-?\d+|0x[0-9a-f]+)\)/g))
