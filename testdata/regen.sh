@@ -140,6 +140,27 @@ if [ "${1:-}" = machines ]; then
   cd "$src" && build_machines && exit 0
 fi
 
+# Topic ltoparams: an inlined instance whose parameters' origins are another
+# abstract copy's parameters, as gcc -flto writes them (testdata/src/ltoparams.c;
+# test/ltoparams.test.ts): gcc's assembly (-dA) edited by
+# testdata/ltoparams-edit.py, then assembled; x86_64, DWARF 4 and 5:
+#   obj/ltoparams-gcc12-O2-dwarf<4|5>-x86_64.o
+#   testdata/regen.sh ltoparams  # only these
+build_ltoparams() {
+  local dw s
+  command -v gcc >/dev/null || { echo "regen: gcc not found, skipping ltoparams" >&2; return 0; }
+  s=$(mktemp --suffix=.s)
+  for dw in 4 5; do
+    gcc "${common_flags[@]}" -gdwarf-$dw -frandom-seed=ltoparams -dA -S ltoparams.c -o - \
+      | python3 "$here/ltoparams-edit.py" > "$s"
+    gcc -c "$s" -o "$out/ltoparams-gcc12-O2-dwarf$dw-x86_64.o"
+  done
+  rm -f "$s"
+}
+if [ "${1:-}" = ltoparams ]; then
+  cd "$src" && build_ltoparams && exit 0
+fi
+
 # Topic gline: minimal debug info, inline.c with `clang -gline-tables-only`
 # and `gcc -g1` (names and code, no parameters, no types; test/minimal-debug.test.ts),
 # x86_64, DWARF 5:
@@ -295,6 +316,7 @@ build_entrycs
 build_asmname
 build_machines
 build_gline
+build_ltoparams
 build_forms
 
 # Probes fixture (testdata/probes, apart from obj/ whose every file the fixture

@@ -104,8 +104,10 @@ export interface InlineSite {
   lowPc?: bigint;
   highPc?: bigint;
   ranges?: Array<[bigint, bigint]>;
-  /** FORMAT.md §5: entry_pc, else low_pc, else the lowest DW_AT_ranges start. */
+  /** FORMAT.md §5: entry_pc, else low_pc, else the lowest start of a non-empty DW_AT_ranges entry. */
   address: bigint;
+  /** Every range empty: the site has no code (its address is then the lowest empty one's). */
+  noCode?: boolean;
   /** First range as listed (pahole's choice), or [low_pc, high_pc). */
   firstRange?: [bigint, bigint];
   callFile?: string;
@@ -331,7 +333,8 @@ function checkExpr(ctx: ExprCtx, raw: string): { expr: string; decodeError: bool
     return { expr: t, decodeError: true };
   }
   // An operation llvm-dwarfdump does not know after known ones (gcc's DW_OP_GNU_uninit, 0xf0,
-  // after a register): the ones before it as usual, the expression marked undecodable.
+  // after a register; DW_OP_deref_type in DWARF 4): the ones before it as usual and the
+  // rest kept as "<decoding error>", so no mapping takes the known part for the whole.
   const tail = /^(.*), <decoding error>( [0-9a-f]{2})+$/.exec(t);
   const known = tail && !tail[1]!.includes("<decoding error>") ? tail[1]! : t;
   const nestedError = t.includes("<decoding error>");
@@ -349,7 +352,7 @@ function checkExpr(ctx: ExprCtx, raw: string): { expr: string; decodeError: bool
     }
     return op;
   });
-  return { expr: ops.join(", "), decodeError: nestedError };
+  return { expr: tail ? `${ops.join(", ")}, <decoding error>` : ops.join(", "), decodeError: nestedError };
 }
 
 function parseLocation(ctx: ExprCtx, a: RawAttr): Location {
@@ -449,8 +452,13 @@ export function inlineSites(obj: string): InlineSite[] {
       const highPc = hp && parseAddr(obj, hp);
       const ranges = rg && parseRanges(obj, rg);
       let address = entryPc ?? lowPc;
-      if (address === undefined && ranges && ranges.length > 0)
-        address = ranges.reduce((m, r) => (r[0] < m ? r[0] : m), ranges[0]![0]);
+      // An empty range ([a, a): DWARF 5 2.17.3) holds no address: the lowest start of the others.
+      // Only empty ones: no code (btfgen counts the site as without an address); kept, marked.
+      const nonEmpty = ranges?.filter((r) => r[1] > r[0]);
+      const noCode = address === undefined && ranges !== undefined && ranges.length > 0 && nonEmpty!.length === 0;
+      const starts = noCode ? ranges! : nonEmpty;
+      if (address === undefined && starts && starts.length > 0)
+        address = starts.reduce((m, r) => (r[0] < m ? r[0] : m), starts[0]![0]);
       if (address === undefined) throw new DwarfdumpFormError(obj, die.line, "inlined subroutine without an address");
       const firstRange: [bigint, bigint] | undefined =
         ranges && ranges.length > 0 ? ranges[0] : lowPc !== undefined && highPc !== undefined ? [lowPc, highPc] : undefined;
@@ -496,6 +504,7 @@ export function inlineSites(obj: string): InlineSite[] {
         highPc,
         ranges,
         address,
+        noCode: noCode || undefined,
         firstRange,
         callFile,
         callLine: num(cl),

@@ -119,6 +119,7 @@ export function judgeLocations(path: string, ours: Map<string, string[][]>, ctx:
   let judged = 0;
   let unjudged = 0;
   for (const site of oracle as InlineSite[]) {
+    if (site.noCode) continue; // no address: left out by btfgen, counted as such
     const candidates = ours.get(siteKey(site.origin, site.address));
     expect(candidates, `${path}: site ${site.origin} at 0x${site.address.toString(16)}`).toBeDefined();
     for (const p of site.params) {

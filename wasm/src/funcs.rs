@@ -253,7 +253,7 @@ impl Funcs {
     /// own offset when it has none), following parameter chains when the
     /// direct target is not on the map.
     #[inline(never)] // a small DIE loop tiers up sooner (lib.rs: "Code size")
-    pub fn slot_of(&self, ctx: &mut Ctx, s: &Start, origin: u32) -> Res<Option<u32>> {
+    pub fn slot_of(&self, ctx: &mut Ctx, out: &Out, s: &Start, origin: u32) -> Res<Option<u32>> {
         let map = &self.slots[s.map_start as usize..(s.map_start + s.map_len) as usize];
         let mut cur = origin;
         for _ in 0..MAX_CHAIN {
@@ -266,12 +266,44 @@ impl Funcs {
             };
             let next = param_origin(ctx, &unit, uoff)?;
             if next == NONE || next == cur {
-                return Ok(None);
+                return slot_by_name(ctx, out, s, &unit, uoff);
             }
             cur = next;
         }
         Ok(None)
     }
+}
+
+/// The end of a parameter chain that is none of the start's parameters.
+/// gcc -flto gives an inlined instance's parameter, as its origin, the
+/// parameter of another unit's abstract copy of the same function (two
+/// `memset`s from one header, the site's DW_AT_abstract_origin one of them,
+/// its parameters' the other). Then the parameter is the root's parameter
+/// of the same name, when it is a named DW_TAG_formal_parameter and exactly
+/// one root parameter has that name; none otherwise.
+fn slot_by_name(ctx: &mut Ctx, out: &Out, s: &Start, unit: &XUnit, uoff: UnitOffset<usize>) -> Res<Option<u32>> {
+    let e = unit.entry(uoff)?;
+    if e.tag() != constants::DW_TAG_formal_parameter {
+        return Ok(None);
+    }
+    let name = match e.attr_value(constants::DW_AT_name)? {
+        Some(v) => ctx.attr_str(unit, v),
+        None => return Ok(None),
+    };
+    let first = match out.func_param_start.get(s.func as usize) {
+        Some(&f) => f as usize,
+        None => return Ok(None),
+    };
+    let mut found = None;
+    for slot in 0..s.nslots as usize {
+        if name != 0 && out.param_name.get(first + slot) == Some(&name) {
+            if found.is_some() {
+                return Ok(None);
+            }
+            found = Some(slot as u32);
+        }
+    }
+    Ok(found)
 }
 
 fn param_origin(ctx: &Ctx, unit: &XUnit, uoff: UnitOffset<usize>) -> Res<u32> {

@@ -275,7 +275,7 @@ pub fn walk_sites(ctx: &mut Ctx, out: &mut Out, funcs: &mut Funcs, ui: usize, ur
                 }
                 if let Some(start) = parent.start {
                     let key = if origin != NONE { origin } else { off };
-                    if let Some(slot) = funcs.slot_of(ctx, &start, key)? {
+                    if let Some(slot) = funcs.slot_of(ctx, out, &start, key)? {
                         ctx.here = Here { section: ".debug_info", offset: off as u64 };
                         if slot < start.nslots {
                             let row = (parent.loc_start + slot) as usize;
