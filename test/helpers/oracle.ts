@@ -38,6 +38,8 @@ export function expectedLocation(expr: string, ctx: OracleContext): string | und
   if (m0 && m0[1] === "reg" && ops.length === 1) return `reg${m0[2]}`;
   if (m0 && m0[1] === "breg" && (ops.length === 1 || sv)) {
     const off = BigInt(m0[3] ?? "0");
+    // FORMAT.md 3: a register offset is an s32; a larger one cannot be written.
+    if (off < -(2n ** 31n) || off >= 2n ** 31n) return "unavailable";
     const base = `reg${m0[2]}${off < 0n ? "-" + hex(-off) : "+" + hex(off)}`;
     if (sv) return off === 0n ? `reg${m0[2]}` : base;
     return `*(${base})`;
@@ -45,8 +47,10 @@ export function expectedLocation(expr: string, ctx: OracleContext): string | und
   const fb = ops[0].match(/^DW_OP_fbreg ([+-]?\d+)$/);
   if (fb && (ops.length === 1 || sv)) {
     const off = BigInt(fb[1]);
+    if (off < -(2n ** 31n) || off >= 2n ** 31n) return "unavailable";
     const base = `fbreg${off < 0n ? "-" + hex(-off) : "+" + hex(off)}`;
-    return sv ? base : `*(${base})`;
+    if (sv) return off === 0n ? "fbreg" : base; // the frame base's value itself, as breg<n> 0 is reg<n>
+    return `*(${base})`;
   }
   const lit = ops[0].match(/^DW_OP_lit(\d+)$/);
   if (lit && sv) return `const ${hex(BigInt(lit[1]))}`;
