@@ -19,7 +19,7 @@ const objects = readdirSync(OBJ_DIR)
 
 /** `<topic>-<compiler>-O2-dwarf<v>-<arch>[-zlib|-zstd].o` or `all-<compiler>-O2-dwarf<v>-<arch>[-pie]`. */
 function parseName(f: string): { topic: string; compiler: string; dwarf: number; arch: string } {
-  const m = /^([a-z0-9]+)-(gcc\d+|clang\d+)-O2-dwarf([45])-(x86_64|aarch64|ppc64|s390x|arm)(?:-(?:zlib|zstd|pie))?(?:\.o)?$/.exec(f);
+  const m = /^([a-z0-9]+)-(gcc\d+|clang\d+)-O2-dwarf([45])-(x86_64|aarch64|ppc64|s390x|arm|mips)(?:-(?:zlib|zstd|pie))?(?:\.o)?$/.exec(f);
   if (!m) throw new Error(`fixture name does not follow the scheme: ${f}`);
   return { topic: m[1]!, compiler: m[2]!, dwarf: Number(m[3]), arch: m[4]! };
 }

@@ -108,10 +108,11 @@ fi
 #    set; test/codesyms.test.ts): clones.c with gcc for arm-linux-gnueabihf,
 #    an object and a shared object;
 #  - s390x (big-endian): addr.c (per-cpu variables: a DW_OP_addr operand in
-#    big-endian order) and types.c, with gcc, each DWARF version.
+#    big-endian order) and types.c, with gcc, each DWARF version;
+#  - mips (32-bit, big-endian, SHT_REL: implicit addends): addr.c, DWARF 5.
 #   obj/clones-gcc12-O2-dwarf<4|5>-ppc64.o, obj/clones-gcc12-O2-dwarf5-ppc64.so
 #   obj/clones-gcc12-O2-dwarf5-arm.o, obj/clones-gcc12-O2-dwarf5-arm.so
-#   obj/<addr|types>-gcc12-O2-dwarf<4|5>-s390x.o
+#   obj/<addr|types>-gcc12-O2-dwarf<4|5>-s390x.o, obj/addr-gcc12-O2-dwarf5-mips.o
 #   testdata/regen.sh machines   # only these
 # clones.c with cross compiler $1 for arch $2: an object per DWARF version
 # given after them, and a shared object (DWARF 5).
@@ -129,6 +130,11 @@ build_machines() {
   local cc=s390x-linux-gnu-gcc dw t
   cross_clones powerpc64-linux-gnu-gcc ppc64 4 5
   cross_clones arm-linux-gnueabihf-gcc arm 5
+  if command -v mips-linux-gnu-gcc >/dev/null; then
+    mips-linux-gnu-gcc "${common_flags[@]}" -gdwarf-5 -frandom-seed=addr -c addr.c -o "$out/addr-gcc12-O2-dwarf5-mips.o"
+  else
+    echo "regen: mips-linux-gnu-gcc not found, skipping the mips object" >&2
+  fi
   command -v "$cc" >/dev/null || { echo "regen: $cc not found, skipping the s390x objects" >&2; return 0; }
   for dw in 4 5; do
     for t in addr types; do
