@@ -15,6 +15,7 @@ import { UNIT_TYPED } from "../src/dwarf/records.js";
 import { ElfFile } from "../src/elf/elf.js";
 import { NotFoundError } from "../src/errors.js";
 import { expectAccepted } from "./helpers/check.js";
+import { btfgen } from "./helpers/cli.js";
 import { inlinedCount } from "./helpers/dwarfdump.js";
 
 const OBJ = join(import.meta.dirname, "../testdata/obj");
@@ -41,6 +42,16 @@ describe.each(MINIMAL)("%s", (f) => {
     } finally {
       elf.close();
     }
+  });
+
+  test("sites --no-types lists each site with its parameters unknown: f(?), params_unknown in --json", () => {
+    const text = btfgen(["sites", "--no-types", path]);
+    expect(text.status).toBe(0);
+    const lines = text.stdout.trim().split("\n");
+    expect(lines).toHaveLength(inlinedCount(path));
+    for (const l of lines) expect(l).toMatch(/\] \w+\(\?\)$/);
+    const json = JSON.parse(btfgen(["sites", "--no-types", "--json", path]).stdout) as { params_unknown?: boolean }[];
+    expect(json.every((s) => s.params_unknown === true)).toBe(true);
   });
 
   if (f.startsWith("glinecxx-")) {

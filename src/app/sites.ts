@@ -11,6 +11,7 @@ import type { ElfFile } from "../elf/elf.js";
 import { ET_REL } from "../elf/constants.js";
 import { LOC_ABSENT, SITE_OPTIMIZED, namedParamCount } from "../dwarf/records.js";
 import { compareSites, type ParamNames } from "../lower/print.js";
+import { unknownPrototypes } from "../dwarf/prototype.js";
 import {
   lowerSites, StringReader, type AddressMap, type LowerStats, type LoweredSite, type SiteSelection,
 } from "../lower/sites.js";
@@ -93,6 +94,7 @@ export function readObjectSites(elf: ElfFile, opts: ObjectSitesOptions = {}): Ob
   const strings = new StringReader(records);
   const { funcs, params } = records;
   const cache = new Map<number, ParamNames>();
+  const unknown = unknownPrototypes(records);
   return {
     records,
     sites: kept,
@@ -105,7 +107,7 @@ export function readObjectSites(elf: ElfFile, opts: ObjectSitesOptions = {}): Ob
           const row = funcs.paramStart[site.func] + i;
           names.push(params.die[row] === 0xffffffff && params.name[row] === 0 ? "..." : strings.get(params.name[row]));
         }
-        p = { names, types: [] };
+        p = unknown[site.func] ? { names, types: [], unknown: true } : { names, types: [] };
         cache.set(site.func, p);
       }
       return p;

@@ -15,6 +15,8 @@ export interface ParamNames {
   names: string[];
   /** C type text per slot ("" when unknown). */
   types: string[];
+  /** The DWARF does not tell the parameters at all (minimal debug info, src/dwarf/prototype.ts). */
+  unknown?: boolean;
 }
 
 /** Byte-wise name order (what a reader's binary search assumes), then address. */
@@ -34,7 +36,8 @@ export function formatSite(s: LoweredSite, p: ParamNames): string {
   const where = s.caller !== "" ? `${s.caller}+0x${s.callerOffset.toString(16)}, ` : "";
   const args = s.params.map((loc, i) => (p.names[i] === "..." ? "..." : paramText(p.types[i] ?? "", p.names[i] ?? "", loc)));
   const tag = s.kind === SITE_FUNC ? " (out-of-line)" : "";
-  return `0x${s.addr.toString(16)} [${where}${s.section} +0x${s.offset.toString(16)}] ${s.name}(${args.join(", ")})${tag}`;
+  const list = p.unknown ? "?" : args.join(", ");
+  return `0x${s.addr.toString(16)} [${where}${s.section} +0x${s.offset.toString(16)}] ${s.name}(${list})${tag}`;
 }
 
 /** The JSON form of one site (`--json`). */
@@ -56,5 +59,6 @@ export function siteJson(s: LoweredSite, p: ParamNames): object {
       values: loc?.values ?? null,
       cause: s.causes[i] ?? null,
     })),
+    ...(p.unknown ? { params_unknown: true } : {}),
   };
 }
