@@ -111,3 +111,20 @@ describe("pipes", () => {
     expect(r.stderr).not.toMatch(/EPIPE|at /);
   });
 });
+
+describe("check", () => {
+  // Split BTF does not say its base: read on another chain, its names and references
+  // point at the wrong strings and types, and check asks whether the chain is the one it was written on.
+  test("a split checked on another base than its own: the problems, then a hint at the base chain", () => {
+    const out = join(dir, "split.btf");
+    expect(btfgen([OBJ, "-o", out, "-q"]).status).toBe(0);
+    const small = join(dir, "small.base.btf");
+    expect(btfgen(["encode", join(ROOT, "testdata/obj/asmname-gcc12-O2-dwarf5-x86_64.o"), "-o", small, "-q"]).status).toBe(0);
+    const wrong = btfgen(["check", out, "--base", small]);
+    expect(wrong.status).toBe(1);
+    expect(wrong.stdout.trim().split("\n").at(-1)).toMatch(/hint: names or type ids that do not fit in a split: is the base chain the one it was written on\?/);
+    const right = btfgen(["check", out, "--base", join(dir, "split.base.btf")]);
+    expect(right.status).toBe(0);
+    expect(right.stdout).not.toMatch(/hint:/);
+  });
+});

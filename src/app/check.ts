@@ -92,7 +92,28 @@ export function checkCommand(o: CheckCommandOptions): { text: string; failed: bo
   for (const part of r.parts) for (const p of part.problems) lines.push(formatProblem(r.file, part.section, p));
   const parts = r.parts.map((p) => `${p.section ?? "BTF"} (${p.profile}, ${p.types} types from [${p.firstTypeId}])`).join(", ");
   lines.push(`${r.file}: ${r.problems === 0 ? "ok" : `${r.problems} problem${r.problems === 1 ? "" : "s"}`}: ${parts}`);
+  const hint = chainHint(r);
+  if (hint) lines.push(hint);
   return { text: lines.join("\n"), failed: r.problems > 0 };
+}
+
+/**
+ * A split read on a shorter base chain than it was written on (a module's
+ * func_info checked on vmlinux alone) has its string offsets and type ids
+ * off by the missing BTF's size: its names and references point at the wrong
+ * strings and types. Split BTF does not say its base, so this is a guess,
+ * given as a question.
+ */
+const SHIFTED = /Invalid name|Invalid (return )?type_id|is out of range|, not an? [A-Z_]+$/;
+function chainHint(r: CheckFileResult): string | undefined {
+  for (const part of r.parts) {
+    if (part.firstTypeId <= 1 || part.problems.length === 0) continue;
+    if (part.problems.some((p) => SHIFTED.test(p.message))) {
+      return `${r.file}: hint: names or type ids that do not fit in a split: is the base chain the one it was written on? ` +
+        "(a module's func_info: --base vmlinux --base MODULE.ko)";
+    }
+  }
+  return undefined;
 }
 
 /**
