@@ -396,12 +396,15 @@ export class ElfFile {
    */
   codeSymbols(): ElfSymbol[] {
     const raw = this.symbols();
+    if (this.codeSymbolCache?.raw === raw) return this.codeSymbolCache.code;
     const descriptors = usesDescriptors(this);
     const thumb = this.machine === EM_ARM && raw.some((s) => s.type === STT_FUNC && (s.value & 1n) !== 0n);
-    if (!descriptors && !thumb) return raw;
-    if (this.codeSymbolCache?.raw === raw) return this.codeSymbolCache.code;
+    if (!descriptors && !thumb) {
+      this.codeSymbolCache = { raw, code: raw };
+      return raw;
+    }
     const code = raw.map((s) => ({ ...s }));
-    if (descriptors) resolveDescriptors(this, code, (sec) => this.sectionData(sec, { relocate: false }));
+    if (descriptors) resolveDescriptors(this, code);
     if (thumb) for (const s of code) if (s.type === STT_FUNC) s.value &= ~1n;
     this.codeSymbolCache = { raw, code };
     return code;

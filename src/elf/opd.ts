@@ -18,14 +18,13 @@
  * leaves its symbol as it is: a symbol at a descriptor matches no code,
  * which is the safe failure (nothing is taken for a clone or a caller).
  */
-import { EM_PPC64, ET_REL, SHT_NOBITS, SHT_RELA, STT_FUNC } from "./constants.js";
-import type { ElfFile, ElfSection } from "./elf.js";
+import { EM_PPC64, ET_REL, SHT_NOBITS, STT_FUNC } from "./constants.js";
+import type { ElfFile } from "./elf.js";
+import { forEachRela64 } from "./rela.js";
 import type { ElfSymbol } from "./symbols.js";
 
 /** `R_PPC64_ADDR64`. */
 const R_PPC64_ADDR64 = 38;
-/** Bytes of an Elf64_Rela. */
-const RELA64 = 24;
 
 /** True when `elf`'s function symbols point at `.opd` descriptors. */
 export function usesDescriptors(elf: ElfFile): boolean {
@@ -35,31 +34,26 @@ export function usesDescriptors(elf: ElfFile): boolean {
 /**
  * Points every STT_FUNC symbol of `syms` (the symbol table of `elf`, index
  * 0 included) that sits in `.opd` at its code instead (see the module
- * comment). `read` gives a section's raw bytes.
+ * comment).
  */
-export function resolveDescriptors(elf: ElfFile, syms: ElfSymbol[], read: (sec: ElfSection) => Uint8Array): void {
+export function resolveDescriptors(elf: ElfFile, syms: ElfSymbol[]): void {
   const opd = elf.section(".opd");
   if (!opd || opd.type === SHT_NOBITS || !usesDescriptors(elf)) return;
-  const le = elf.littleEndian;
   const rel = elf.type === ET_REL;
   // ET_REL: the code of the descriptor at each .opd offset, from .rela.opd.
   const relocated = new Map<bigint, { shndx: number; value: bigint }>();
   if (rel) {
     for (const r of elf.relocationsFor(opd)) {
-      if (r.type !== SHT_RELA) continue;
-      const bytes = read(r);
-      const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-      for (let p = 0; p + RELA64 <= bytes.length; p += RELA64) {
-        const info = v.getBigUint64(p + 8, le);
-        if (Number(info & 0xffffffffn) !== R_PPC64_ADDR64) continue;
-        const target = syms[Number(info >> 32n)];
-        if (!target || target.shndx === 0 || target.shndx >= elf.sections.length) continue;
-        relocated.set(v.getBigUint64(p, le), { shndx: target.shndx, value: target.value + v.getBigInt64(p + 16, le) });
-      }
+      forEachRela64(elf, r, (offset, sym, type, addend) => {
+        const target = syms[sym];
+        if (type !== R_PPC64_ADDR64 || !target || target.shndx === 0 || target.shndx >= elf.sections.length) return;
+        relocated.set(offset, { shndx: target.shndx, value: target.value + addend });
+      });
     }
   }
-  const data = rel ? undefined : read(opd);
+  const data = rel ? undefined : elf.sectionData(opd, { relocate: false });
   const view = data && new DataView(data.buffer, data.byteOffset, data.byteLength);
+  const le = elf.littleEndian;
   for (const s of syms) {
     if (s.type !== STT_FUNC || s.shndx !== opd.index) continue;
     if (rel) {

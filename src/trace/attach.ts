@@ -24,6 +24,7 @@
 import { basename } from "node:path";
 import { EM_AARCH64, ET_REL, SHN_LORESERVE, STT_FUNC } from "../elf/constants.js";
 import type { ElfFile, ElfSection } from "../elf/elf.js";
+import { forEachRela64 } from "../elf/rela.js";
 import { BoundaryChecker, DECODED_MACHINES, loadDisassembler } from "./insn.js";
 import { fileOffsetOf, readProgramHeaders, type ProgramHeader } from "./segments.js";
 
@@ -243,18 +244,12 @@ export class Attachability {
     if (!this.elf.is64) return out;
     const syms = this.elf.codeSymbols();
     for (const rs of this.elf.relocationsFor(sec)) {
-      const d = this.elf.sectionData(rs, { relocate: false });
-      const v = new DataView(d.buffer, d.byteOffset, d.byteLength);
-      const ent = rs.entsize || 24;
-      if (ent < 24) continue;
-      for (let o = 0; o + ent <= d.length; o += ent) {
-        const info = v.getBigUint64(o + 8, this.elf.littleEndian);
-        const addend = v.getBigInt64(o + 16, this.elf.littleEndian);
-        const sym = syms[Number(info >> 32n)];
-        if (!sym || sym.shndx === 0 || sym.shndx >= SHN_LORESERVE) continue;
+      forEachRela64(this.elf, rs, (_offset, symIndex, _type, addend) => {
+        const sym = syms[symIndex];
+        if (!sym || sym.shndx === 0 || sym.shndx >= SHN_LORESERVE) return;
         const target = this.elf.sections[sym.shndx];
         if (target) out.push(sym.value + target.addr + addend);
-      }
+      });
     }
     return out;
   }

@@ -288,15 +288,18 @@ fn slot_by_name(ctx: &mut Ctx, out: &Out, s: &Start, unit: &XUnit, uoff: UnitOff
     }
     let name = match e.attr_value(constants::DW_AT_name)? {
         Some(v) => ctx.attr_str(unit, v),
-        None => return Ok(None),
+        None => 0,
     };
+    if name == 0 {
+        return Ok(None);
+    }
     let first = match out.func_param_start.get(s.func as usize) {
         Some(&f) => f as usize,
         None => return Ok(None),
     };
     let mut found = None;
     for slot in 0..s.nslots as usize {
-        if name != 0 && out.param_name.get(first + slot) == Some(&name) {
+        if out.param_name.get(first + slot) == Some(&name) {
             if found.is_some() {
                 return Ok(None);
             }
