@@ -30,7 +30,7 @@ import {
   BTF_KIND_UNION,
   BTF_KIND_VOLATILE,
 } from "../btf/kinds.js";
-import type { Array_, BtfType, FuncProto, Member, Param, StrOff, TypeId } from "../btf/model.js";
+import type { Array_, BtfType, FuncProto, Member, Param, StrOff, Struct, TypeId, Union } from "../btf/model.js";
 import { btfIdentifier } from "../btf/names.js";
 import { MalformedError } from "../errors.js";
 import { DIE_DECLARATION, DIE_SIGNED_VALUE, NONE } from "../dwarf/records.js";
@@ -399,7 +399,9 @@ export class TypeBuilder {
   }
 
   /** Annotation children of `row`. */
-  annotations(row: number): Annotation[] {
+  annotations(row: number): readonly Annotation[] {
+    // Most DIEs (members, pointers) have no children: no array for them.
+    if (this.ix.firstChild[row] === NONE) return NO_ANNOTATIONS;
     const out: Annotation[] = [];
     const d = this.ix.dies;
     for (let c = this.ix.firstChild[row]; c !== NONE; c = this.ix.nextSibling[c]) {
@@ -415,6 +417,7 @@ export class TypeBuilder {
 
   /** Adds DECL_TAGs for `row`'s `btf_decl_tag` annotations on type `owner` (component `idx`). */
   declTags(row: number, owner: TypeId, idx: number): void {
+    if (this.ix.firstChild[row] === NONE) return;
     for (const a of this.annotations(row)) {
       if (a.kind !== "decl") continue;
       this.alloc({ kind: BTF_KIND_DECL_TAG, nameOff: this.target.addStr(a.value), type: owner, componentIdx: idx, kindFlag: false });
@@ -423,6 +426,7 @@ export class TypeBuilder {
 
   /** The `btf_type_tag`s of pointer `row` wrapped around `pointee`, first tag outermost. */
   private typeTags(row: number, pointee: TypeId): TypeId {
+    if (this.ix.firstChild[row] === NONE) return pointee;
     const tags = this.annotations(row).filter((a) => a.kind === "type");
     let inner = pointee;
     for (let i = tags.length - 1; i >= 0; i--) {
@@ -546,7 +550,9 @@ export class TypeBuilder {
     }
     let members: Member[] = [];
     let kindFlag = false;
+    // Member rows matter only for their DECL_TAGs: kept once a member has children (annotations).
     let memberRows: number[] = [];
+    let tagged = false;
     let last = 0;
     for (let c = this.ix.firstChild[row]; c !== NONE; c = this.ix.nextSibling[c]) {
       if (d.tag[c] !== DW_TAG_member || d.flags[c] & DIE_DECLARATION) continue;
@@ -565,6 +571,7 @@ export class TypeBuilder {
       if (bitfieldSize) kindFlag = true;
       members.push({ nameOff: this.name(d.name[c]), type, bitsOffset, bitfieldSize });
       memberRows.push(c);
+      if (this.ix.firstChild[c] !== NONE) tagged = true;
     }
     if (kindFlag && members.some((m) => m.bitsOffset > 0xffffff)) {
       // With bitfields the offset has 24 bits.
@@ -573,15 +580,14 @@ export class TypeBuilder {
       members = members.filter((_m, i) => keep[i]);
       memberRows = memberRows.filter((_r, i) => keep[i]);
     }
-    this.batch[id - this.T] = {
-      kind: isUnion ? BTF_KIND_UNION : BTF_KIND_STRUCT,
-      nameOff,
-      size: d.byteSize[row],
-      members,
-      kindFlag,
-    };
+    // Filled in place: the placeholder is already a STRUCT/UNION of this kind.
+    const t = this.batch[id - this.T] as Struct | Union;
+    t.nameOff = nameOff;
+    t.size = d.byteSize[row];
+    t.members = members;
+    t.kindFlag = kindFlag;
     this.declTags(row, id, -1);
-    for (let i = 0; i < memberRows.length; i++) this.declTags(memberRows[i], id, i);
+    if (tagged) for (let i = 0; i < memberRows.length; i++) this.declTags(memberRows[i], id, i);
   }
 
   private fillEnum(row: number, id: TypeId): void {
@@ -661,6 +667,9 @@ export class TypeBuilder {
     t.nelems = dims[0];
   }
 }
+
+/** What {@link TypeBuilder.annotations} answers for a DIE without children. */
+const NO_ANNOTATIONS: readonly Annotation[] = Object.freeze([]);
 
 /** An empty type of the kind `tag` will become (filled later). */
 function placeholder(tag: number): BtfType {
