@@ -1,6 +1,8 @@
 import { describe, expect, test } from "vitest";
-import { lowerExpr, lowerConstValue, lowerConstBlock, type LowerContext } from "../src/lower/expr.js";
+import { execFileSync } from "node:child_process";
+import { lowerExpr, lowerConstValue, lowerConstBlock, opName, type LowerContext } from "../src/lower/expr.js";
 import { locParamText } from "../src/lower/locparam.js";
+import { havePyelftools, PYTHON } from "./elf-tools.js";
 
 function uleb(n: number): number[] {
   const out: number[] = [];
@@ -120,5 +122,25 @@ describe("DW_AT_const_value", () => {
   });
   test("block longer than 8 bytes is unknown", () => {
     expect(lowerConstBlock(new Uint8Array(12), 12, false, true).cause).toBeDefined();
+  });
+});
+
+// The stats name a cause by its operation: every operation pyelftools knows
+// (an independent table: DWARF 5 plus the GNU extensions) gets its name, so
+// no cause reads "DW_OP_0x9c" (Go and gcc -O0 write DW_OP_call_frame_cfa).
+describe.skipIf(!havePyelftools())("opName against pyelftools", () => {
+  const table = JSON.parse(execFileSync(PYTHON, ["-c",
+    "import json; from elftools.dwarf.dwarf_expr import DW_OP_name2opcode as m; print(json.dumps(m))"], { encoding: "utf8" })) as Record<string, number>;
+  const byOp = new Map<number, string[]>();
+  for (const [name, op] of Object.entries(table)) {
+    if (name.endsWith("_user")) continue; // DW_OP_lo_user / hi_user bound a range; they are no operations
+    byOp.set(op, [...(byOp.get(op) ?? []), name]);
+  }
+  test("it lists the operations", () => expect(byOp.size).toBeGreaterThan(150));
+  test.each([...byOp].map(([op, names]) => [op.toString(16), names]))("0x%s", (hex, names) => {
+    const op = parseInt(hex as string, 16);
+    // The numbered ranges are counted together (DW_OP_reg5 -> DW_OP_reg).
+    const expected = (names as string[]).map((n) => n.replace(/^(DW_OP_(?:lit|reg|breg))\d+$/, "$1"));
+    expect(expected).toContain(opName(op));
   });
 });
