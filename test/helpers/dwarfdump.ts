@@ -327,6 +327,8 @@ interface ExprCtx {
 
 function checkExpr(ctx: ExprCtx, raw: string): { expr: string; decodeError: boolean } {
   const t = raw.trim();
+  // An empty expression (Go writes DW_AT_location as a zero-length exprloc): no location (DWARF 5 2.6.1.1.1).
+  if (t === "<empty>") return { expr: "", decodeError: false };
   if (t.startsWith("<decoding error>")) {
     if (!/^<decoding error>( [0-9a-f]{2})+$/.test(t))
       throw new DwarfdumpFormError(ctx.obj, ctx.line, `unknown decoding-error form: ${t}`);
