@@ -246,7 +246,11 @@ function parseUnits(obj: string, text: string): RawUnit[] {
           // `<decoding error>` nested in an op, e.g.
           // `DW_OP_GNU_entry_value(<decoding error> f5 00 2d 9f)`: accept
           // exactly that case, nothing else.
-          if (!value.includes("<decoding error>"))
+          // It also drops one after an entry value whose block has several
+          // operations (gfortran: `DW_OP_entry_value(DW_OP_breg4 RSI+0,
+          // DW_OP_deref_size 0x4, ..., DW_OP_stack_value)` where readelf shows
+          // the block end after the deref_size): checkExpr leaves those unjudged.
+          if (!value.includes("<decoding error>") && !MULTI_OP_ENTRY_VALUE.test(value))
             throw new DwarfdumpFormError(obj, start + 1, `unterminated ${a[1]}: ${value}`);
           truncated = true;
           break;
@@ -325,8 +329,13 @@ interface ExprCtx {
   addrs: () => bigint[] | undefined;
 }
 
+/** An entry value whose block llvm-dwarfdump prints with more than one operation (where it misplaces the closing parenthesis). */
+const MULTI_OP_ENTRY_VALUE = /DW_OP_(GNU_)?entry_value\([^()]*,/;
+
 function checkExpr(ctx: ExprCtx, raw: string): { expr: string; decodeError: boolean } {
   const t = raw.trim();
+  // Where its block ends cannot be read from the text: no operation of it is trusted.
+  if (MULTI_OP_ENTRY_VALUE.test(t)) return { expr: t, decodeError: true };
   // An empty expression (Go writes DW_AT_location as a zero-length exprloc): no location (DWARF 5 2.6.1.1.1).
   if (t === "<empty>") return { expr: "", decodeError: false };
   if (t.startsWith("<decoding error>")) {
