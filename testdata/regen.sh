@@ -109,10 +109,14 @@ fi
 #    an object and a shared object;
 #  - s390x (big-endian): addr.c (per-cpu variables: a DW_OP_addr operand in
 #    big-endian order) and types.c, with gcc, each DWARF version;
-#  - mips (32-bit, big-endian, SHT_REL: implicit addends): addr.c, DWARF 5.
+#  - mips (32-bit, big-endian, SHT_REL: implicit addends): addr.c, DWARF 5;
+#  - arm64 kernel addresses: addr.c linked by src/kaddr.ld (no libc, the
+#    sinks defined as addr_main), text and a separate .data..percpu above
+#    2^53 as in an arm64 vmlinux, where a double steps by 2048 bytes.
 #   obj/clones-gcc12-O2-dwarf<4|5>-ppc64.o, obj/clones-gcc12-O2-dwarf5-ppc64.so
 #   obj/clones-gcc12-O2-dwarf5-arm.o, obj/clones-gcc12-O2-dwarf5-arm.so
 #   obj/<addr|types>-gcc12-O2-dwarf<4|5>-s390x.o, obj/addr-gcc12-O2-dwarf5-mips.o
+#   obj/addr-gcc12-O2-dwarf5-aarch64-kaddr
 #   testdata/regen.sh machines   # only these
 # clones.c with cross compiler $1 for arch $2: an object per DWARF version
 # given after them, and a shared object (DWARF 5).
@@ -134,6 +138,13 @@ build_machines() {
     mips-linux-gnu-gcc "${common_flags[@]}" -gdwarf-5 -frandom-seed=addr -c addr.c -o "$out/addr-gcc12-O2-dwarf5-mips.o"
   else
     echo "regen: mips-linux-gnu-gcc not found, skipping the mips object" >&2
+  fi
+  if command -v aarch64-linux-gnu-gcc >/dev/null; then
+    aarch64-linux-gnu-gcc "${common_flags[@]}" -gdwarf-5 -frandom-seed=addr -ffreestanding -nostdlib -static \
+      -Wl,-T,kaddr.ld -Wl,--build-id=none -Wl,--defsym=sink_p=addr_main -Wl,--defsym=sink_l=addr_main \
+      -Wl,--defsym=sink_i=addr_main addr.c -o "$out/addr-gcc12-O2-dwarf5-aarch64-kaddr"
+  else
+    echo "regen: aarch64-linux-gnu-gcc not found, skipping the arm64 kernel-address object" >&2
   fi
   command -v "$cc" >/dev/null || { echo "regen: $cc not found, skipping the s390x objects" >&2; return 0; }
   for dw in 4 5; do

@@ -227,7 +227,7 @@ function funcFilterOf(opts: EncodeOptions, symbols: readonly ElfSymbol[] | undef
 function percpuInfo(elf: ElfFile, symbols: readonly ElfSymbol[]): PercpuInfo | undefined {
   const sec = elf.section(PERCPU_SECTION);
   if (!sec) return undefined;
-  return percpuFromSymbols(symbols, sec.index, Number(sec.addr), sec.size, elf.littleEndian);
+  return percpuFromSymbols(symbols, sec.index, BigInt(sec.addr), sec.size, elf.littleEndian);
 }
 
 /**
