@@ -248,3 +248,23 @@ describe("header and sections", () => {
     }
   });
 });
+
+describe("assertAccepted (the writers' gate)", () => {
+  test("names the file to be written and the first problem once", async () => {
+    const { assertAccepted } = await import("../src/app/check.js");
+    const { bytes, base: root } = split((s) => [{ kind: 16, nameOff: s.addStr("f"), size: 3 }]);
+    let msg = "";
+    try {
+      assertAccepted(bytes, root, "the BTF encoded from in.o (to out.btf)");
+    } catch (e) {
+      msg = (e as Error).message;
+    }
+    expect(msg).toMatch(/^refusing to write the BTF encoded from in\.o \(to out\.btf\): it fails btfgen check with 1 problem\(s\), first: \[\d+\] FLOAT float\.size: /);
+    expect(msg.split("in.o").length).toBe(2);
+  });
+  test("lets a good file through", async () => {
+    const { assertAccepted } = await import("../src/app/check.js");
+    const { bytes, base: root } = split(() => [param(4, REG, [1])]);
+    expect(() => assertAccepted(bytes, root, "x")).not.toThrow();
+  });
+});

@@ -123,6 +123,7 @@ function chainHint(r: CheckFileResult): string | undefined {
 export function assertAccepted(bytes: Uint8Array, base: Btf | undefined, what: string): void {
   const r = checkBtf(bytes, { base });
   if (r.problems.length === 0) return;
-  const first = formatProblem(what, undefined, r.problems[0]);
+  // `what` names the file to be ("the func_info of vmlinux"), never only the input.
+  const first = formatProblem("", undefined, r.problems[0]).replace(/^:\s*/, "");
   throw new Error(`refusing to write ${what}: it fails btfgen check with ${r.problems.length} problem(s), first: ${first}`);
 }

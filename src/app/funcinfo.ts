@@ -277,8 +277,8 @@ export async function buildFuncInfo(path: string, opts: Omit<FuncInfoOptions, "f
     const encodedBase = encode ? writeBtf(base, { profile: "v2", littleEndian: elf.littleEndian, layout: false }) : undefined;
     // Never hand out a file the kernel would refuse (FORMAT.md 3.1.1).
     tm.time("main: check (kernel rules)", () => {
-      if (encodedBase) assertAccepted(encodedBase, chain, `${path}: the base BTF encoded from DWARF`);
-      assertAccepted(bytes, base, `${path}: func_info`);
+      if (encodedBase) assertAccepted(encodedBase, chain, `the base BTF encoded from ${path}'s DWARF`);
+      assertAccepted(bytes, base, `the func_info of ${path}`);
     });
     // The sites as objects, made when first asked (the main command never asks: 312k vmlinux sites).
     let objects: { sorted: LoweredSite[]; funcOf: Map<LoweredSite, SiteFunc> } | undefined;
@@ -608,7 +608,7 @@ export async function encodeCommand(o: EncodeCommandOptions): Promise<string> {
     const r = (big ? (jobs > 1 ? await encodeWalkedInWorker(o.file, per, opts) : encodeBtfByUnits((from, to) => local().walk(from, to, WALK_TYPES, false), local().unitCount, per, opts)) : undefined)
       ?? encodeBtf(local().walk(0, local().unitCount, WALK_TYPES, false), opts);
     bytes = writeBtf(r.btf, { profile: "v2", littleEndian: elf.littleEndian, layout: false });
-    assertAccepted(bytes, chain, `${o.file}: encoded BTF`);
+    assertAccepted(bytes, chain, `the BTF encoded from ${o.file} (to ${out})`);
     summary = { ...r.stats, types: r.btf.types.length };
   } finally {
     reader?.release();
