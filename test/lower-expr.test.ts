@@ -56,6 +56,20 @@ const ok: [string, number[], Partial<LowerContext>, number, number[], string][] 
   ["int sign-extended from reg3", [0x73, 0, 0x08, 0x20, 0x24, 0x08, 0x20, 0x26, 0x9f], { size: 4 }, 0x8, [3], "reg3"],
   ["u8 masked from reg1+4", [0x71, 4, 0x08, 0xff, 0x1a, 0x9f], { size: 1 }, 0x28, [1, 4], "reg1+0x4"],
   ["u32 loaded from *(reg7+0x28), little endian", [0x77, 0x28, 0x06, 0x0c, 0xff, 0xff, 0xff, 0xff, 0x1a, 0x9f], { size: 4 }, 0x38, [7, 0x28], "*(reg7+0x28)"],
+  // Constant arithmetic (gcc: `lit16, lit28, shl` for 1 << 32 | ... shifts), folded on the 64-bit generic type.
+  ["lit16 lit28 shl", [0x40, 0x4c, 0x24, 0x9f], {}, 0x2, [0, 1], "const 0x100000000"],
+  ["lit16 lit27 shl neg", [0x40, 0x4b, 0x24, 0x1f, 0x9f], {}, 0x2, [0x80000000, 0xffffffff], "const 0xffffffff80000000"],
+  ["lit16 lit27 shl neg as an s64", [0x40, 0x4b, 0x24, 0x1f, 0x9f], { size: 8, signed: true }, 0x3, [0x80000000, 0xffffffff], "const -0x80000000"],
+  ["const1u 0x20 lit1 plus_uconst 3 minus", [0x08, 0x20, 0x31, 0x23, 3, 0x1c, 0x9f], { size: 4 }, 0x2, [0x1c], "const 0x1c"],
+  ["consts -1 lit1 shr (logical, 64-bit)", [0x11, 0x7f, 0x31, 0x25, 0x9f], {}, 0x2, [0xffffffff, 0x7fffffff], "const 0x7fffffffffffffff"],
+  ["consts -8 lit1 shra", [0x11, 0x78, 0x31, 0x26, 0x9f], { size: 8, signed: true }, 0x3, [(-4) >>> 0, 0xffffffff], "const -0x4"],
+  ["lit3 dup mul lit1 xor", [0x33, 0x12, 0x1e, 0x31, 0x27, 0x9f], { size: 4 }, 0x2, [8], "const 0x8"],
+  ["a 32-bit target wraps at 32 bits", [0x31, 0x08, 0x1f, 0x24, 0x9f], { size: 4, addrSize: 4 }, 0x2, [0x80000000], "const 0x80000000"],
+  // One piece that is the whole value is the value.
+  ["breg1 +24 piece 4 (memory)", [0x71, 24, 0x93, 4], { size: 4 }, 0x38, [1, 24], "*(reg1+0x18)"],
+  ["fbreg -16 piece 8 (memory)", [0x91, ...sleb(-16), 0x93, 8], { size: 8 }, 0x39, [0xffffffff, (-16) >>> 0], "*(fbreg-0x10)"],
+  ["breg7 -8 stack_value piece 8", [0x77, ...sleb(-8), 0x9f, 0x93, 8], { size: 8 }, 0x29, [7, (-8) >>> 0], "reg7-0x8"],
+  ["lit2 stack_value piece 4", [0x32, 0x9f, 0x93, 4], { size: 4 }, 0x2, [2], "const 0x2"],
 ];
 
 describe("lowerExpr accepts the FORMAT.md section 5 shapes", () => {
@@ -78,6 +92,15 @@ const none: [string, number[], Partial<LowerContext>, string][] = [
   ["reg then plus_uconst", [0x55, 0x23, 4], {}, "DW_OP_plus_uconst"],
   ["breg then deref", [0x75, 0, 0x06], {}, "DW_OP_deref"],
   ["breg stack_value then more", [0x75, 0, 0x9f, 0x9f], {}, "DW_OP_stack_value"],
+  ["breg piece smaller than the value", [0x71, 24, 0x93, 4], { size: 8 }, "DW_OP_piece"],
+  ["breg piece of a value of unknown size", [0x71, 24, 0x93, 4], { size: 0 }, "DW_OP_piece"],
+  ["breg piece then more", [0x71, 24, 0x93, 4, 0x93, 4], { size: 4 }, "DW_OP_piece"],
+  ["constant piece smaller than the value", [0x32, 0x9f, 0x93, 2], { size: 4 }, "DW_OP_stack_value"],
+  ["constant arithmetic without stack_value (memory)", [0x40, 0x4c, 0x24], {}, "DW_OP_lit"],
+  ["constant division (not folded)", [0x40, 0x32, 0x1b, 0x9f], {}, "DW_OP_lit"],
+  ["constant arithmetic with a register", [0x40, 0x75, 0, 0x22, 0x9f], {}, "DW_OP_breg"],
+  ["two values left", [0x31, 0x32, 0x9f], {}, "DW_OP_lit"],
+  ["stack underflow", [0x31, 0x22, 0x9f], {}, "DW_OP_plus"],
   ["half a 16-byte value", [0x55, 0x93, 8], { size: 16 }, "DW_OP_piece"],
   ["piece of a non-register", [0x55, 0x93, 8, 0x93, 8], { size: 16 }, "DW_OP_piece"],
   ["GNU_parameter_ref", [0xfa, 0, 0, 0, 0], {}, "DW_OP_GNU_parameter_ref"],

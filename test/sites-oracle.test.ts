@@ -37,7 +37,7 @@ describe.each(objects)("%s", (obj) => {
         const row = s.params.map((p, i) => `${names[i]}=${p ? locParamText(p) : "unavailable"}`);
         (ours.get(k) ?? ours.set(k, []).get(k)!).push(row);
       }
-      const { judged, unjudged } = judgeLocations(path, ours, { relocatable: elf.type === 1, littleEndian: elf.littleEndian, machine: elf.machine });
+      const { judged, unjudged } = judgeLocations(path, ours, { relocatable: elf.type === 1, littleEndian: elf.littleEndian, machine: elf.machine, addrSize: elf.is64 ? 8 : 4 });
       if (oracle.some((site) => site.params.some((p) => p.name))) expect(judged).toBeGreaterThan(0);
       expect(unjudged).toBeLessThanOrEqual(Math.max(4, judged / 4));
     } finally {

@@ -184,6 +184,18 @@ const DW_OP_shl = 0x24;
 const DW_OP_shr = 0x25;
 const DW_OP_shra = 0x26;
 const DW_OP_deref_size = 0x94;
+const DW_OP_dup = 0x12;
+const DW_OP_drop = 0x13;
+const DW_OP_over = 0x14;
+const DW_OP_swap = 0x16;
+const DW_OP_minus = 0x1c;
+const DW_OP_mul = 0x1e;
+const DW_OP_neg = 0x1f;
+const DW_OP_not = 0x20;
+const DW_OP_or = 0x21;
+const DW_OP_plus = 0x22;
+const DW_OP_plus_uconst = 0x23;
+const DW_OP_xor = 0x27;
 
 /**
  * After `bregN off`: operations that change only bits above the parameter's
@@ -276,6 +288,104 @@ function readConstOp(c: ExprCursor, op: number): { v: bigint; signed: boolean } 
 }
 
 /**
+ * True when the rest of `c` is one `DW_OP_piece n` (its opcode already read
+ * when `opRead`) covering the whole `size`-byte value, and nothing after:
+ * a piece that is the entire object is the object (DWARF 5 2.6.1.2). A
+ * smaller piece is part of the value only; without the size, refuse.
+ */
+function wholePiece(c: ExprCursor, size: number, opRead = false): boolean {
+  const at = c.pos;
+  try {
+    if ((opRead || c.u8() === DW_OP_piece) && size > 0 && c.uleb() === BigInt(size) && c.done) return true;
+  } catch (e) {
+    if (!(e instanceof ShortExpr)) throw e;
+  }
+  c.pos = at;
+  return false;
+}
+
+/**
+ * The value of an expression made only of constants and arithmetic on
+ * them, ending in DW_OP_stack_value, evaluated as DWARF does on the
+ * generic type (address-sized, two's complement, DWARF 5 2.5.1); undefined
+ * when any other operation (a piece too), a stack underflow or a leftover
+ * value appears. Division and modulo are left out (signedness rules differ
+ * between producers); shifts of the width or more give 0 (or the sign).
+ */
+export function foldConstant(bytes: Uint8Array, addrSize: number, littleEndian: boolean): bigint | undefined {
+  const bits = addrSize * 8;
+  const wrap = (v: bigint): bigint => BigInt.asUintN(bits, v);
+  const signed = (v: bigint): bigint => BigInt.asIntN(bits, v);
+  const c = new ExprCursor(bytes, littleEndian);
+  const st: bigint[] = [];
+  const pop = (): bigint => {
+    const v = st.pop();
+    if (v === undefined) throw new ShortExpr();
+    return v;
+  };
+  try {
+    while (!c.done) {
+      const op = c.u8();
+      const k = readConstOp(c, op);
+      if (k !== undefined) {
+        st.push(wrap(k.v));
+        continue;
+      }
+      if (op === DW_OP_stack_value) return c.done && st.length === 1 ? st[0] : undefined;
+      if (op === DW_OP_plus_uconst) {
+        st.push(wrap(pop() + c.uleb()));
+        continue;
+      }
+      if (op === DW_OP_neg || op === DW_OP_not) {
+        const a = pop();
+        st.push(wrap(op === DW_OP_neg ? -a : ~a));
+        continue;
+      }
+      if (op === DW_OP_dup) {
+        const a = pop();
+        st.push(a, a);
+        continue;
+      }
+      if (op === DW_OP_drop) {
+        pop();
+        continue;
+      }
+      if (op === DW_OP_swap) {
+        const b = pop();
+        const a = pop();
+        st.push(b, a);
+        continue;
+      }
+      if (op === DW_OP_over) {
+        const b = pop();
+        const a = pop();
+        st.push(a, b, a);
+        continue;
+      }
+      const b = pop();
+      const a = pop();
+      const n = b >= BigInt(bits) ? BigInt(bits) : b;
+      switch (op) {
+        case DW_OP_plus: st.push(wrap(a + b)); break;
+        case DW_OP_minus: st.push(wrap(a - b)); break;
+        case DW_OP_mul: st.push(wrap(a * b)); break;
+        case DW_OP_and: st.push(a & b); break;
+        case DW_OP_or: st.push(a | b); break;
+        case DW_OP_xor: st.push(a ^ b); break;
+        case DW_OP_shl: st.push(wrap(a << n)); break;
+        case DW_OP_shr: st.push(a >> n); break;
+        case DW_OP_shra: st.push(wrap(signed(a) >> n)); break;
+        default: return undefined;
+      }
+    }
+  } catch (e) {
+    if (e instanceof ShortExpr) return undefined;
+    throw e;
+  }
+  return undefined;
+}
+
+/**
  * Lowers the expression bytes that hold at the site address.
  * Shapes accepted (anything else: no location, cause = first op not handled):
  *  regN | regx N                         -> REG {N}
@@ -285,6 +395,8 @@ function readConstOp(c: ExprCursor, op: number): { v: bigint; signed: boolean } 
  *  fbreg off                             -> REG|DEREF|OFFSET {frame base, off}
  *  fbreg off ; stack_value               -> REG|OFFSET {frame base, off}
  *  <const op> ; stack_value              -> CONST(+SIGNED)
+ *  constants and arithmetic ; stack_value -> CONST (foldConstant)
+ *  bregN/fbreg/<const> forms above ; piece size -> the same (one piece that is the whole value)
  *  addr A ; stack_value                  -> ADDR|CONST (or CONST, or none: see relocateAddr)
  *  implicit_value len bytes (len <= 8)   -> CONST
  *  regA piece a ; regB piece b           -> REG {A, B} (two pieces of one 16-byte value)
@@ -324,8 +436,10 @@ export function lowerExpr(bytes: Uint8Array, ctx: LowerContext): Lowered {
       if (!c.done) {
         const start = c.pos;
         const next = c.u8();
-        if (next === DW_OP_stack_value && c.done) {
+        if (next === DW_OP_stack_value && (c.done || wholePiece(c, size))) {
           deref = false;
+        } else if (next === DW_OP_piece && wholePiece(c, size, true)) {
+          deref = true;
         } else {
           c.pos = start;
           const low = lowBitsOnly(c, ctx);
@@ -341,8 +455,11 @@ export function lowerExpr(bytes: Uint8Array, ctx: LowerContext): Lowered {
     if (k !== undefined) {
       if (c.done) return { cause: "constant address (memory)" };
       const next = c.u8();
-      if (next !== DW_OP_stack_value || !c.done) return { cause: opName(next) };
-      return { loc: typedConst(k.v, size, ctx.signed, k.signed) };
+      if (next === DW_OP_stack_value && (c.done || wholePiece(c, size))) return { loc: typedConst(k.v, size, ctx.signed, k.signed) };
+      // Constants and arithmetic on them (`lit16, lit28, shl, stack_value`): the value is known.
+      const v = foldConstant(bytes, ctx.addrSize, ctx.littleEndian);
+      if (v !== undefined) return { loc: typedConst(v, size, ctx.signed, false) };
+      return { cause: opName(next) };
     }
 
     if (op === DW_OP_addr) {

@@ -24,6 +24,47 @@ export interface OracleContext {
    * reader does not, and refuses what depends on a size).
    */
   typed?: boolean;
+  /** Bytes of an address (the generic type DWARF evaluates on); constant arithmetic is judged only with it. */
+  addrSize?: number;
+}
+
+/**
+ * DWARF 5 2.5.1 on llvm-dwarfdump's text: the value of constants and
+ * arithmetic on them ending in DW_OP_stack_value, on the address-sized
+ * generic type; undefined for anything else (no btfgen code).
+ */
+export function constantValue(ops: string[], addrSize: number): bigint | undefined {
+  const bits = BigInt(addrSize * 8);
+  const u = (v: bigint) => BigInt.asUintN(Number(bits), v);
+  const st: bigint[] = [];
+  if (ops.at(-1) !== "DW_OP_stack_value") return undefined;
+  for (const op of ops.slice(0, -1)) {
+    let m: RegExpMatchArray | null;
+    if ((m = op.match(/^DW_OP_lit(\d+)$/))) st.push(BigInt(m[1]!));
+    else if ((m = op.match(/^DW_OP_const(?:[1248]u|u) (0x[0-9a-f]+|\d+)$/))) st.push(u(BigInt(m[1]!)));
+    else if ((m = op.match(/^DW_OP_const(?:[1248]s|s) ([+-]?\d+)$/))) st.push(u(BigInt(m[1]!)));
+    else if ((m = op.match(/^DW_OP_plus_uconst (0x[0-9a-f]+|\d+)$/))) {
+      if (!st.length) return undefined;
+      st.push(u(st.pop()! + BigInt(m[1]!)));
+    } else if (op === "DW_OP_neg" || op === "DW_OP_not") {
+      if (!st.length) return undefined;
+      const a = st.pop()!;
+      st.push(u(op === "DW_OP_neg" ? -a : ~a));
+    } else {
+      const two: Record<string, (a: bigint, b: bigint) => bigint> = {
+        DW_OP_plus: (a, b) => a + b, DW_OP_minus: (a, b) => a - b, DW_OP_mul: (a, b) => a * b,
+        DW_OP_and: (a, b) => a & b, DW_OP_or: (a, b) => a | b, DW_OP_xor: (a, b) => a ^ b,
+        DW_OP_shl: (a, b) => (b >= bits ? 0n : a << b), DW_OP_shr: (a, b) => (b >= bits ? 0n : a >> b),
+        DW_OP_shra: (a, b) => BigInt.asIntN(Number(bits), a) >> (b >= bits ? bits : b),
+      };
+      const f = two[op];
+      if (!f || st.length < 2) return undefined;
+      const b = st.pop()!;
+      const a = st.pop()!;
+      st.push(u(f(a, b)));
+    }
+  }
+  return st.length === 1 ? st[0] : undefined;
 }
 
 /**
@@ -85,7 +126,14 @@ export function expectedLocation(expr: string, ctx: OracleContext): string | und
   // Two register pieces of one size (regN or regx): needs the type size, judged with types.
   const pieces = expr.match(/^DW_OP_reg(?:\d+|x) \S+, DW_OP_piece 0x(\d+), DW_OP_reg(?:\d+|x) \S+, DW_OP_piece 0x(\d+)$/);
   if (pieces && pieces[1] === pieces[2]) return undefined;
+  // One piece as the whole value: a location when the piece is the type's size, which only a typed run knows.
+  if (ctx.typed && /^[^]*?, DW_OP_piece 0x[0-9a-f]+$/.test(expr) && (expr.match(/DW_OP_piece/g) ?? []).length === 1) return undefined;
   if (/DW_OP_piece/.test(expr)) return "unavailable";
+  // Constant arithmetic: btfgen folds it; untyped, the value is printed whole (typed: cut to the type's width).
+  if (/^DW_OP_(lit\d+|const)/.test(ops[0]) && ctx.addrSize) {
+    const v = constantValue(ops, ctx.addrSize);
+    if (v !== undefined) return ctx.typed ? undefined : `const ${hex(v)}`;
+  }
   if (/^DW_OP_(GNU_)?entry_value/.test(ops[0])) return ctx.atEntry ? undefined : "unavailable";
   // A register or frame base, a load, stack_value: on little-endian, a load at least as wide
   // as the parameter is its memory (clang spills an xmm register and reads it back this way,
