@@ -70,6 +70,11 @@ const ok: [string, number[], Partial<LowerContext>, number, number[], string][] 
   ["fbreg -16 piece 8 (memory)", [0x91, ...sleb(-16), 0x93, 8], { size: 8 }, 0x39, [0xffffffff, (-16) >>> 0], "*(fbreg-0x10)"],
   ["breg7 -8 stack_value piece 8", [0x77, ...sleb(-8), 0x9f, 0x93, 8], { size: 8 }, 0x29, [7, (-8) >>> 0], "reg7-0x8"],
   ["lit2 stack_value piece 4", [0x32, 0x9f, 0x93, 4], { size: 4 }, 0x2, [2], "const 0x2"],
+  // Where the frame base is the CFA (SITE_FRAME_CFA), DW_OP_call_frame_cfa is the frame base (Go).
+  ["call_frame_cfa (memory at the CFA)", [0x9c], { frameBaseIsCfa: true }, 0x38, [0xffffffff, 0], "*(fbreg+0x0)"],
+  ["call_frame_cfa plus_uconst 16", [0x9c, 0x23, 16], { frameBaseIsCfa: true }, 0x38, [0xffffffff, 16], "*(fbreg+0x10)"],
+  ["call_frame_cfa stack_value", [0x9c, 0x9f], { frameBaseIsCfa: true }, 0x8, [0xffffffff], "fbreg"],
+  ["call_frame_cfa piece 8", [0x9c, 0x93, 8], { size: 8, frameBaseIsCfa: true }, 0x38, [0xffffffff, 0], "*(fbreg+0x0)"],
 ];
 
 describe("lowerExpr accepts the FORMAT.md section 5 shapes", () => {
@@ -101,6 +106,8 @@ const none: [string, number[], Partial<LowerContext>, string][] = [
   ["constant arithmetic with a register", [0x40, 0x75, 0, 0x22, 0x9f], {}, "DW_OP_breg"],
   ["two values left", [0x31, 0x32, 0x9f], {}, "DW_OP_lit"],
   ["stack underflow", [0x31, 0x22, 0x9f], {}, "DW_OP_plus"],
+  ["call_frame_cfa where the frame base is something else", [0x9c], {}, "DW_OP_call_frame_cfa"],
+  ["call_frame_cfa and a half piece", [0x9c, 0x93, 8, 0x91, 8, 0x93, 8], { size: 16, frameBaseIsCfa: true }, "DW_OP_piece"],
   ["half a 16-byte value", [0x55, 0x93, 8], { size: 16 }, "DW_OP_piece"],
   ["piece of a non-register", [0x55, 0x93, 8, 0x93, 8], { size: 16 }, "DW_OP_piece"],
   ["GNU_parameter_ref", [0xfa, 0, 0, 0, 0], {}, "DW_OP_GNU_parameter_ref"],

@@ -160,6 +160,13 @@ export interface SiteTable {
  * row is the OR over all instances of that origin.
  */
 export const SITE_OPTIMIZED = 0x1;
+/**
+ * Extension, {@link SiteTable.flags}: the enclosing out-of-line instance's
+ * DW_AT_frame_base is exactly DW_OP_call_frame_cfa (gcc on most machines,
+ * Go), so the CFA is the frame base there and DW_OP_call_frame_cfa in a
+ * location is expressible as the frame base (FORMAT.md 3: 0xffffffff).
+ */
+export const SITE_FRAME_CFA = 0x2;
 
 /** Value of {@link LocTable.kind}: the instance has no formal parameter for this origin slot. */
 export const LOC_ABSENT = 0;

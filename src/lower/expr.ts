@@ -37,6 +37,11 @@ export interface LowerContext {
    * enclosing function when the callers prove it (src/lower/entryvalues.ts),
    * as a constant expression, else the cause. Absent: never resolved.
    */
+  /**
+   * The enclosing out-of-line function's DW_AT_frame_base is exactly
+   * DW_OP_call_frame_cfa (SITE_FRAME_CFA): there the CFA is the frame base.
+   */
+  frameBaseIsCfa?: boolean;
   entryValue?: (reg: number) => { expr: Uint8Array; cause?: undefined } | { cause: string; expr?: undefined };
 }
 
@@ -65,6 +70,7 @@ const DW_OP_fbreg = 0x91;
 const DW_OP_bregx = 0x92;
 const DW_OP_piece = 0x93;
 const DW_OP_stack_value = 0x9f;
+const DW_OP_call_frame_cfa = 0x9c;
 const DW_OP_implicit_value = 0x9e;
 const DW_OP_entry_value = 0xa3;
 const DW_OP_GNU_entry_value = 0xf3;
@@ -394,6 +400,7 @@ export function foldConstant(bytes: Uint8Array, addrSize: number, littleEndian: 
  *  bregN off ; <high-bits-only ops> ; stack_value -> as bregN off ; stack_value (see lowBitsOnly)
  *  fbreg off                             -> REG|DEREF|OFFSET {frame base, off}
  *  fbreg off ; stack_value               -> REG|OFFSET {frame base, off}
+ *  call_frame_cfa [; plus_uconst off]    -> as fbreg off, where the frame base is the CFA (ctx.frameBaseIsCfa)
  *  <const op> ; stack_value              -> CONST(+SIGNED)
  *  constants and arithmetic ; stack_value -> CONST (foldConstant)
  *  bregN/fbreg/<const> forms above ; piece size -> the same (one piece that is the whole value)
@@ -429,9 +436,17 @@ export function lowerExpr(bytes: Uint8Array, ctx: LowerContext): Lowered {
     } else if (op === DW_OP_fbreg) {
       breg = REG_FRAME_BASE;
       off = c.sleb();
+    } else if (op === DW_OP_call_frame_cfa && ctx.frameBaseIsCfa) {
+      // The CFA is the frame base here: `call_frame_cfa [; plus_uconst k]` is `fbreg k` (Go writes it).
+      breg = REG_FRAME_BASE;
+      if (!c.done) {
+        const at = c.pos;
+        if (c.u8() === DW_OP_plus_uconst) off = c.uleb();
+        else c.pos = at;
+      }
     }
     if (breg !== undefined) {
-      const name = op === DW_OP_fbreg ? "DW_OP_fbreg" : "DW_OP_breg";
+      const name = op === DW_OP_fbreg || op === DW_OP_call_frame_cfa ? opName(op) : "DW_OP_breg";
       let deref = true;
       if (!c.done) {
         const start = c.pos;

@@ -7,7 +7,7 @@
  */
 import {
   ADDR_NONE, LOC_ABSENT, namedParamCount, LOC_CONST_BLOCK, LOC_CONST_S, LOC_CONST_U,
-  LOC_EXPR, LOC_LIST_NO_ENTRY, LOC_NO_ADDR, LOC_NONE, NONE, SITE_FUNC, SITE_OPTIMIZED, type DwarfRecords,
+  LOC_EXPR, LOC_LIST_NO_ENTRY, LOC_NO_ADDR, LOC_NONE, NONE, SITE_FRAME_CFA, SITE_FUNC, SITE_OPTIMIZED, type DwarfRecords,
 } from "../dwarf/records.js";
 import { strAt } from "../dwarf/load.js";
 import { EntryValues, type EntryCallers } from "./entryvalues.js";
@@ -292,6 +292,7 @@ export function lowerSitesTo(
     let known = 0;
     ctx.addrSize = U.addrSize[unit];
     ctx.atFunctionEntry = atFunctionEntry;
+    ctx.frameBaseIsCfa = (S.flags[i] & SITE_FRAME_CFA) !== 0;
     for (let p = 0; p < nParams; p++) {
       const row = S.locStart[i] + p;
       const paramRow = F.paramStart[f] + p;

@@ -115,6 +115,8 @@ export interface InlineSite {
   callColumn?: number;
   /** Concrete DW_TAG_formal_parameter children, in DIE order. */
   params: SiteParam[];
+  /** The enclosing DW_TAG_subprogram's DW_AT_frame_base is `(DW_OP_call_frame_cfa)`. */
+  frameBaseCfa?: boolean;
 }
 
 // ---------------------------------------------------------------- running
@@ -442,13 +444,17 @@ export function inlineSites(obj: string): InlineSite[] {
     };
     // stack of open DIE tags by depth
     const stack: string[] = [];
+    const frames: (boolean | undefined)[] = []; // per depth: a subprogram's frame base is the CFA
     for (let k = 0; k < unit.dies.length; k++) {
       const die = unit.dies[k]!;
       if (die.tag === "NULL") continue;
       stack.length = die.depth;
+      frames.length = die.depth;
       const inlineDepth = stack.filter((t) => t === "DW_TAG_inlined_subroutine").length;
       stack.push(die.tag);
+      frames.push(die.tag === "DW_TAG_subprogram" ? attr(die, "DW_AT_frame_base")?.value.trim() === "DW_OP_call_frame_cfa" : undefined);
       if (die.tag !== "DW_TAG_inlined_subroutine") continue;
+      const frameBaseCfa = frames.findLast((f) => f !== undefined) ?? false;
 
       const ao = attr(die, "DW_AT_abstract_origin");
       if (!ao) throw new DwarfdumpFormError(obj, die.line, "inlined subroutine without DW_AT_abstract_origin");
@@ -516,6 +522,7 @@ export function inlineSites(obj: string): InlineSite[] {
         ranges,
         address,
         noCode: noCode || undefined,
+        frameBaseCfa: frameBaseCfa || undefined,
         firstRange,
         callFile,
         callLine: num(cl),

@@ -26,6 +26,8 @@ export interface OracleContext {
   typed?: boolean;
   /** Bytes of an address (the generic type DWARF evaluates on); constant arithmetic is judged only with it. */
   addrSize?: number;
+  /** The site's enclosing subprogram has DW_AT_frame_base DW_OP_call_frame_cfa (set per site). */
+  frameBaseCfa?: boolean;
 }
 
 /**
@@ -92,6 +94,13 @@ export function expectedLocation(expr: string, ctx: OracleContext): string | und
     const base = `fbreg${off < 0n ? "-" + hex(-off) : "+" + hex(off)}`;
     if (sv) return off === 0n ? "fbreg" : base; // the frame base's value itself, as breg<n> 0 is reg<n>
     return `*(${base})`;
+  }
+  // The CFA is the frame base where DW_AT_frame_base says so (Go, gcc); elsewhere it is not expressible.
+  if (ops[0] === "DW_OP_call_frame_cfa") {
+    if (!ctx.frameBaseCfa) return "unavailable";
+    if (ops.length === 1) return "*(fbreg+0x0)";
+    const pu = ops.length === 2 ? ops[1].match(/^DW_OP_plus_uconst (0x[0-9a-f]+|\d+)$/) : null;
+    return pu ? `*(fbreg+${hex(BigInt(pu[1]))})` : undefined;
   }
   const lit = ops[0].match(/^DW_OP_lit(\d+)$/);
   if (lit && sv) return `const ${hex(BigInt(lit[1]))}`;
@@ -186,7 +195,7 @@ export function judgeLocations(path: string, ours: Map<string, string[][]>, ctx:
         want = "unavailable";
       } else {
         const text = locationAtEntry(path, site, p).text; // location views honoured (test/dwarf-views.ts)
-        want = text === undefined ? "unavailable" : expectedLocation(text, { ...ctx, atEntry: false });
+        want = text === undefined ? "unavailable" : expectedLocation(text, { ...ctx, atEntry: false, frameBaseCfa: site.frameBaseCfa });
         // An entry value btfgen resolved through the callers' call sites (a constant) is
         // judged by test/entryvalues.test.ts against every call site, not here.
         const ev = text !== undefined && /^DW_OP_(GNU_)?entry_value\(DW_OP_reg\d+ \w+\), DW_OP_stack_value$/.test(text);

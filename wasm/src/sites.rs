@@ -14,7 +14,7 @@ use crate::addr::{entry_addr, PcAttrs};
 use crate::callsites;
 use crate::columns::Out;
 use crate::consts::{
-    ADDR_ENTRY_PC, ADDR_NONE, FUNC_HAS_OUT_OF_LINE, FUNC_OPTIMIZED, LOC_ABSENT, NONE, SITE_FUNC, SITE_INLINE, SITE_OPTIMIZED, UNIT_TYPED,
+    ADDR_ENTRY_PC, ADDR_NONE, FUNC_HAS_OUT_OF_LINE, FUNC_OPTIMIZED, LOC_ABSENT, NONE, SITE_FRAME_CFA, SITE_FUNC, SITE_INLINE, SITE_OPTIMIZED, UNIT_TYPED,
 };
 use crate::funcs::{Funcs, Start};
 use crate::loc::set_loc;
@@ -41,13 +41,15 @@ struct Frame {
     /// Enclosing out-of-line subprogram (FuncTable row) and its entry.
     caller: u32,
     caller_addr: u64,
+    /// The enclosing subprogram's DW_AT_frame_base is exactly DW_OP_call_frame_cfa.
+    caller_cfa: bool,
     /// Number of inlined_subroutine ancestors, this DIE included.
     depth: u8,
     /// CallTable row whose parameters are this DIE's direct children, NONE if none.
     call: u32,
 }
 
-const TOP: Frame = Frame { site: NONE, start: None, loc_start: 0, addr: None, view: None, caller: NONE, caller_addr: 0, depth: 0, call: NONE };
+const TOP: Frame = Frame { site: NONE, start: None, loc_start: 0, addr: None, view: None, caller: NONE, caller_addr: 0, caller_cfa: false, depth: 0, call: NONE };
 
 impl Frame {
     fn inherit(&self) -> Frame {
@@ -153,9 +155,13 @@ pub fn walk_sites(ctx: &mut Ctx, out: &mut Out, funcs: &mut Funcs, ui: usize, ur
                 let mut nocall = false;
                 let mut linkage = None;
                 let mut name = None;
+                let mut cfa = false;
                 for spec in ab.attributes() {
                     let a = raw.read_attribute(*spec)?;
                     match a.name() {
+                        constants::DW_AT_frame_base => {
+                            cfa = matches!(a.value(), AttributeValue::Exprloc(e) if e.0.slice() == [constants::DW_OP_call_frame_cfa.0])
+                        }
                         constants::DW_AT_low_pc => pc.low_pc = Some(a.value()),
                         constants::DW_AT_ranges => pc.ranges = Some(a.value()),
                         constants::DW_AT_entry_pc => pc.entry_pc = Some(a.value()),
@@ -171,6 +177,7 @@ pub fn walk_sites(ctx: &mut Ctx, out: &mut Out, funcs: &mut Funcs, ui: usize, ur
                 // Nested subprograms start a new caller context.
                 frame.caller = NONE;
                 frame.caller_addr = 0;
+                frame.caller_cfa = false;
                 frame.depth = 0;
                 if pc.has_code() && !declaration {
                     // The start is the subprogram itself: its own parameters
@@ -192,9 +199,10 @@ pub fn walk_sites(ctx: &mut Ctx, out: &mut Out, funcs: &mut Funcs, ui: usize, ur
                     let has_addr = src != ADDR_NONE;
                     let row = push_site(out, SITE_FUNC, &start, off, addr, src, start.func, addr, 0, 0, 0, urow);
                     out.site_name.push(site_name);
-                    out.site_flags.push(if optimized { SITE_OPTIMIZED } else { 0 });
+                    out.site_flags.push((if optimized { SITE_OPTIMIZED } else { 0 }) | if cfa { SITE_FRAME_CFA } else { 0 });
                     frame.caller = start.func;
                     frame.caller_addr = addr;
+                    frame.caller_cfa = cfa;
                     frame.site = row;
                     frame.start = Some(start);
                     frame.loc_start = out.site_loc_start[row as usize];
@@ -244,7 +252,7 @@ pub fn walk_sites(ctx: &mut Ctx, out: &mut Out, funcs: &mut Funcs, ui: usize, ur
                     frame.depth, urow,
                 );
                 out.site_name.push(0);
-                out.site_flags.push(0);
+                out.site_flags.push(if parent.caller_cfa { SITE_FRAME_CFA } else { 0 });
                 frame.site = row;
                 frame.start = Some(start);
                 frame.loc_start = out.site_loc_start[row as usize];
