@@ -88,6 +88,12 @@ export interface FuncInfoOptions {
    * one run (batch mode): each input then costs its own types only.
    */
   shared?: SharedBase;
+  /**
+   * Without a `.BTF`: encode the base range by range and lower in batches,
+   * as for a big object, even when the object is small (tests; default:
+   * over 32 MB of `.debug_info`).
+   */
+  baseByUnits?: boolean;
 }
 
 /** A parsed base chain and its dedup index, for many inputs on one base. */
@@ -159,6 +165,21 @@ function resolveBase(elf: ElfFile, records: DwarfRecords | undefined, chain: Btf
   return { base: enc.btf, source: "encoded from DWARF", encode: enc.stats };
 }
 
+/** `.debug_info` size above which an object is big: encoded range by range, and given workers. */
+const BIG_DEBUG_INFO = 32 << 20;
+
+/**
+ * The base of a big object without `.BTF`, encoded from its DWARF range by
+ * range (memory follows the output, as `btfgen encode`); undefined when a
+ * DIE refers across ranges (LTO): the caller walks the whole object then.
+ */
+function encodeBaseByUnits(elf: ElfFile, reader: DwarfReader, chain: Btf | undefined): ReturnType<typeof resolveBase> | undefined {
+  const walk = (from: number, to: number) => reader.walk(from, to, WALK_TYPES, false);
+  const enc = encodeBtfByUnits(walk, reader.unitCount, ENCODE_UNITS_PER_RANGE, { base: chain, elf });
+  if (!enc) return undefined;
+  return { base: enc.btf, source: chain ? "btf_base" : "encoded from DWARF", encode: enc.stats };
+}
+
 /**
  * The object's own `.BTF` (on `chain`), read lazily as a base chain is
  * (btf/lazy.ts: a func_info touches few of vmlinux's 95k types), with the
@@ -197,7 +218,7 @@ export const ENCODE_UNITS_PER_RANGE = 64;
  */
 export function defaultJobs(debugInfoBytes: number, jobs?: number): number {
   if (jobs !== undefined && jobs > 0) return Math.floor(jobs);
-  return debugInfoBytes > 32 << 20 ? Math.min(4, availableParallelism()) : 1;
+  return debugInfoBytes > BIG_DEBUG_INFO ? Math.min(4, availableParallelism()) : 1;
 }
 
 /**
@@ -220,9 +241,14 @@ export async function buildFuncInfo(path: string, opts: Omit<FuncInfoOptions, "f
     const mainReader = (): DwarfReader => (reader ??= DwarfReader.open(elf, { alt: opts.alt, functionSymbols: funcSyms, lazyInfo: true }));
     const chain = opts.shared?.chain ?? loadBtfChain(opts.base ?? []);
     const hasOwnBtf = (elf.section(".BTF")?.size ?? 0) > 0;
-    // Without a .BTF to split on, the base is encoded from all the DWARF types: one walk serves both.
-    const whole = hasOwnBtf ? undefined : mainReader().walk(0, mainReader().unitCount, WALK_SITES | WALK_TYPES);
-    const { base, source, encode } = resolveBase(elf, whole, chain);
+    // Without a .BTF to split on, the base is encoded from all the DWARF types. A small
+    // object: one walk serves both. A big one (a kernel built without BTF): the base range
+    // by range as `btfgen encode` makes it, then the batches as on a .BTF (a whole walk of
+    // a ppc64le vmlinux held 3 GB).
+    const big = opts.baseByUnits ?? elf.sectionSize(elf.debugSection(".debug_info")!) > BIG_DEBUG_INFO;
+    const byUnits = hasOwnBtf || !big ? undefined : encodeBaseByUnits(elf, mainReader(), chain);
+    const whole = hasOwnBtf || byUnits ? undefined : mainReader().walk(0, mainReader().unitCount, WALK_SITES | WALK_TYPES);
+    const { base, source, encode } = byUnits ?? resolveBase(elf, whole, chain);
     const addrSize = elf.is64 ? 8 : 4;
     tm.add("main: open, base chain", performance.now() - tOpen);
 
@@ -600,7 +626,7 @@ export async function encodeCommand(o: EncodeCommandOptions): Promise<string> {
     const chain = loadBtfChain(o.base ?? []);
     const opts = { base: chain, elf };
     const infoBytes = elf.sectionSize(elf.debugSection(".debug_info")!);
-    const big = o.byUnits ?? infoBytes > 32 << 20;
+    const big = o.byUnits ?? infoBytes > BIG_DEBUG_INFO;
     const jobs = big ? defaultJobs(infoBytes, o.jobs) : 1;
     const per = Math.max(1, o.unitsPerBatch ?? ENCODE_UNITS_PER_RANGE);
     const local = () => (reader ??= DwarfReader.open(elf));
