@@ -141,4 +141,14 @@ describe("options that do not apply are errors", () => {
     expect(r.stderr).toMatch(/mod\.o.*\.BTF/);
     expect(readdirSync(out)).toEqual([]);
   });
+
+  test("a base ELF without .BTF (a kernel built without BTF): one line saying how to make one, exit 1, no file left", () => {
+    const noBtf = join(OBJ, "all-gcc12-O2-dwarf5-x86_64");
+    const out = mkdtempSync(join(dir, "nobtfbase-"));
+    const r = btfgen([join(OBJ, "inline-gcc12-O2-dwarf5-x86_64.o"), "--btf_base", noBtf, "-o", join(out, "x.btf")]);
+    expect(r.status).toBe(1);
+    expect(r.stderr.trimEnd().split("\n")).toHaveLength(1);
+    expect(r.stderr).toMatch(/no \.BTF section: encode one from its DWARF \(btfgen encode .*all-gcc12-O2-dwarf5-x86_64 -o all-gcc12-O2-dwarf5-x86_64\.btf\)/);
+    expect(readdirSync(out)).toEqual([]);
+  });
 });

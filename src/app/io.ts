@@ -190,7 +190,17 @@ export function funcInfoOf(input: Input): Btf {
  */
 export function loadBtfChain(paths: string[]): Btf | undefined {
   let base: Btf | undefined;
-  for (const p of paths) base = loadBtf(p, base, undefined, undefined, true);
+  for (const p of paths) {
+    try {
+      base = loadBtf(p, base, undefined, undefined, true);
+    } catch (e) {
+      // A kernel built without BTF (Debian's ppc64le): say how to make a base from its DWARF.
+      if (e instanceof NotFoundError && e.section === ".BTF" && isElfFile(p)) {
+        throw new NotFoundError(`${e.message}: encode one from its DWARF (btfgen encode ${p} -o ${basename(p)}.btf) and give that as the base`, { file: p, section: ".BTF" }, { cause: e });
+      }
+      throw e;
+    }
+  }
   base?.prepareIndexes();
   return base;
 }
