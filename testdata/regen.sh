@@ -178,6 +178,20 @@ if [ "${1:-}" = ltoparams ]; then
   cd "$src" && build_ltoparams && exit 0
 fi
 
+# Topic fwdvar: three units linked, a FWD in one, the definition the same
+# struct meets in another, a second struct of that name in the third
+# (testdata/src/fwdvar-*.c; test/encode-units.test.ts); gcc, x86_64, DWARF 5:
+#   obj/fwdvar-gcc12-O2-dwarf5-x86_64
+#   testdata/regen.sh fwdvar     # only this
+build_fwdvar() {
+  command -v gcc >/dev/null || { echo "regen: gcc not found, skipping fwdvar" >&2; return 0; }
+  gcc "${common_flags[@]}" -gdwarf-5 -frandom-seed=fwdvar -no-pie -Wl,--build-id=none \
+    fwdvar-a.c fwdvar-b.c fwdvar-c.c -o "$out/fwdvar-gcc12-O2-dwarf5-x86_64"
+}
+if [ "${1:-}" = fwdvar ]; then
+  cd "$src" && build_fwdvar && exit 0
+fi
+
 # Topic gline: minimal debug info, inline.c with `clang -gline-tables-only`
 # and `gcc -g1` (names and code, no parameters, no types; test/minimal-debug.test.ts),
 # x86_64, DWARF 5:
@@ -334,6 +348,7 @@ build_asmname
 build_machines
 build_gline
 build_ltoparams
+build_fwdvar
 build_forms
 
 # Probes fixture (testdata/probes, apart from obj/ whose every file the fixture

@@ -107,7 +107,7 @@ export function encodeBtf(records: DwarfRecords, opts: EncodeOptions = {}): Enco
   let btf = out;
   if (stats.batches > 2) {
     const s = performance.now();
-    btf = dedupBtf(out).btf;
+    btf = dedupBtf(out, b.index.fwdHints).btf;
     dedupMs += performance.now() - s;
   }
   return finish(btf, stats, t0, dedupMs, opts);
@@ -196,7 +196,7 @@ class UnitsEncoder {
     if (this.percpu && this.varEntries.length) out.add(percpuDatasec(out, this.percpu, this.varEntries));
     stats.vars = this.varEntries.length;
     const s = performance.now();
-    const btf = dedupBtf(out).btf;
+    const btf = dedupBtf(out, this.index.fwdHints).btf;
     this.dedupMs += performance.now() - s;
     return finish(btf, stats, this.t0, this.dedupMs, this.opts);
   }

@@ -74,12 +74,18 @@
  * (compilers emit a new array type per declarator): `identicalTypes` accepts
  * that instead of failing on the contradiction in `hypot`. A batch STRUCT
  * equivalent to a *target* FWD leaves the FWD alone (the base does not
- * change): the batch keeps its STRUCT and references to it.
+ * change): the batch keeps its STRUCT and references to it. When that FWD
+ * is the target's own (an earlier batch of one encode), the pair is kept
+ * (`TargetIndex.fwdHints`) and the whole-output pass ({@link dedupBtf})
+ * resolves the FWD to that STRUCT first, as one libbpf run over every unit
+ * does: otherwise a FWD whose name two structs share would stay (arm64 and
+ * ppc64le vmlinux: `struct of_bus`).
  *
  * Cost: each composite is compared with the few canonical ones sharing its
  * signature; a comparison visits each type pair once. No quadratic scan.
  */
 import { Btf } from "../../btf/btf.js";
+import { BTF_KIND_FWD, BTF_KIND_STRUCT, BTF_KIND_UNION } from "../../btf/kinds.js";
 import type { BtfType, StrOff, TypeId } from "../../btf/model.js";
 import { cloneType, remapStrOffs } from "../../btf/visit.js";
 import { dedupComposites, dedupPrimitives, dedupReferences, emitCanonical, resolveFwds } from "./passes.js";
@@ -94,14 +100,28 @@ export { TargetIndex } from "./state.js";
  * (`target.nrTypes + i` is `batch[i]`); names must be offsets in the
  * target's string chain. The batch objects are modified.
  */
-export function dedupInto(index: TargetIndex, batch: BtfType[]): Uint32Array {
+export function dedupInto(index: TargetIndex, batch: BtfType[], opts: { resolveFwds?: readonly [number, number][] } = {}): Uint32Array {
   index.sync();
   const run = new DedupRun(index, batch);
+  // FWDs known to stand for a STRUCT/UNION of the batch (a FWD hint): resolved before the passes.
+  for (const [i, j] of opts.resolveFwds ?? []) {
+    const f = batch[i];
+    const s = batch[j];
+    if (f?.kind !== BTF_KIND_FWD || (s?.kind !== (f.union ? BTF_KIND_UNION : BTF_KIND_STRUCT)) || s.nameOff !== f.nameOff) continue;
+    run.mapTo(run.T + i, run.T + j);
+    run.processed[i] = 1;
+  }
   dedupPrimitives(run);
   dedupComposites(run);
   resolveFwds(run);
   dedupReferences(run);
   const out = emitCanonical(run, index.target);
+  const own = index.target.firstTypeId;
+  for (let k = 0; k < run.targetFwdMet.length; k += 2) {
+    const fwd = run.targetFwdMet[k];
+    // The first STRUCT/UNION a FWD met stands for it, as in libbpf's one run.
+    if (fwd >= own && !index.fwdHints.has(fwd)) index.fwdHints.set(fwd, out[run.targetFwdMet[k + 1] - run.T]);
+  }
   index.sync();
   return out;
 }
@@ -112,12 +132,14 @@ export function dedupInto(index: TargetIndex, batch: BtfType[]): Uint32Array {
  * drop out) and the id map old → new. The base is not changed; types equal
  * to a base type map to the base id.
  */
-export function dedupBtf(btf: Btf): { btf: Btf; map: (id: TypeId) => TypeId } {
+export function dedupBtf(btf: Btf, fwdHints?: ReadonlyMap<TypeId, TypeId>): { btf: Btf; map: (id: TypeId) => TypeId } {
   const target = new Btf({ base: btf.base, endian: btf.endian, profile: btf.profile, hasLayout: btf.hasLayout });
   const first = btf.firstTypeId;
   // Pass 1, strings: re-intern into the new table (base offsets stay as they are).
   const strMap = (off: StrOff): StrOff => (off < btf.startStrOff ? off : target.addStr(btf.str(off)));
   const batch = btf.types.map((t) => remapStrOffs(cloneType(t), strMap));
-  const ids = dedupInto(new TargetIndex(target), batch);
+  const fwds: [number, number][] = [];
+  for (const [fwd, to] of fwdHints ?? []) if (fwd >= first && to >= first) fwds.push([fwd - first, to - first]);
+  const ids = dedupInto(new TargetIndex(target), batch, { resolveFwds: fwds });
   return { btf: target, map: (id: TypeId) => (id < first ? id : ids[id - first]) };
 }

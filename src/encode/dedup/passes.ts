@@ -15,7 +15,7 @@ export function dedupPrimitives(run: DedupRun): void {
   const { batch, T } = run;
   for (let i = 0; i < batch.length; i++) {
     const t = batch[i];
-    if (dedupClass(t) !== DedupClass.Primitive) continue;
+    if (run.processed[i] || dedupClass(t) !== DedupClass.Primitive) continue;
     const id = T + i;
     let found = id;
     for (const c of run.candidates(hashType(t), t.kind)) {
@@ -80,6 +80,7 @@ function mergeHypot(run: DedupRun): void {
       if (run.inBatch(t)) run.mapTo(t, c);
     } else if (ck === BTF_KIND_FWD && tk !== BTF_KIND_FWD) {
       if (run.inBatch(c)) run.mapTo(c, t);
+      else if (run.inBatch(t)) run.targetFwdMet.push(c, t);
     } else if ((tk === BTF_KIND_STRUCT || tk === BTF_KIND_UNION) && ck === tk) {
       if (run.inBatch(t) && !run.processed[t - run.T] && (!run.inBatch(c) || run.processed[c - run.T])) {
         run.mapTo(t, c);

@@ -176,6 +176,13 @@ export class TargetIndex {
   /** name offset → struct/union ids with that name (of this layer). */
   readonly composites = new Map<number, TypeId[]>();
   /**
+   * FWDs of the target (its own types, not the base's) that a later run's
+   * STRUCT/UNION met in a successful equivalence check → that type's final
+   * id. Target types never change, so the FWD stays; a whole-output pass
+   * ({@link dedupBtf}) resolves it there, as one libbpf run would have.
+   */
+  readonly fwdHints = new Map<TypeId, TypeId>();
+  /**
    * An index of the target's base chain, shared and never extended here:
    * many short-lived splits on one big base (one per unit batch) then cost
    * their own types only, not a re-hash of the whole base each time.
@@ -299,6 +306,8 @@ export class DedupRun {
   readonly hypotKeys: number[] = hypotDirty;
   /** Set by the equivalence check when it matched a batch composite with a target FWD. */
   hypotTargetFwd = false;
+  /** (target FWD, batch STRUCT/UNION) pairs of successful checks, for {@link TargetIndex.fwdHints}. */
+  readonly targetFwdMet: number[] = [];
 
   /** Starts a run of `batch` into `index.target`. */
   constructor(index: TargetIndex, batch: BtfType[]) {
