@@ -80,8 +80,13 @@ export function checkFile(o: CheckCommandOptions): CheckFileResult {
 /** One line per problem: `FILE[:SECTION]: [id] KIND rule: message`. */
 export function formatProblem(file: string, section: string | undefined, p: CheckProblem): string {
   const where = section ? `${file}:${section}` : file;
-  const at = p.typeId !== undefined ? ` [${p.typeId}] ${p.kind}` : p.offset !== undefined ? ` +0x${p.offset.toString(16)}` : "";
-  return `${where}:${at} ${p.rule}: ${p.message}`;
+  return `${where}: ${problemText(p)}`;
+}
+
+/** A problem without its file: `[id] KIND rule: message` (or `+0xoff rule: ...`). */
+function problemText(p: CheckProblem): string {
+  const at = p.typeId !== undefined ? `[${p.typeId}] ${p.kind} ` : p.offset !== undefined ? `+0x${p.offset.toString(16)} ` : "";
+  return `${at}${p.rule}: ${p.message}`;
 }
 
 /** `btfgen check`: the problems, then a summary line; `failed` when there are any. */
@@ -124,6 +129,6 @@ export function assertAccepted(bytes: Uint8Array, base: Btf | undefined, what: s
   const r = checkBtf(bytes, { base });
   if (r.problems.length === 0) return;
   // `what` names the file to be ("the func_info of vmlinux"), never only the input.
-  const first = formatProblem("", undefined, r.problems[0]).replace(/^:\s*/, "");
+  const first = problemText(r.problems[0]);
   throw new Error(`refusing to write ${what}: it fails btfgen check with ${r.problems.length} problem(s), first: ${first}`);
 }

@@ -417,7 +417,6 @@ export class TypeBuilder {
 
   /** Adds DECL_TAGs for `row`'s `btf_decl_tag` annotations on type `owner` (component `idx`). */
   declTags(row: number, owner: TypeId, idx: number): void {
-    if (this.ix.firstChild[row] === NONE) return;
     for (const a of this.annotations(row)) {
       if (a.kind !== "decl") continue;
       this.alloc({ kind: BTF_KIND_DECL_TAG, nameOff: this.target.addStr(a.value), type: owner, componentIdx: idx, kindFlag: false });

@@ -33,15 +33,15 @@ export interface LowerContext {
    */
   atFunctionEntry: boolean;
   /**
-   * Away from the entry: the value register `reg` held on entry to the
-   * enclosing function when the callers prove it (src/lower/entryvalues.ts),
-   * as a constant expression, else the cause. Absent: never resolved.
-   */
-  /**
    * The enclosing out-of-line function's DW_AT_frame_base is exactly
    * DW_OP_call_frame_cfa (SITE_FRAME_CFA): there the CFA is the frame base.
    */
   frameBaseIsCfa?: boolean;
+  /**
+   * Away from the entry: the value register `reg` held on entry to the
+   * enclosing function when the callers prove it (src/lower/entryvalues.ts),
+   * as a constant expression, else the cause. Absent: never resolved.
+   */
   entryValue?: (reg: number) => { expr: Uint8Array; cause?: undefined } | { cause: string; expr?: undefined };
 }
 

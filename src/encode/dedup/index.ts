@@ -100,11 +100,11 @@ export { TargetIndex } from "./state.js";
  * (`target.nrTypes + i` is `batch[i]`); names must be offsets in the
  * target's string chain. The batch objects are modified.
  */
-export function dedupInto(index: TargetIndex, batch: BtfType[], opts: { resolveFwds?: readonly [number, number][] } = {}): Uint32Array {
+export function dedupInto(index: TargetIndex, batch: BtfType[], opts: { fwdResolutions?: readonly [number, number][] } = {}): Uint32Array {
   index.sync();
   const run = new DedupRun(index, batch);
   // FWDs known to stand for a STRUCT/UNION of the batch (a FWD hint): resolved before the passes.
-  for (const [i, j] of opts.resolveFwds ?? []) {
+  for (const [i, j] of opts.fwdResolutions ?? []) {
     const f = batch[i];
     const s = batch[j];
     if (f?.kind !== BTF_KIND_FWD || (s?.kind !== (f.union ? BTF_KIND_UNION : BTF_KIND_STRUCT)) || s.nameOff !== f.nameOff) continue;
@@ -140,6 +140,6 @@ export function dedupBtf(btf: Btf, fwdHints?: ReadonlyMap<TypeId, TypeId>): { bt
   const batch = btf.types.map((t) => remapStrOffs(cloneType(t), strMap));
   const fwds: [number, number][] = [];
   for (const [fwd, to] of fwdHints ?? []) if (fwd >= first && to >= first) fwds.push([fwd - first, to - first]);
-  const ids = dedupInto(new TargetIndex(target), batch, { resolveFwds: fwds });
+  const ids = dedupInto(new TargetIndex(target), batch, { fwdResolutions: fwds });
   return { btf: target, map: (id: TypeId) => (id < first ? id : ids[id - first]) };
 }
