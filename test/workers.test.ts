@@ -40,7 +40,7 @@ describe("worker scripts under vitest", () => {
 
   test("the batch worker runs from source and answers (unit count as llvm-dwarfdump's)", async () => {
     const elf = openElf(OBJ);
-    const init: BatchWorkerInit = { path: OBJ, chain: [], functionSymbols: packFunctionSymbols(functionSymbols(elf)) };
+    const init: BatchWorkerInit = { path: OBJ, base: { bytes: [] }, functionSymbols: packFunctionSymbols(functionSymbols(elf)) };
     elf.close();
     const pool = new OrderedPool<BatchWorkRequest, BatchWorkReply>(workerScript("batch-worker.js"), init, 1);
     try {

@@ -1,6 +1,6 @@
 /**
  * Worker side of the func_info batches: opens the object once (ELF, DWARF
- * sections in its own wasm instance, the base BTF chain from bytes), then
+ * sections in its own wasm instance, the base BTF chain), then
  * walks and lowers the unit ranges it is sent ({@link lowerUnitBatch}).
  */
 import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from "node:worker_threads";
@@ -13,6 +13,7 @@ import { TargetIndex } from "../encode/dedup/index.js";
 import { walkAndLower, type BatchContext } from "./batch.js";
 import { wireTransfer, type WireBatch } from "./batch-wire.js";
 import { useScansFrom, type Scan } from "./entryrefs.js";
+import { loadBtfChain, ownBtf } from "./io.js";
 import { toWorkerError, type WorkerReply } from "./pool.js";
 
 /** What the main thread gives each worker at start. */
@@ -20,8 +21,14 @@ export interface BatchWorkerInit {
   path: string;
   /** `--alt`: the supplementary (dwz) file. */
   alt?: string;
-  /** The base chain as raw BTF, root first (each split on the one before). */
-  chain: Uint8Array[];
+  /**
+   * The base the batches split on: the `--btf_base` files (`paths`, root
+   * first) with the object's own `.BTF` on them, read here as the main
+   * thread reads them (so the workers start while it does); or, for a base
+   * the main thread made (encoded from DWARF), that chain as raw BTF
+   * (`bytes`, root first, each split on the one before).
+   */
+  base: { paths: string[] } | { bytes: Uint8Array[] };
   /** This worker's end of the channel the main thread sends the entry reference scan on (src/app/entryrefs.ts). */
   scanPort?: MessagePort;
   /** Int32 flag, set to 1 once the scan was sent to every worker. */
@@ -60,8 +67,11 @@ function open(): { reader: DwarfReader; ctx: BatchContext } {
   const elf = ElfFile.open(init.path, { layoutRelocatable: true });
   let base: Btf | undefined;
   // Read lazily (btf/lazy.ts): a worker's prototypes touch few of the base's types.
-  for (const bytes of init.chain) base = parseBtf(bytes, { base, profile: "v2", lazy: true });
-  base?.prepareIndexes();
+  if ("paths" in init.base) base = ownBtf(elf, loadBtfChain(init.base.paths));
+  else {
+    for (const bytes of init.base.bytes) base = parseBtf(bytes, { base, profile: "v2", lazy: true });
+    base?.prepareIndexes();
+  }
   const funcSyms = unpackFunctionSymbols(init.functionSymbols);
   return {
     // Each worker walks some of the batches: it reads only their units.

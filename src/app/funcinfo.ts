@@ -18,7 +18,6 @@
 import { availableParallelism } from "node:os";
 import { MessageChannel } from "node:worker_threads";
 import { Btf } from "../btf/btf.js";
-import { readBtfFromElf } from "../btf/elf.js";
 import { BTF_KIND_FUNC, BTF_KIND_FUNC_PROTO } from "../btf/kinds.js";
 import { isVariadicParam, type TypeId } from "../btf/model.js";
 import { writeBtf } from "../btf/write.js";
@@ -41,7 +40,7 @@ import type { WalkedRange, WalkReply, WalkRequest, WalkWorkerInit } from "./walk
 import { btfIdentifier } from "../btf/names.js";
 import { assertAccepted } from "./check.js";
 import { typeText } from "./ctype.js";
-import { checkOutputs, elfSections, loadBtfChain, openElf, writeFileAtomic, writeFilesAtomic } from "./io.js";
+import { checkOutputs, elfSections, loadBtfChain, openElf, ownBtf, writeFileAtomic, writeFilesAtomic } from "./io.js";
 import { OrderedPool, workerScript } from "./pool.js";
 import { appendWire, type WireBatch } from "./batch-wire.js";
 import { scanEntryReferencesAsync } from "./entryrefs.js";
@@ -181,17 +180,6 @@ function encodeBaseByUnits(elf: ElfFile, reader: DwarfReader, chain: Btf | undef
 }
 
 /**
- * The object's own `.BTF` (on `chain`), read lazily as a base chain is
- * (btf/lazy.ts: a func_info touches few of vmlinux's 95k types), with the
- * indexes a split on it uses built now, before the walk.
- */
-function ownBtf(elf: ElfFile, chain: Btf | undefined): Btf {
-  const b = readBtfFromElf(elf, { base: chain, lazy: true });
-  b.prepareIndexes();
-  return b;
-}
-
-/**
  * Units walked per func_info batch. A batch's type DIEs are dropped once its
  * sites are lowered and its prototypes encoded, so memory follows the
  * output, not the 12 million type DIEs of a vmlinux. Fixed (never derived
@@ -234,18 +222,27 @@ export async function buildFuncInfo(path: string, opts: Omit<FuncInfoOptions, "f
   // The main thread loads the DWARF only when it walks it itself (no
   // workers, a base encoded from DWARF, or the cross-unit fallback).
   let reader: DwarfReader | undefined;
+  let lanes: Lanes | undefined;
   try {
     requireDwarf(elf);
     const funcSyms = functionSymbols(elf);
     // Lazy .debug_info: when this thread is one of the lanes, it reads the units of its own batches only.
     const mainReader = (): DwarfReader => (reader ??= DwarfReader.open(elf, { alt: opts.alt, functionSymbols: funcSyms, lazyInfo: true }));
-    const chain = opts.shared?.chain ?? loadBtfChain(opts.base ?? []);
+    const infoBytes = elf.sectionSize(elf.debugSection(".debug_info")!);
     const hasOwnBtf = (elf.section(".BTF")?.size ?? 0) > 0;
+    // This thread's lane of the batches (it runs once the scan is made, after ctx is set).
+    let ctx: BatchContext | undefined;
+    const runHere = (req: BatchWorkRequest): BatchWorkReply =>
+      "count" in req ? mainReader().unitCount : (loweredHere(walkAndLower(mainReader(), ctx!, req)) ?? null);
+    // With a .BTF to split on, the workers read the base from the same files
+    // as this thread: they start now and open the object while it does.
+    if (hasOwnBtf) lanes = startLanes(path, opts, defaultJobs(infoBytes, opts.jobs) - 1, { paths: opts.base ?? [] }, funcSyms, runHere);
+    const chain = opts.shared?.chain ?? loadBtfChain(opts.base ?? []);
     // Without a .BTF to split on, the base is encoded from all the DWARF types. A small
     // object: one walk serves both. A big one (a kernel built without BTF): the base range
     // by range as `btfgen encode` makes it, then the batches as on a .BTF (a whole walk of
     // a ppc64le vmlinux held 3 GB).
-    const big = opts.baseByUnits ?? elf.sectionSize(elf.debugSection(".debug_info")!) > BIG_DEBUG_INFO;
+    const big = opts.baseByUnits ?? infoBytes > BIG_DEBUG_INFO;
     const byUnits = hasOwnBtf || !big ? undefined : encodeBaseByUnits(elf, mainReader(), chain);
     const whole = hasOwnBtf || byUnits ? undefined : mainReader().walk(0, mainReader().unitCount, WALK_SITES | WALK_TYPES);
     const { base, source, encode } = byUnits ?? resolveBase(elf, whole, chain);
@@ -254,44 +251,27 @@ export async function buildFuncInfo(path: string, opts: Omit<FuncInfoOptions, "f
 
     // Batches: lowered here or in workers, folded into the split in batch order.
     const baseIndex = opts.shared && base.base === opts.shared.chain ? new TargetIndex(base, opts.shared.index) : new TargetIndex(base);
-    const ctx: BatchContext = { elf, base, baseIndex, funcSyms, addrSize };
-    const jobs = whole ? 1 : defaultJobs(elf.sectionSize(elf.debugSection(".debug_info")!), opts.jobs);
-    // With N jobs, N - 1 worker threads and this one lower the batches.
-    // Workers get the entry reference scan (entry values through call sites)
-    // from here: made once while they open the object, not once per worker.
-    const workers = jobs - 1;
-    const channels = Array.from({ length: workers }, () => new MessageChannel());
-    const scanReady = workers > 0 ? new SharedArrayBuffer(4) : undefined;
-    let scanDone = (): void => undefined;
-    const pool = workers > 0
-      ? new OrderedPool<BatchWorkRequest, BatchWorkReply>(workerScript("batch-worker.js"), {
-        path, alt: opts.alt, chain: base.chain().map((b) => writeBtf(b, { profile: "v2", littleEndian: true, layout: false })), scanReady,
-        functionSymbols: packFunctionSymbols(funcSyms),
-      } satisfies BatchWorkerInit, workers, {
-        own: (i) => ({ data: { scanPort: channels[i].port2 }, transfer: [channels[i].port2] }),
-        local: {
-          // This thread lowers batches too once it has made the scan (its own batches use it).
-          ready: new Promise<void>((resolve) => (scanDone = resolve)),
-          run: (req) => ("count" in req ? mainReader().unitCount : (loweredHere(walkAndLower(mainReader(), ctx, req)) ?? null)),
-        },
-      })
-      : undefined;
+    ctx = { elf, base, baseIndex, funcSyms, addrSize };
+    // A base encoded here goes to the workers as bytes (one whole walk: no workers).
+    if (!hasOwnBtf && !whole) {
+      const bytes = base.chain().map((b) => writeBtf(b, { profile: "v2", littleEndian: true, layout: false }));
+      lanes = startLanes(path, opts, defaultJobs(infoBytes, opts.jobs) - 1, { bytes }, funcSyms, runHere);
+    }
     // The scan runs here in steps while the batches go out to the workers,
     // which wait for it only when a batch has entry values to prove.
     // Once scanned, nothing here needs the decoded symbols (the function symbols are a map of their own).
-    const scanned = pool && scanReady
-      ? shareScan(elf, channels, new Int32Array(scanReady), tm).finally(() => {
+    const scanned = lanes
+      ? shareScan(elf, lanes.channels, new Int32Array(lanes.scanReady), tm).finally(() => {
         elf.forgetSymbols();
-        scanDone();
+        lanes!.scanDone();
       })
       : undefined;
     let lowered: LoweredUnits;
     try {
-      lowered = await lowerAllUnits(path, ctx, pool, whole, opts, mainReader);
+      lowered = await lowerAllUnits(path, ctx, lanes?.pool, whole, opts, mainReader);
     } finally {
       await scanned;
-      await pool?.close();
-      for (const c of channels) c.port1.close();
+      await lanes?.close();
     }
     const { split, stats } = lowered;
     const { siteFuncs, reused, added } = tm.time("main: FUNCs", () => assignFuncs(split, lowered));
@@ -335,9 +315,56 @@ export async function buildFuncInfo(path: string, opts: Omit<FuncInfoOptions, "f
       },
     };
   } finally {
+    await lanes?.close();
     reader?.release();
     elf.close();
   }
+}
+
+/** The worker lanes of a func_info run: the pool, and how the entry reference scan reaches the workers. */
+interface Lanes {
+  pool: OrderedPool<BatchWorkRequest, BatchWorkReply>;
+  /** Each worker's channel for the scan (this thread holds `port1`). */
+  channels: MessageChannel[];
+  /** Int32 flag the scan raises once posted to every worker. */
+  scanReady: SharedArrayBuffer;
+  /** Lets this thread's lane take batches (it has made the scan). */
+  scanDone(): void;
+  /** Stops the workers (once; later calls do nothing). */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts `workers` batch workers on `base` (see {@link BatchWorkerInit.base}),
+ * with this thread as one more lane running `runHere` once the scan is made.
+ * With N jobs, N - 1 worker threads and this one lower the batches; the
+ * workers get the entry reference scan (entry values through call sites)
+ * from here, made once while they open the object, not once per worker.
+ * Undefined for no workers.
+ */
+function startLanes(
+  path: string, opts: Pick<FuncInfoOptions, "alt">, workers: number, base: BatchWorkerInit["base"],
+  funcSyms: Map<bigint, string[]>, runHere: (req: BatchWorkRequest) => BatchWorkReply,
+): Lanes | undefined {
+  if (workers <= 0) return undefined;
+  const channels = Array.from({ length: workers }, () => new MessageChannel());
+  const scanReady = new SharedArrayBuffer(4);
+  let scanDone = (): void => undefined;
+  const ready = new Promise<void>((resolve) => (scanDone = resolve));
+  const pool = new OrderedPool<BatchWorkRequest, BatchWorkReply>(workerScript("batch-worker.js"), {
+    path, alt: opts.alt, base, scanReady, functionSymbols: packFunctionSymbols(funcSyms),
+  } satisfies BatchWorkerInit, workers, {
+    own: (i) => ({ data: { scanPort: channels[i]!.port2 }, transfer: [channels[i]!.port2] }),
+    // This thread lowers batches too once it has made the scan (its own batches use it).
+    local: { ready, run: runHere },
+  });
+  let closing: Promise<void> | undefined;
+  return {
+    pool, channels, scanReady, scanDone: () => scanDone(),
+    close: () => (closing ??= pool.close().finally(() => {
+      for (const c of channels) c.port1.close();
+    })),
+  };
 }
 
 /**

@@ -205,6 +205,17 @@ export function loadBtfChain(paths: string[]): Btf | undefined {
   return base;
 }
 
+/**
+ * The object's own `.BTF` (on `chain`), read lazily as a base chain is
+ * (btf/lazy.ts: a func_info touches few of vmlinux's 95k types), with the
+ * indexes a split on it uses built now, before the walk.
+ */
+export function ownBtf(elf: ElfFile, chain: Btf | undefined): Btf {
+  const b = readBtfFromElf(elf, { base: chain, lazy: true });
+  b.prepareIndexes();
+  return b;
+}
+
 /** Words for the system errors a user can meet writing an output. */
 const IO_WORDS: Record<string, string> = {
   ENOSPC: "no space left on the device",

@@ -1,6 +1,6 @@
 /**
- * An ordered pool of worker threads: requests go out round-robin, at most
- * two per worker in flight (which bounds memory), and the answers come back
+ * An ordered pool of worker threads: requests go out to the least busy
+ * worker, at most {@link IN_HAND} per worker in flight, and the answers come back
  * strictly in request order, so whatever the caller builds from them does
  * not depend on the number of workers. The calling thread can be one more
  * lane of the pool ({@link LocalLane}).
@@ -86,6 +86,17 @@ export function workerScript(name: string): string | URL {
   throw new NotFoundError(`worker script ${name} not built (run make)`, { file: js });
 }
 
+/**
+ * Requests a worker holds at once: the one it runs and those waiting in its
+ * port. Each answer crosses to the calling thread only when that thread's
+ * event loop turns, and a thread that is a lane itself turns only between
+ * two of its own requests (vmlinux func_info batches: 20-190 ms): with two,
+ * a worker that finished both sat idle for 0.7 s of a 4 s run; with three,
+ * 0.2-0.4 s. Requests are small; what bounds the answers' memory is the
+ * window.
+ */
+export const IN_HAND = 3;
+
 /** Requests per lane sent ahead of the one whose answer is awaited (default of {@link PoolOptions.window}). */
 const WINDOW = 4;
 
@@ -151,12 +162,12 @@ export class OrderedPool<Q, R> {
 
   /**
    * Sends every request and yields the answers in request order. Each
-   * request goes to the worker with the fewest in hand (at most two each),
-   * as soon as one is free: batches differ in size, and a worker must not
-   * idle while another finishes a big one. The local lane, once ready, takes
-   * one at a time when every worker has two in hand (a worker's second
-   * request waits in its port, so it never idles while this thread runs
-   * one). At most {@link PoolOptions.window} per lane are sent ahead of the
+   * request goes to the worker with the fewest in hand (at most
+   * {@link IN_HAND} each), as soon as one is free: batches differ in size,
+   * and a worker must not idle while another finishes a big one. The local
+   * lane, once ready, takes one at a time when every worker has its hands
+   * full (a worker's next requests wait in its port, so it never idles
+   * while this thread runs one). At most {@link PoolOptions.window} per lane are sent ahead of the
    * answer the caller waits for. Which lane answers never changes an answer.
    */
   async *map(requests: readonly Q[]): AsyncGenerator<R> {
@@ -170,7 +181,7 @@ export class OrderedPool<Q, R> {
     const issue = () => {
       while (next < requests.length && next - consumed < this.window * lanes) {
         let w = -1;
-        for (let i = 0; i < n; i++) if (inHand[i] < 2 && (w < 0 || inHand[i] < inHand[w])) w = i;
+        for (let i = 0; i < n; i++) if (inHand[i] < IN_HAND && (w < 0 || inHand[i] < inHand[w])) w = i;
         const k = next;
         let p: Promise<R>;
         if (w >= 0) {
