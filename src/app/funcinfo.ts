@@ -467,21 +467,26 @@ function assignFuncs(split: Btf, u: LoweredUnits): { siteFuncs: (SiteFunc | unde
     T.name[i] = ident[s]!;
   }
   // A key is a site's (name, prototype): each distinct one gets a pair
-  // index (by the number name * (type count + 1) + prototype id, exact far
-  // beyond any string and type count), its first site giving the linkage.
-  const radix = split.nrTypes + 1;
-  const pairOf = new Map<number, number>();
-  const pairs: { name: number; proto: TypeId; first: number }[] = [];
+  // index, its first site giving the linkage. A name's pairs are chained
+  // from `headOf` (a name has one prototype, rarely a few), so finding a
+  // site's pair costs no hashing.
+  const headOf = new Int32Array(T.strings.length).fill(-1);
+  const pairs: { name: number; proto: TypeId; first: number; next: number }[] = [];
   const sitePair = new Int32Array(n).fill(-1);
-  const isProto = new Map<TypeId, boolean>();
+  // Per type id: 0 not asked yet, 1 a FUNC_PROTO, 2 not.
+  const protoKind = new Uint8Array(split.nrTypes + 1);
   for (let i = 0; i < n; i++) {
     const p = T.proto[i]!;
-    let ok = isProto.get(p);
-    if (ok === undefined) isProto.set(p, (ok = split.maybeType(p)?.kind === BTF_KIND_FUNC_PROTO));
-    if (!ok) continue;
-    const key = T.name[i]! * radix + p;
-    let k = pairOf.get(key);
-    if (k === undefined) pairOf.set(key, (k = pairs.push({ name: T.name[i]!, proto: p, first: i }) - 1));
+    if (!(p < protoKind.length)) continue;
+    if (protoKind[p] === 0) protoKind[p] = split.maybeType(p)?.kind === BTF_KIND_FUNC_PROTO ? 1 : 2;
+    if (protoKind[p] !== 1) continue;
+    const nm = T.name[i]!;
+    let k = headOf[nm]!;
+    while (k >= 0 && pairs[k]!.proto !== p) k = pairs[k]!.next;
+    if (k < 0) {
+      k = pairs.push({ name: nm, proto: p, first: i, next: headOf[nm]! }) - 1;
+      headOf[nm] = k;
+    }
     sitePair[i] = k;
   }
   // FUNCs: a FUNC of the same name and prototype in the base (or already
