@@ -12,6 +12,7 @@ import {
   NONE,
   SITE_FUNC,
   SITE_OPTIMIZED,
+  u64,
   type DieTable,
   type DwarfRecords,
   type ElementType,
@@ -442,10 +443,10 @@ export function strAt(records: DwarfRecords, id: StrId): string {
 
 /** Entry address of site row `i`. */
 export function addrOf(sites: SiteTable, i: number): bigint {
-  return (BigInt(sites.addrHi[i]) << 32n) | BigInt(sites.addrLo[i]);
+  return u64(sites.addrLo[i]!, sites.addrHi[i]!);
 }
 
 /** Entry address of the enclosing out-of-line function of site row `i`. */
 export function callerAddrOf(sites: SiteTable, i: number): bigint {
-  return (BigInt(sites.callerHi[i]) << 32n) | BigInt(sites.callerLo[i]);
+  return u64(sites.callerLo[i]!, sites.callerHi[i]!);
 }

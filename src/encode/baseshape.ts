@@ -22,7 +22,7 @@
 import type { Btf } from "../btf/btf.js";
 import { BTF_KIND_ENUM, BTF_KIND_ENUM64, BTF_KIND_STRUCT, BTF_KIND_UNION, type Kind } from "../btf/kinds.js";
 import type { TypeId } from "../btf/model.js";
-import { DIE_DECLARATION, NONE } from "../dwarf/records.js";
+import { DIE_DECLARATION, NONE, u64 } from "../dwarf/records.js";
 import {
   DW_TAG_class_type, DW_TAG_enumeration_type, DW_TAG_enumerator, DW_TAG_formal_parameter, DW_TAG_member, DW_TAG_structure_type,
   DW_TAG_subroutine_type, DW_TAG_union_type, type DieIndex,
@@ -123,7 +123,7 @@ function sameEnumerators(ix: DieIndex, row: number, base: Btf, t: ReturnType<Btf
     if (!v || base.str(v.nameOff) !== ix.str(d.name[c])) return false;
     // Compared as the enum's bits: a signed base value and the DIE's raw words agree there.
     const bits = t.size * 8;
-    const raw = (BigInt(d.valHi[c] >>> 0) << 32n) | BigInt(d.valLo[c] >>> 0);
+    const raw = u64(d.valLo[c]!, d.valHi[c]!);
     if (BigInt.asUintN(bits, BigInt(v.val)) !== BigInt.asUintN(bits, raw)) return false;
   }
   return i === t.values.length;

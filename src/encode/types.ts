@@ -33,7 +33,7 @@ import {
 import type { Array_, BtfType, FuncProto, Member, Param, StrOff, Struct, TypeId, Union } from "../btf/model.js";
 import { btfIdentifier } from "../btf/names.js";
 import { MalformedError } from "../errors.js";
-import { DIE_DECLARATION, DIE_SIGNED_VALUE, NONE } from "../dwarf/records.js";
+import { DIE_DECLARATION, DIE_SIGNED_VALUE, NONE, u64 } from "../dwarf/records.js";
 import { dedupInto, type TargetIndex } from "./dedup/index.js";
 import {
   DieIndex,
@@ -617,7 +617,7 @@ export class TypeBuilder {
         size,
         signed,
         values: rows.map((c) => {
-          const u = (BigInt(d.valHi[c] >>> 0) << 32n) | BigInt(d.valLo[c] >>> 0);
+          const u = u64(d.valLo[c]!, d.valHi[c]!);
           return { nameOff: this.name(d.name[c]), val: signed ? BigInt.asIntN(64, u) : u };
         }),
       };

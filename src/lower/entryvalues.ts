@@ -30,7 +30,7 @@
  * caller materialising a non-negative 32-bit constant (`mov $c, %edi`) leaves
  * them zero, so only there do the 4- and 8-byte readings agree.
  */
-import { CALL_HAS_TARGET, CALL_ORIGIN_LOCAL, CALL_PC, CALL_RETURN_PC, NONE, type DwarfRecords } from "../dwarf/records.js";
+import { CALL_HAS_TARGET, CALL_ORIGIN_LOCAL, CALL_PC, CALL_RETURN_PC, NONE, u64, type DwarfRecords } from "../dwarf/records.js";
 
 /**
  * What the object says about the ways into one function entry: its direct
@@ -50,7 +50,7 @@ const DW_OP_stack_value = 0x9f;
 /** The cause prefix of every entry value left unresolved here. */
 export const ENTRY_VALUE_CAUSE = "DW_OP_entry_value";
 
-const toAddr = (lo: number, hi: number) => (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
+const toAddr = u64;
 
 function push(m: Map<number, number[]>, k: number, v: number): void {
   const list = m.get(k);

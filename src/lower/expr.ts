@@ -122,6 +122,8 @@ class ExprCursor {
     return this.b[this.pos++];
   }
   uleb(): bigint {
+    // One byte (most operands): one bigint, not four per byte.
+    if (this.pos < this.b.length && this.b[this.pos]! < 0x80) return BigInt(this.b[this.pos++]!);
     let result = 0n, shift = 0n;
     for (;;) {
       const byte = this.u8();
@@ -131,6 +133,10 @@ class ExprCursor {
     }
   }
   sleb(): bigint {
+    if (this.pos < this.b.length && this.b[this.pos]! < 0x80) {
+      const byte = this.b[this.pos++]!;
+      return BigInt(byte & 0x40 ? byte - 0x80 : byte);
+    }
     let result = 0n, shift = 0n, byte: number;
     do {
       byte = this.u8();

@@ -7,7 +7,7 @@
  */
 import {
   ADDR_NONE, LOC_ABSENT, namedParamCount, LOC_CONST_BLOCK, LOC_CONST_S, LOC_CONST_U,
-  LOC_EXPR, LOC_LIST_NO_ENTRY, LOC_NO_ADDR, LOC_NONE, NONE, SITE_FRAME_CFA, SITE_FUNC, SITE_OPTIMIZED, type DwarfRecords,
+  LOC_EXPR, LOC_LIST_NO_ENTRY, LOC_NO_ADDR, LOC_NONE, NONE, SITE_FRAME_CFA, SITE_FUNC, SITE_OPTIMIZED, u64, type DwarfRecords,
 } from "../dwarf/records.js";
 import { strAt } from "../dwarf/load.js";
 import { EntryValues, type EntryCallers } from "./entryvalues.js";
@@ -123,7 +123,7 @@ export class StringReader {
   }
 }
 
-const toAddr = (lo: number, hi: number) => (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
+const toAddr = u64;
 
 /** Which sites are kept, and how out-of-line ones are named. */
 export interface SiteSelection {
