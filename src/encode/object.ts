@@ -20,7 +20,7 @@ import { dedupBtf, TargetIndex } from "./dedup/index.js";
 import { DieIndex } from "./dies.js";
 import { buildFuncs, funcFilterFromSymbols, selectFuncs, type FuncFilter } from "./funcs.js";
 import { countKinds, newStats, type EncodeStats } from "./stats.js";
-import { isTypeTag, TypeBuilder } from "./types.js";
+import { isTypeTag, sharedBuilderStrings, TypeBuilder } from "./types.js";
 import { buildPercpuVars, collectPercpuVars, PERCPU_SECTION, percpuDatasec, percpuFromSymbols, type PercpuInfo } from "./vars.js";
 import type { VarSecInfo } from "../btf/model.js";
 
@@ -121,6 +121,8 @@ export function encodeBtf(records: DwarfRecords, opts: EncodeOptions = {}): Enco
  * prototype of a name wins) and per-cpu VARs carry over between ranges; the
  * DATASEC is added at the end. Returns undefined when a DIE refers outside
  * its range (cross-unit references, e.g. LTO): encode all units at once then.
+ * Every range must come from one reader (its string ids hold from walk to
+ * walk: the ranges share their name lookups).
  */
 export function encodeBtfByUnits(
   walk: (from: number, to: number) => DwarfRecords, unitCount: number, unitsPerBatch: number, opts: EncodeOptions = {},
@@ -158,6 +160,8 @@ class UnitsEncoder {
   private readonly chosen = new Map<string, { sig: string }>();
   private readonly seenVars = new Set<number>();
   private readonly varEntries: VarSecInfo[] = [];
+  /** Every range's records come from one reader: its string ids hold across ranges. */
+  private readonly strings = sharedBuilderStrings();
   private dedupMs = 0;
 
   constructor(private readonly opts: EncodeOptions) {
@@ -173,7 +177,7 @@ class UnitsEncoder {
     const { stats } = this;
     const ix = new DieIndex(records);
     stats.dies += ix.dies.count;
-    const b = new TypeBuilder(ix, this.index, stats);
+    const b = new TypeBuilder(ix, this.index, stats, this.strings);
     const d = ix.dies;
     for (let r = 0; r < d.count; r++) if (isTypeTag(d.tag[r])) b.ref(r);
     b.drain();

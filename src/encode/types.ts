@@ -115,7 +115,7 @@ interface Annotation {
  */
 export class StrOffCache {
   /** Offset + 1 (0: not yet). */
-  private readonly dense: Int32Array | undefined;
+  private dense: Int32Array | undefined;
   private readonly sparse: Map<number, StrOff> | undefined;
 
   constructor(blobBytes: number, dies: number) {
@@ -133,6 +133,32 @@ export class StrOffCache {
     if (!this.dense) this.sparse!.set(id, off);
     else if (id < this.dense.length) this.dense[id] = off + 1;
   }
+
+  /** A dense cache covers a blob of `blobBytes` (it grew: later walks of one reader add strings). */
+  cover(blobBytes: number): void {
+    if (!this.dense || this.dense.length > blobBytes) return;
+    const d = new Int32Array(Math.max(blobBytes + 1, Math.floor(this.dense.length * 1.5)));
+    d.set(this.dense);
+    this.dense = d;
+  }
+}
+
+/**
+ * The two string caches of a {@link TypeBuilder} (names made identifiers,
+ * names as they are), by DWARF string id. Builders of one target whose
+ * records come from one reader (the unit ranges of one encode) share them:
+ * its string ids stay valid from walk to walk, and the target's string
+ * offsets never change, so each name is looked up in the target once, not
+ * once per range.
+ */
+export interface BuilderStrings {
+  ids: StrOffCache;
+  raw: StrOffCache;
+}
+
+/** Dense string caches to share between the builders of one encode (see {@link BuilderStrings}). */
+export function sharedBuilderStrings(): BuilderStrings {
+  return { ids: new StrOffCache(0, 1), raw: new StrOffCache(0, 1) };
 }
 
 /** Builds raw BTF for DIEs into batches and runs dedup on them. */
@@ -166,7 +192,7 @@ export class TypeBuilder {
   private anyUnitHasInt = false;
 
   /** Creates a builder appending to `index.target`. */
-  constructor(ix: DieIndex, index: TargetIndex, stats: EncodeStats) {
+  constructor(ix: DieIndex, index: TargetIndex, stats: EncodeStats, strings?: BuilderStrings) {
     this.ix = ix;
     this.index = index;
     this.target = index.target;
@@ -174,8 +200,12 @@ export class TypeBuilder {
     this.T = this.target.nrTypes;
     this.finalId = new Int32Array(ix.dies.count).fill(-1);
     this.batchId = new Int32Array(ix.dies.count).fill(-1);
-    this.strCache = new StrOffCache(ix.strings.length, ix.dies.count);
-    this.rawStrCache = new StrOffCache(ix.strings.length, ix.dies.count);
+    if (strings) {
+      strings.ids.cover(ix.strings.length);
+      strings.raw.cover(ix.strings.length);
+    }
+    this.strCache = strings?.ids ?? new StrOffCache(ix.strings.length, ix.dies.count);
+    this.rawStrCache = strings?.raw ?? new StrOffCache(ix.strings.length, ix.dies.count);
     const d = ix.dies;
     let units = 0;
     for (let r = 0; r < d.count; r++) if (d.unit[r] + 1 > units) units = d.unit[r] + 1;
