@@ -75,6 +75,8 @@ export const ARRAY_SIZE_TYPE_NAME = "__ARRAY_SIZE_TYPE__";
 const LOOP_KINDS: ReadonlySet<number> = new Set([
   BTF_KIND_PTR, BTF_KIND_TYPEDEF, BTF_KIND_VOLATILE, BTF_KIND_CONST, BTF_KIND_RESTRICT, BTF_KIND_TYPE_TAG, BTF_KIND_ARRAY,
 ]);
+/** {@link LOOP_KINDS} by kind number (1: one of them), for the loop over every raw type. */
+const IS_LOOP_KIND = Uint8Array.from({ length: 32 }, (_, k) => (LOOP_KINDS.has(k) ? 1 : 0));
 
 /** True for the tags {@link TypeBuilder.ref} turns into a type of their own. */
 export function isTypeTag(tag: number): boolean {
@@ -364,26 +366,29 @@ export class TypeBuilder {
     const batch = this.batch;
     const T = this.T;
     const state = new Int32Array(batch.length); // 0 new, -1 done, w > 0 on walk w
-    const path: number[] = [];
+    // The chain being walked: batch indexes path[0 .. len).
+    const path = new Int32Array(batch.length);
     let walk = 0;
     for (let i = 0; i < batch.length; i++) {
       if (state[i] !== 0) continue;
       walk++;
-      path.length = 0;
+      let len = 0;
       for (let j = i; ; ) {
         const t = batch[j];
-        if (!LOOP_KINDS.has(t.kind)) break;
+        if (IS_LOOP_KIND[t.kind] !== 1) break;
         state[j] = walk;
-        path.push(j);
+        path[len++] = j;
         const next = (t as { type: TypeId }).type - T;
         if (next < 0 || next >= batch.length) break;
         if (state[next] === walk) {
-          const loop = path.slice(path.indexOf(next));
-          let cut = loop.length - 1;
-          while (cut >= 0 && batch[loop[cut]].kind === BTF_KIND_ARRAY) cut--;
-          if (cut >= 0) (batch[loop[cut]] as { type: TypeId }).type = 0;
+          // The loop is the path from `next` on; its last edge not out of an ARRAY is cut.
+          let from = len - 1;
+          while (path[from] !== next) from--;
+          let cut = len - 1;
+          while (cut >= from && batch[path[cut]!].kind === BTF_KIND_ARRAY) cut--;
+          if (cut >= from) (batch[path[cut]!] as { type: TypeId }).type = 0;
           else {
-            const a = batch[loop[loop.length - 1]] as Array_;
+            const a = batch[path[len - 1]!] as Array_;
             a.type = a.indexType;
           }
           this.stats.typeLoops++;
@@ -392,9 +397,10 @@ export class TypeBuilder {
         if (state[next] !== 0) break;
         j = next;
       }
-      for (const q of path) state[q] = -1;
+      for (let q = 0; q < len; q++) state[path[q]!] = -1;
     }
   }
+
 
   /**
    * The index type of arrays of unit `unit`: like pahole, the unit's `int`

@@ -2,7 +2,7 @@
  * The dedup passes, one function each, in the order the driver
  * (`dedup/index.ts`) runs them. See the essay there.
  */
-import { BTF_KIND_DATASEC, BTF_KIND_FWD, BTF_KIND_STRUCT, BTF_KIND_UNION, BTF_KIND_VAR } from "../../btf/kinds.js";
+import { BTF_KIND_ARRAY, BTF_KIND_DATASEC, BTF_KIND_FUNC_PROTO, BTF_KIND_FWD, BTF_KIND_STRUCT, BTF_KIND_UNION, BTF_KIND_VAR, isKnownKind, kindShape } from "../../btf/kinds.js";
 import type { Btf } from "../../btf/btf.js";
 import type { BtfType, TypeId } from "../../btf/model.js";
 import { cloneType, remapTypeIds } from "../../btf/visit.js";
@@ -149,6 +149,13 @@ function resolveStructFwds(run: DedupRun): void {
  * canonical (written back into it) before its own signature is looked up,
  * so equal ids mean equal types and a hash lookup suffices.
  */
+/** 1 for the kinds whose only type reference is their `type` field (as {@link remapTypeIds} sees them). */
+const ONE_TYPE_REF = Uint8Array.from({ length: 32 }, (_, k) => {
+  if (!isKnownKind(k)) return 0;
+  const shape = kindShape(k);
+  return shape.typeFields.length === 1 && shape.typeFields[0] === "type" && !shape.elems ? 1 : 0;
+});
+
 export function dedupReferences(run: DedupRun): void {
   const inProgress = new Uint8Array(run.batch.length);
   for (let i = 0; i < run.batch.length; i++) dedupRef(run, run.T + i, inProgress);
@@ -171,7 +178,21 @@ function dedupRef(run: DedupRun, id: TypeId, inProgress: Uint8Array): TypeId {
     return run.resolve(id);
   }
   inProgress[i] = 1;
-  remapTypeIds(t, (r) => (r === 0 ? 0 : dedupRef(run, r, inProgress)));
+  // References made canonical first, in remapTypeIds' order, without its
+  // generic walk for the kinds nearly every reference type is.
+  const ref = (r: TypeId): TypeId => (r === 0 ? 0 : dedupRef(run, r, inProgress));
+  if (ONE_TYPE_REF[t.kind] === 1) {
+    // PTR, TYPEDEF, qualifiers, TYPE_TAG, FUNC, DECL_TAG: their one reference.
+    (t as { type: TypeId }).type = ref((t as { type: TypeId }).type);
+  } else if (t.kind === BTF_KIND_ARRAY) {
+    t.type = ref(t.type);
+    t.indexType = ref(t.indexType);
+  } else if (t.kind === BTF_KIND_FUNC_PROTO) {
+    t.ret = ref(t.ret);
+    for (const p of t.params) p.type = ref(p.type);
+  } else {
+    remapTypeIds(t, ref);
+  }
   inProgress[i] = 0;
   let found = id;
   for (const c of run.candidates(hashType(t), t.kind)) {
