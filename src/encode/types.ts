@@ -117,7 +117,7 @@ interface Annotation {
  */
 export class StrOffCache {
   /** Offset + 1 (0: not yet). */
-  private dense: Int32Array | undefined;
+  private readonly dense: Int32Array | undefined;
   private readonly sparse: Map<number, StrOff> | undefined;
 
   constructor(blobBytes: number, dies: number) {
@@ -135,13 +135,29 @@ export class StrOffCache {
     if (!this.dense) this.sparse!.set(id, off);
     else if (id < this.dense.length) this.dense[id] = off + 1;
   }
+}
 
-  /** A dense cache covers a blob of `blobBytes` (it grew: later walks of one reader add strings). */
-  cover(blobBytes: number): void {
-    if (!this.dense || this.dense.length > blobBytes) return;
-    const d = new Int32Array(Math.max(blobBytes + 1, Math.floor(this.dense.length * 1.5)));
-    d.set(this.dense);
-    this.dense = d;
+/** Entries per page of a {@link PagedStrOffCache}. */
+const STR_PAGE_BITS = 15;
+
+/**
+ * A {@link StrOffCache} over a blob that grows from walk to walk (the
+ * ranges of one encode): pages made as names land on them, so it never
+ * moves or leaves copies behind as the blob grows.
+ */
+export class PagedStrOffCache {
+  /** Per page: offset + 1 (0: not yet). */
+  private readonly pages: (Int32Array | undefined)[] = [];
+
+  get(id: number): StrOff | undefined {
+    const v = this.pages[id >>> STR_PAGE_BITS]?.[id & ((1 << STR_PAGE_BITS) - 1)] ?? 0;
+    return v === 0 ? undefined : v - 1;
+  }
+
+  set(id: number, off: StrOff): void {
+    const p = id >>> STR_PAGE_BITS;
+    const page = (this.pages[p] ??= new Int32Array(1 << STR_PAGE_BITS));
+    page[id & ((1 << STR_PAGE_BITS) - 1)] = off + 1;
   }
 }
 
@@ -154,13 +170,17 @@ export class StrOffCache {
  * once per range.
  */
 export interface BuilderStrings {
-  ids: StrOffCache;
-  raw: StrOffCache;
+  ids: StrOffCache | PagedStrOffCache;
+  raw: StrOffCache | PagedStrOffCache;
 }
 
-/** Dense string caches to share between the builders of one encode (see {@link BuilderStrings}). */
+/**
+ * String caches to share between the builders of one encode (see {@link
+ * BuilderStrings}): paged by string id for the names of every type and
+ * member, a map for the few INT and FLOAT names taken as they are.
+ */
 export function sharedBuilderStrings(): BuilderStrings {
-  return { ids: new StrOffCache(0, 1), raw: new StrOffCache(0, 1) };
+  return { ids: new PagedStrOffCache(), raw: new StrOffCache(1, 0) };
 }
 
 /** Builds raw BTF for DIEs into batches and runs dedup on them. */
@@ -183,8 +203,8 @@ export class TypeBuilder {
   private readonly touched: number[] = [];
   private readonly queue: number[] = [];
   /** Target string offset of each DWARF string, made an identifier / as is. */
-  private readonly strCache: StrOffCache;
-  private readonly rawStrCache: StrOffCache;
+  private readonly strCache: StrOffCache | PagedStrOffCache;
+  private readonly rawStrCache: StrOffCache | PagedStrOffCache;
   private arraySizeType = -1;
   /** Multi-dimensional arrays as nested ARRAYs (clang BPF style) instead of pahole's flat one. */
   nestArrays = false;
@@ -202,10 +222,6 @@ export class TypeBuilder {
     this.T = this.target.nrTypes;
     this.finalId = new Int32Array(ix.dies.count).fill(-1);
     this.batchId = new Int32Array(ix.dies.count).fill(-1);
-    if (strings) {
-      strings.ids.cover(ix.strings.length);
-      strings.raw.cover(ix.strings.length);
-    }
     this.strCache = strings?.ids ?? new StrOffCache(ix.strings.length, ix.dies.count);
     this.rawStrCache = strings?.raw ?? new StrOffCache(ix.strings.length, ix.dies.count);
     const d = ix.dies;
