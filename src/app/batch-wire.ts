@@ -52,6 +52,10 @@ export class WireWriter implements SiteSink {
   private u64 = new BigUint64Array(0);
   private i64 = new BigInt64Array(0);
   private count = 0;
+  private lastSection: string | undefined;
+  private lastSectionId = 0;
+  private lastCaller: string | undefined;
+  private lastCallerId = 0;
 
   constructor(private readonly protoOf: (func: number) => number, private readonly linkageOf: (func: number) => number) {}
 
@@ -71,8 +75,11 @@ export class WireWriter implements SiteSink {
     u[w++] = kind;
     u[w++] = func;
     u[w++] = S.id(name, name);
-    u[w++] = S.id(section, section);
-    u[w++] = S.id(caller, caller);
+    // Runs of sites share their section and, mostly, their caller.
+    if (section !== this.lastSection) this.lastSectionId = S.id((this.lastSection = section), section);
+    u[w++] = this.lastSectionId;
+    if (caller !== this.lastCaller) this.lastCallerId = S.id((this.lastCaller = caller), caller);
+    u[w++] = this.lastCallerId;
     u[w++] = this.protoOf(func);
     u[w++] = this.linkageOf(func);
     u[w++] = ci;
