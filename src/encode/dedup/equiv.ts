@@ -32,10 +32,14 @@ import type { BtfType, TypeId } from "../../btf/model.js";
 import { equalTypes, shallowEqualComposite } from "./shape.js";
 import type { DedupRun } from "./state.js";
 
+/** The pairs still to visit, shared by every call (isEquiv never runs inside itself). */
+const stack: number[] = [];
+
 /** True if `cand`'s graph is equivalent to `canon`'s; leaves the pairs in `run.hypot`. */
 export function isEquiv(run: DedupRun, candRoot: TypeId, canonRoot: TypeId): boolean {
   run.clearHypot();
-  const stack: number[] = [candRoot, canonRoot];
+  stack.length = 0;
+  stack.push(candRoot, canonRoot);
   while (stack.length) {
     const canon = stack.pop()!;
     const cand = stack.pop()!;

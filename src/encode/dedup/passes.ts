@@ -8,7 +8,7 @@ import type { BtfType, TypeId } from "../../btf/model.js";
 import { cloneType, remapTypeIds } from "../../btf/visit.js";
 import { isEnumFwd, isEnumFwdPair, isEquiv } from "./equiv.js";
 import { DedupClass, dedupClass, equalTypes, hashType } from "./shape.js";
-import type { DedupRun } from "./state.js";
+import { bucketGet, type DedupRun } from "./state.js";
 
 /** Pass 2: INT, FLOAT, ENUM, ENUM64 and FWD map to the first equal type (target first). */
 export function dedupPrimitives(run: DedupRun): void {
@@ -17,17 +17,34 @@ export function dedupPrimitives(run: DedupRun): void {
     const t = batch[i];
     if (run.processed[i] || dedupClass(t) !== DedupClass.Primitive) continue;
     const id = T + i;
-    let found = id;
-    for (const c of run.candidates(hashType(t), t.kind)) {
-      if (c !== id && equalTypes(t, run.type(c))) {
-        found = c;
-        break;
-      }
-    }
+    const found = firstEqual(run, t, id, false);
     run.processed[i] = 1;
     if (found !== id) run.mapTo(id, found);
     else run.addCanonical(id);
   }
+}
+
+/**
+ * The first candidate of `t`'s signature, in {@link DedupRun.candidates}
+ * order (target types, then the batch's canonical ones), that is not `id`,
+ * is its own canonical type when `canonicalOnly`, and equals `t` by value;
+ * `id` when none does. The buckets are read in place, not copied into a
+ * list per lookup (a vmlinux encode makes millions): each is done with
+ * before the next is looked up, as bucketGet's scratch result requires.
+ */
+function firstEqual(run: DedupRun, t: BtfType, id: TypeId, canonicalOnly: boolean): TypeId {
+  const h = hashType(t);
+  const inTarget = run.index.lookup(h, t.kind);
+  for (let k = 0; k < inTarget.length; k++) {
+    const c = inTarget[k]!;
+    if (c !== id && (!canonicalOnly || run.resolve(c) === c) && equalTypes(t, run.type(c))) return c;
+  }
+  const local = bucketGet(run.local, h);
+  for (let k = 0; k < local.length; k++) {
+    const c = local[k]!;
+    if (c !== id && (!canonicalOnly || run.resolve(c) === c) && equalTypes(t, run.type(c))) return c;
+  }
+  return id;
 }
 
 /**
@@ -128,8 +145,10 @@ function resolveStructFwds(run: DedupRun): void {
     const want = t.union ? BTF_KIND_UNION : BTF_KIND_STRUCT;
     let only = -1;
     let count = 0;
-    const consider = (ids: readonly TypeId[] | undefined): void => {
-      if (!ids) return;
+    // The target's structs/unions of the name, then the batch's (no closure per FWD).
+    for (let list = 0; list < 2; list++) {
+      const ids = list === 0 ? run.index.compositesNamed(t.nameOff) : run.localComposites.get(t.nameOff);
+      if (!ids) continue;
       for (const c of ids) {
         if (run.resolve(c) !== c) continue;
         const k = run.type(c).kind;
@@ -137,9 +156,7 @@ function resolveStructFwds(run: DedupRun): void {
         count++;
         if (k === want && count === 1) only = c;
       }
-    };
-    consider(run.index.compositesNamed(t.nameOff));
-    consider(run.localComposites.get(t.nameOff));
+    }
     if (count === 1 && only !== -1) run.mapTo(T + i, only);
   }
 }
@@ -179,28 +196,22 @@ function dedupRef(run: DedupRun, id: TypeId, inProgress: Uint8Array): TypeId {
   }
   inProgress[i] = 1;
   // References made canonical first, in remapTypeIds' order, without its
-  // generic walk for the kinds nearly every reference type is.
-  const ref = (r: TypeId): TypeId => (r === 0 ? 0 : dedupRef(run, r, inProgress));
+  // generic walk (or a closure) for the kinds nearly every reference type is.
   if (ONE_TYPE_REF[t.kind] === 1) {
     // PTR, TYPEDEF, qualifiers, TYPE_TAG, FUNC, DECL_TAG: their one reference.
-    (t as { type: TypeId }).type = ref((t as { type: TypeId }).type);
+    const r = t as { type: TypeId };
+    if (r.type !== 0) r.type = dedupRef(run, r.type, inProgress);
   } else if (t.kind === BTF_KIND_ARRAY) {
-    t.type = ref(t.type);
-    t.indexType = ref(t.indexType);
+    if (t.type !== 0) t.type = dedupRef(run, t.type, inProgress);
+    if (t.indexType !== 0) t.indexType = dedupRef(run, t.indexType, inProgress);
   } else if (t.kind === BTF_KIND_FUNC_PROTO) {
-    t.ret = ref(t.ret);
-    for (const p of t.params) p.type = ref(p.type);
+    if (t.ret !== 0) t.ret = dedupRef(run, t.ret, inProgress);
+    for (const p of t.params) if (p.type !== 0) p.type = dedupRef(run, p.type, inProgress);
   } else {
-    remapTypeIds(t, ref);
+    remapTypeIds(t, (r) => (r === 0 ? 0 : dedupRef(run, r, inProgress)));
   }
   inProgress[i] = 0;
-  let found = id;
-  for (const c of run.candidates(hashType(t), t.kind)) {
-    if (c !== id && run.resolve(c) === c && equalTypes(t, run.type(c))) {
-      found = c;
-      break;
-    }
-  }
+  const found = firstEqual(run, t, id, true);
   run.processed[i] = 1;
   if (found !== id) run.mapTo(id, found);
   else run.addCanonical(id);
