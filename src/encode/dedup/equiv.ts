@@ -30,19 +30,19 @@ import {
 } from "../../btf/kinds.js";
 import type { BtfType, TypeId } from "../../btf/model.js";
 import { equalTypes, shallowEqualComposite } from "./shape.js";
-import type { DedupRun } from "./state.js";
+import { IntStack, type DedupRun } from "./state.js";
 
 /** The pairs still to visit, shared by every call (isEquiv never runs inside itself). */
-const stack: number[] = [];
+const stack = new IntStack();
 
 /** True if `cand`'s graph is equivalent to `canon`'s; leaves the pairs in `run.hypot`. */
 export function isEquiv(run: DedupRun, candRoot: TypeId, canonRoot: TypeId): boolean {
   run.clearHypot();
-  stack.length = 0;
-  stack.push(candRoot, canonRoot);
-  while (stack.length) {
-    const canon = stack.pop()!;
-    const cand = stack.pop()!;
+  stack.clear();
+  stack.push2(candRoot, canonRoot);
+  while (stack.n > 0) {
+    const canon = stack.pop();
+    const cand = stack.pop();
     if (run.resolve(cand) === run.resolve(canon)) continue;
     if (cand === 0 || canon === 0) return false; // void against a type
     const seen = run.hypot[canon];
@@ -94,7 +94,7 @@ export function isEnumFwd(t: BtfType): boolean {
 }
 
 /** Compares the non-reference parts of same-kind `a`, `b` and pushes their reference pairs. */
-function pushChildren(a: BtfType, b: BtfType, stack: number[]): boolean {
+function pushChildren(a: BtfType, b: BtfType, stack: IntStack): boolean {
   switch (a.kind) {
     case BTF_KIND_INT:
     case BTF_KIND_FLOAT:
@@ -108,20 +108,21 @@ function pushChildren(a: BtfType, b: BtfType, stack: number[]): boolean {
     case BTF_KIND_VOLATILE:
     case BTF_KIND_CONST:
     case BTF_KIND_RESTRICT:
-      stack.push(a.type, (b as typeof a).type);
+      stack.push2(a.type, (b as typeof a).type);
       return true;
     case BTF_KIND_TYPE_TAG:
       if (a.kindFlag !== (b as typeof a).kindFlag) return false;
-      stack.push(a.type, (b as typeof a).type);
+      stack.push2(a.type, (b as typeof a).type);
       return true;
     case BTF_KIND_FUNC:
       if (a.linkage !== (b as typeof a).linkage) return false;
-      stack.push(a.type, (b as typeof a).type);
+      stack.push2(a.type, (b as typeof a).type);
       return true;
     case BTF_KIND_ARRAY: {
       const o = b as typeof a;
       if (a.nelems !== o.nelems) return false;
-      stack.push(a.indexType, o.indexType, a.type, o.type);
+      stack.push2(a.indexType, o.indexType);
+      stack.push2(a.type, o.type);
       return true;
     }
     case BTF_KIND_STRUCT:
@@ -129,15 +130,15 @@ function pushChildren(a: BtfType, b: BtfType, stack: number[]): boolean {
       const o = b as typeof a;
       if (!shallowEqualComposite(a, o)) return false;
       // Push in reverse so members are visited in order.
-      for (let i = a.members.length - 1; i >= 0; i--) stack.push(a.members[i].type, o.members[i].type);
+      for (let i = a.members.length - 1; i >= 0; i--) stack.push2(a.members[i].type, o.members[i].type);
       return true;
     }
     case BTF_KIND_FUNC_PROTO: {
       const o = b as typeof a;
       if (a.params.length !== o.params.length) return false;
       for (let i = 0; i < a.params.length; i++) if (a.params[i].nameOff !== o.params[i].nameOff) return false;
-      for (let i = a.params.length - 1; i >= 0; i--) stack.push(a.params[i].type, o.params[i].type);
-      stack.push(a.ret, o.ret);
+      for (let i = a.params.length - 1; i >= 0; i--) stack.push2(a.params[i].type, o.params[i].type);
+      stack.push2(a.ret, o.ret);
       return true;
     }
     default:

@@ -81,7 +81,9 @@ export function dedupComposites(run: DedupRun): void {
  * never change, so a target FWD that met a batch struct stays a FWD.
  */
 function mergeHypot(run: DedupRun): void {
-  for (const canonKey of run.hypotKeys) {
+  const keys = run.hypotKeys;
+  for (let k = 0; k < keys.n; k++) {
+    const canonKey = keys.buf[k]!;
     const c = run.resolve(canonKey);
     const t = run.resolve(run.hypot[canonKey]);
     if (c === t) continue;

@@ -14,6 +14,43 @@ import { IntMultiMap } from "../../btf/intindex.js";
 import type { BtfType, TypeId } from "../../btf/model.js";
 import { DedupClass, dedupClass, dedupClassOfKind, hashRecord, hashType } from "./shape.js";
 
+/**
+ * A stack of int32 values that keeps its buffer from use to use: an array
+ * cleared by `length = 0` gives its buffer back, and every equivalence
+ * check (millions on a vmlinux) then grew a new one.
+ */
+export class IntStack {
+  buf = new Int32Array(256);
+  /** Values held: `buf[0 .. n)`. */
+  n = 0;
+
+  push(v: number): void {
+    if (this.n === this.buf.length) this.grow();
+    this.buf[this.n++] = v;
+  }
+
+  /** Pushes `a`, then `b`. */
+  push2(a: number, b: number): void {
+    if (this.n + 2 > this.buf.length) this.grow();
+    this.buf[this.n++] = a;
+    this.buf[this.n++] = b;
+  }
+
+  pop(): number {
+    return this.buf[--this.n]!;
+  }
+
+  clear(): void {
+    this.n = 0;
+  }
+
+  private grow(): void {
+    const b = new Int32Array(this.buf.length * 2);
+    b.set(this.buf);
+    this.buf = b;
+  }
+}
+
 /** hash → candidate ids, in insertion (= id) order so lookups are deterministic. */
 export type Buckets = Map<number, TypeId[] | TypeId>;
 
@@ -274,12 +311,12 @@ export class TargetIndex {
  * starts by clearing what the last one left ({@link hypotDirty}).
  */
 let hypotStore = new Int32Array(0);
-const hypotDirty: number[] = [];
+const hypotDirty = new IntStack();
 
 /** {@link hypotStore}, at least `size` entries, every one -1. */
 function hypotScratch(size: number): Int32Array {
-  for (const k of hypotDirty) hypotStore[k] = -1;
-  hypotDirty.length = 0;
+  for (let i = 0; i < hypotDirty.n; i++) hypotStore[hypotDirty.buf[i]!] = -1;
+  hypotDirty.clear();
   if (hypotStore.length < size) hypotStore = new Int32Array(Math.max(size, 2 * hypotStore.length)).fill(-1);
   return hypotStore;
 }
@@ -303,7 +340,7 @@ export class DedupRun {
   /** hypot[canon id] = candidate id during one equivalence check; -1 unset (a view of {@link hypotScratch}). */
   readonly hypot: Int32Array;
   /** Keys set in {@link hypot}, for clearing and merging. */
-  readonly hypotKeys: number[] = hypotDirty;
+  readonly hypotKeys: IntStack = hypotDirty;
   /** Set by the equivalence check when it matched a batch composite with a target FWD. */
   hypotTargetFwd = false;
   /** (target FWD, batch STRUCT/UNION) pairs of successful checks, for {@link TargetIndex.fwdHints}. */
@@ -384,8 +421,9 @@ export class DedupRun {
 
   /** Clears the hypothetical map. */
   clearHypot(): void {
-    for (const k of this.hypotKeys) this.hypot[k] = -1;
-    this.hypotKeys.length = 0;
+    const keys = this.hypotKeys;
+    for (let i = 0; i < keys.n; i++) this.hypot[keys.buf[i]!] = -1;
+    keys.clear();
     this.hypotTargetFwd = false;
   }
 
