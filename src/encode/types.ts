@@ -205,6 +205,9 @@ export class TypeBuilder {
   /** Target string offset of each DWARF string, made an identifier / as is. */
   private readonly strCache: StrOffCache | PagedStrOffCache;
   private readonly rawStrCache: StrOffCache | PagedStrOffCache;
+  /** fillComposite's members (and their rows) while it reads a struct's children. */
+  private readonly memberScratch: Member[] = [];
+  private memberRowScratch = new Uint32Array(64);
   private arraySizeType = -1;
   /** Multi-dimensional arrays as nested ARRAYs (clang BPF style) instead of pahole's flat one. */
   nestArrays = false;
@@ -599,10 +602,13 @@ export class TypeBuilder {
       this.batch[id - this.T] = { kind: BTF_KIND_FWD, nameOff, union: isUnion };
       return;
     }
-    let members: Member[] = [];
+    // Members gather in scratch arrays kept from struct to struct, then are
+    // copied out at their final length (no array regrown per member).
+    const scratch = this.memberScratch;
+    let rows = this.memberRowScratch;
+    let n = 0;
     let kindFlag = false;
-    // Member rows matter only for their DECL_TAGs: kept once a member has children (annotations).
-    let memberRows: number[] = [];
+    // Member rows matter only for their DECL_TAGs: used once a member has children (annotations).
     let tagged = false;
     let last = 0;
     for (let c = this.ix.firstChild[row]; c !== NONE; c = this.ix.nextSibling[c]) {
@@ -620,10 +626,17 @@ export class TypeBuilder {
       }
       last = bitsOffset;
       if (bitfieldSize) kindFlag = true;
-      members.push({ nameOff: this.name(d.name[c]), type, bitsOffset, bitfieldSize });
-      memberRows.push(c);
+      if (n === rows.length) {
+        const more = new Uint32Array(2 * n);
+        more.set(rows);
+        rows = this.memberRowScratch = more;
+      }
+      scratch[n] = { nameOff: this.name(d.name[c]), type, bitsOffset, bitfieldSize };
+      rows[n++] = c;
       if (this.ix.firstChild[c] !== NONE) tagged = true;
     }
+    let members = scratch.slice(0, n);
+    let memberRows = tagged ? Array.from(rows.subarray(0, n)) : [];
     if (kindFlag && members.some((m) => m.bitsOffset > 0xffffff)) {
       // With bitfields the offset has 24 bits.
       const keep = members.map((m) => m.bitsOffset <= 0xffffff);
