@@ -14,6 +14,7 @@ import { DwarfReader } from "../src/dwarf/load.js";
 import { NONE, type DieTable, type DwarfRecords } from "../src/dwarf/records.js";
 import { WALK_TYPES } from "../src/dwarf/wasm.js";
 import { DieIndex } from "../src/encode/dies.js";
+import { HashedStrOffCache } from "../src/encode/types.js";
 
 const OBJ = join(import.meta.dirname, "../testdata/obj");
 const FIXTURES = ["all-gcc12-O2-dwarf5-x86_64", "types-clang19-O2-dwarf4-x86_64.o", "all-gcc12-O2-dwarf4-aarch64"];
@@ -77,5 +78,23 @@ describe("DieIndex.row", () => {
       expectRows(new DieIndex(rec), rec.dies!.off);
     }
     expect(new DieIndex(tableOf([])).row(0x10)).toBe(NONE);
+  });
+});
+
+describe("HashedStrOffCache (the name cache one encode's ranges share)", () => {
+  test("answers as a map does, across growth, for ids up to 2^31 - 2", () => {
+    const cache = new HashedStrOffCache();
+    const ref = new Map<number, number>();
+    // A fixed pseudo-random sequence: ids spread like blob offsets, some set twice.
+    let x = 12345;
+    for (let i = 0; i < 50_000; i++) {
+      x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+      const id = i % 7 === 0 ? (x % 0x7ffffffe) : x % 4_000_000;
+      const off = (x >>> 3) % 1_000_000;
+      cache.set(id, off);
+      ref.set(id, off);
+    }
+    for (const [id, off] of ref) expect(cache.get(id)).toBe(off);
+    for (const id of [0, 1, 4_000_001, 0x7ffffffe]) expect(cache.get(id)).toBe(ref.get(id));
   });
 });

@@ -137,27 +137,51 @@ export class StrOffCache {
   }
 }
 
-/** Entries per page of a {@link PagedStrOffCache}. */
-const STR_PAGE_BITS = 15;
-
 /**
  * A {@link StrOffCache} over a blob that grows from walk to walk (the
- * ranges of one encode): pages made as names land on them, so it never
- * moves or leaves copies behind as the blob grows.
+ * ranges of one encode): open addressing on the string id in two typed
+ * arrays, doubled at half load, so it holds one slot pair per name looked
+ * up, not one per blob byte (a vmlinux blob of 3.6 MB holds ~280k names).
  */
-export class PagedStrOffCache {
-  /** Per page: offset + 1 (0: not yet). */
-  private readonly pages: (Int32Array | undefined)[] = [];
+export class HashedStrOffCache {
+  /** Per slot: a string id (-1: empty), and its target offset. */
+  private keys = new Int32Array(1 << 12).fill(-1);
+  private vals = new Int32Array(1 << 12);
+  private bits = 12;
+  private count = 0;
+
+  private slot(id: number): number {
+    return Math.imul(id, 0x9e3779b1) >>> (32 - this.bits);
+  }
 
   get(id: number): StrOff | undefined {
-    const v = this.pages[id >>> STR_PAGE_BITS]?.[id & ((1 << STR_PAGE_BITS) - 1)] ?? 0;
-    return v === 0 ? undefined : v - 1;
+    const keys = this.keys;
+    const mask = keys.length - 1;
+    for (let i = this.slot(id); ; i = (i + 1) & mask) {
+      const k = keys[i]!;
+      if (k === id) return this.vals[i]!;
+      if (k === -1) return undefined;
+    }
   }
 
   set(id: number, off: StrOff): void {
-    const p = id >>> STR_PAGE_BITS;
-    const page = (this.pages[p] ??= new Int32Array(1 << STR_PAGE_BITS));
-    page[id & ((1 << STR_PAGE_BITS) - 1)] = off + 1;
+    if (2 * (this.count + 1) > this.keys.length) this.grow();
+    const keys = this.keys;
+    const mask = keys.length - 1;
+    let i = this.slot(id);
+    while (keys[i] !== -1 && keys[i] !== id) i = (i + 1) & mask;
+    if (keys[i] === -1) this.count++;
+    keys[i] = id;
+    this.vals[i] = off;
+  }
+
+  private grow(): void {
+    const { keys, vals } = this;
+    this.bits++;
+    this.keys = new Int32Array(1 << this.bits).fill(-1);
+    this.vals = new Int32Array(1 << this.bits);
+    this.count = 0;
+    for (let i = 0; i < keys.length; i++) if (keys[i] !== -1) this.set(keys[i]!, vals[i]!);
   }
 }
 
@@ -170,17 +194,17 @@ export class PagedStrOffCache {
  * once per range.
  */
 export interface BuilderStrings {
-  ids: StrOffCache | PagedStrOffCache;
-  raw: StrOffCache | PagedStrOffCache;
+  ids: StrOffCache | HashedStrOffCache;
+  raw: StrOffCache | HashedStrOffCache;
 }
 
 /**
  * String caches to share between the builders of one encode (see {@link
- * BuilderStrings}): paged by string id for the names of every type and
+ * BuilderStrings}): hashed by string id for the names of every type and
  * member, a map for the few INT and FLOAT names taken as they are.
  */
 export function sharedBuilderStrings(): BuilderStrings {
-  return { ids: new PagedStrOffCache(), raw: new StrOffCache(1, 0) };
+  return { ids: new HashedStrOffCache(), raw: new StrOffCache(1, 0) };
 }
 
 /** Builds raw BTF for DIEs into batches and runs dedup on them. */
@@ -203,8 +227,8 @@ export class TypeBuilder {
   private readonly touched: number[] = [];
   private readonly queue: number[] = [];
   /** Target string offset of each DWARF string, made an identifier / as is. */
-  private readonly strCache: StrOffCache | PagedStrOffCache;
-  private readonly rawStrCache: StrOffCache | PagedStrOffCache;
+  private readonly strCache: StrOffCache | HashedStrOffCache;
+  private readonly rawStrCache: StrOffCache | HashedStrOffCache;
   /** fillComposite's members (and their rows) while it reads a struct's children. */
   private readonly memberScratch: Member[] = [];
   private memberRowScratch = new Uint32Array(64);
