@@ -163,11 +163,6 @@ function resolveStructFwds(run: DedupRun): void {
   }
 }
 
-/**
- * Pass 5: reference types, depth first: a type's references are made
- * canonical (written back into it) before its own signature is looked up,
- * so equal ids mean equal types and a hash lookup suffices.
- */
 /** 1 for the kinds whose only type reference is their `type` field (as {@link remapTypeIds} sees them). */
 const ONE_TYPE_REF = Uint8Array.from({ length: 32 }, (_, k) => {
   if (!isKnownKind(k)) return 0;
@@ -175,6 +170,11 @@ const ONE_TYPE_REF = Uint8Array.from({ length: 32 }, (_, k) => {
   return shape.typeFields.length === 1 && shape.typeFields[0] === "type" && !shape.elems ? 1 : 0;
 });
 
+/**
+ * Pass 5: reference types, depth first: a type's references are made
+ * canonical (written back into it) before its own signature is looked up,
+ * so equal ids mean equal types and a hash lookup suffices.
+ */
 export function dedupReferences(run: DedupRun): void {
   const inProgress = new Uint8Array(run.batch.length);
   for (let i = 0; i < run.batch.length; i++) dedupRef(run, run.T + i, inProgress);
