@@ -235,8 +235,9 @@ export async function buildFuncInfo(path: string, opts: Omit<FuncInfoOptions, "f
     const runHere = (req: BatchWorkRequest): BatchWorkReply =>
       "count" in req ? mainReader().unitCount : (loweredHere(walkAndLower(mainReader(), ctx!, req)) ?? null);
     // With a .BTF to split on, the workers read the base from the same files
-    // as this thread: they start now and open the object while it does.
-    if (hasOwnBtf) lanes = startLanes(path, opts, defaultJobs(infoBytes, opts.jobs) - 1, { paths: opts.base ?? [] }, funcSyms, runHere);
+    // as this thread: they start now and open the object while it does. (A
+    // shared chain, parsed once for many inputs, goes to them as bytes below.)
+    if (hasOwnBtf && !opts.shared) lanes = startLanes(path, opts, defaultJobs(infoBytes, opts.jobs) - 1, { paths: opts.base ?? [] }, funcSyms, runHere);
     const chain = opts.shared?.chain ?? loadBtfChain(opts.base ?? []);
     // Without a .BTF to split on, the base is encoded from all the DWARF types. A small
     // object: one walk serves both. A big one (a kernel built without BTF): the base range
@@ -252,8 +253,8 @@ export async function buildFuncInfo(path: string, opts: Omit<FuncInfoOptions, "f
     // Batches: lowered here or in workers, folded into the split in batch order.
     const baseIndex = opts.shared && base.base === opts.shared.chain ? new TargetIndex(base, opts.shared.index) : new TargetIndex(base);
     ctx = { elf, base, baseIndex, funcSyms, addrSize };
-    // A base encoded here goes to the workers as bytes (one whole walk: no workers).
-    if (!hasOwnBtf && !whole) {
+    // A base encoded here (or a shared chain) goes to the workers as bytes (one whole walk: no workers).
+    if (!lanes && !whole) {
       const bytes = base.chain().map((b) => writeBtf(b, { profile: "v2", littleEndian: true, layout: false }));
       lanes = startLanes(path, opts, defaultJobs(infoBytes, opts.jobs) - 1, { bytes }, funcSyms, runHere);
     }
