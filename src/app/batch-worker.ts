@@ -25,8 +25,9 @@ export interface BatchWorkerInit {
    * The base the batches split on: the `--btf_base` files (`paths`, root
    * first) with the object's own `.BTF` on them, read here as the main
    * thread reads them (so the workers start while it does); or, for a base
-   * the main thread made (encoded from DWARF), that chain as raw BTF
-   * (`bytes`, root first, each split on the one before).
+   * the main thread made (encoded from DWARF) or was given parsed (a chain
+   * shared by many inputs), that chain as raw BTF (`bytes`, root first,
+   * each split on the one before).
    */
   base: { paths: string[] } | { bytes: Uint8Array[] };
   /** This worker's end of the channel the main thread sends the entry reference scan on (src/app/entryrefs.ts). */

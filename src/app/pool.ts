@@ -1,9 +1,9 @@
 /**
  * An ordered pool of worker threads: requests go out to the least busy
- * worker, at most {@link IN_HAND} per worker in flight, and the answers come back
- * strictly in request order, so whatever the caller builds from them does
- * not depend on the number of workers. The calling thread can be one more
- * lane of the pool ({@link LocalLane}).
+ * worker, at most {@link IN_HAND} per worker in flight, and the answers
+ * come back strictly in request order, so whatever the caller builds from
+ * them does not depend on the number of workers. The calling thread can be
+ * one more lane of the pool ({@link LocalLane}).
  */
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -167,8 +167,9 @@ export class OrderedPool<Q, R> {
    * and a worker must not idle while another finishes a big one. The local
    * lane, once ready, takes one at a time when every worker has its hands
    * full (a worker's next requests wait in its port, so it never idles
-   * while this thread runs one). At most {@link PoolOptions.window} per lane are sent ahead of the
-   * answer the caller waits for. Which lane answers never changes an answer.
+   * while this thread runs one). At most {@link PoolOptions.window} per
+   * lane are sent ahead of the answer the caller waits for. Which lane
+   * answers never changes an answer.
    */
   async *map(requests: readonly Q[]): AsyncGenerator<R> {
     const n = this.workers.length;
