@@ -49,6 +49,7 @@ export interface LowerContext {
 export type Lowered = { loc: LocParam; cause?: undefined } | { loc?: undefined; cause: string };
 
 const DW_OP_addr = 0x03;
+const DW_OP_deref = 0x06;
 const DW_OP_const1u = 0x08;
 const DW_OP_const1s = 0x09;
 const DW_OP_const2u = 0x0a;
@@ -59,6 +60,22 @@ const DW_OP_const8u = 0x0e;
 const DW_OP_const8s = 0x0f;
 const DW_OP_constu = 0x10;
 const DW_OP_consts = 0x11;
+const DW_OP_dup = 0x12;
+const DW_OP_drop = 0x13;
+const DW_OP_over = 0x14;
+const DW_OP_swap = 0x16;
+const DW_OP_and = 0x1a;
+const DW_OP_minus = 0x1c;
+const DW_OP_mul = 0x1e;
+const DW_OP_neg = 0x1f;
+const DW_OP_not = 0x20;
+const DW_OP_or = 0x21;
+const DW_OP_plus = 0x22;
+const DW_OP_plus_uconst = 0x23;
+const DW_OP_shl = 0x24;
+const DW_OP_shr = 0x25;
+const DW_OP_shra = 0x26;
+const DW_OP_xor = 0x27;
 const DW_OP_lit0 = 0x30;
 const DW_OP_lit31 = 0x4f;
 const DW_OP_reg0 = 0x50;
@@ -69,9 +86,10 @@ const DW_OP_regx = 0x90;
 const DW_OP_fbreg = 0x91;
 const DW_OP_bregx = 0x92;
 const DW_OP_piece = 0x93;
-const DW_OP_stack_value = 0x9f;
+const DW_OP_deref_size = 0x94;
 const DW_OP_call_frame_cfa = 0x9c;
 const DW_OP_implicit_value = 0x9e;
+const DW_OP_stack_value = 0x9f;
 const DW_OP_entry_value = 0xa3;
 const DW_OP_GNU_entry_value = 0xf3;
 
@@ -189,25 +207,6 @@ function regOffsetLoc(reg: number, off: bigint, deref: boolean, size: number): L
     values: [reg >>> 0, o >>> 0],
   };
 }
-
-const DW_OP_deref = 0x06;
-const DW_OP_and = 0x1a;
-const DW_OP_shl = 0x24;
-const DW_OP_shr = 0x25;
-const DW_OP_shra = 0x26;
-const DW_OP_deref_size = 0x94;
-const DW_OP_dup = 0x12;
-const DW_OP_drop = 0x13;
-const DW_OP_over = 0x14;
-const DW_OP_swap = 0x16;
-const DW_OP_minus = 0x1c;
-const DW_OP_mul = 0x1e;
-const DW_OP_neg = 0x1f;
-const DW_OP_not = 0x20;
-const DW_OP_or = 0x21;
-const DW_OP_plus = 0x22;
-const DW_OP_plus_uconst = 0x23;
-const DW_OP_xor = 0x27;
 
 /**
  * After `bregN off`: operations that change only bits above the parameter's
