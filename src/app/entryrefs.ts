@@ -42,6 +42,7 @@
  */
 import { EM_X86_64, ET_REL, SHF_ALLOC, SHF_EXECINSTR, SHT_NOBITS, SHT_RELA, STT_FUNC } from "../elf/constants.js";
 import type { ElfFile, ElfSection } from "../elf/elf.js";
+import { forEachRela64 } from "../elf/rela.js";
 import { decodeSymbols, type ElfSymbol } from "../elf/symbols.js";
 import type { EntryCallers } from "../lower/entryvalues.js";
 
@@ -422,21 +423,14 @@ class EntryScanner {
 
   private relocationSection(rs: ElfSection, target: ElfSection | undefined, tableSyms: ElfSymbol[] | undefined): void {
     const { elf, rel, lo, span } = this;
-    const d = elf.sectionData(rs, { relocate: false });
-    const dv = new DataView(d.buffer, d.byteOffset, d.byteLength);
     const tb = rel && target ? elf.sectionData(target, { relocate: false }) : undefined;
-    for (let o = 0; o + 24 <= d.length; o += 24) {
-      const off = dv.getBigUint64(o, true);
-      const info = dv.getBigUint64(o + 8, true);
-      const addend = dv.getBigInt64(o + 16, true);
-      const type = Number(info & 0xffffffffn);
-      const symIndex = Number(info >> 32n);
+    forEachRela64(elf, rs, (off, symIndex, type, addend, o) => {
       const s = symIndex === 0 ? 0n : tableSyms ? tableSyms[symIndex]?.value : symbolAddress(elf, this.syms, symIndex);
       // A symbol that names no address (undefined, another object's): nothing of this object.
-      if (s === undefined || (tableSyms?.[symIndex]?.shndx ?? 1) === 0) continue;
+      if (s === undefined || (tableSyms?.[symIndex]?.shndx ?? 1) === 0) return;
       const value = s + addend;
       const place = (rel && target ? target.addr : 0n) + off;
-      if (this.skipped(place)) continue;
+      if (this.skipped(place)) return;
       // What the reference names: S + A for data and absolute forms; in code a
       // PC-relative one counts from the instruction's end (S + A + 4 + imm).
       const absolute = type === R_X86_64_64 || type === R_X86_64_32 || type === R_X86_64_32S || type === R_X86_64_RELATIVE;
@@ -459,7 +453,7 @@ class EntryScanner {
           this.other(Number(r), `relocation in ${rs.name}+0x${o.toString(16)}`);
         }
       }
-    }
+    });
   }
 }
 

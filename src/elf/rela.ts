@@ -17,14 +17,15 @@ import type { ElfFile, ElfSection } from "./elf.js";
 const RELA64 = 24;
 
 /**
- * Calls `each(offset, sym, type, addend)` for every entry of `rs` (its
- * `sh_entsize`, 24 when 0); nothing for a section that is no SHT_RELA, in
- * a 32-bit ELF, or of entries shorter than an Elf64_Rela.
+ * Calls `each(offset, sym, type, addend, at)` for every entry of `rs` (its
+ * `sh_entsize`, 24 when 0; `at`: the entry's position in `rs`); nothing for
+ * a section that is no SHT_RELA, in a 32-bit ELF, or of entries shorter
+ * than an Elf64_Rela.
  */
 export function forEachRela64(
   elf: ElfFile,
   rs: ElfSection,
-  each: (offset: bigint, sym: number, type: number, addend: bigint) => void,
+  each: (offset: bigint, sym: number, type: number, addend: bigint, at: number) => void,
 ): void {
   const ent = rs.entsize || RELA64;
   if (rs.type !== SHT_RELA || !elf.is64 || ent < RELA64) return;
@@ -33,6 +34,6 @@ export function forEachRela64(
   const le = elf.littleEndian;
   for (let p = 0; p + ent <= d.length; p += ent) {
     const info = v.getBigUint64(p + 8, le);
-    each(v.getBigUint64(p, le), Number(info >> 32n), Number(info & 0xffffffffn), v.getBigInt64(p + 16, le));
+    each(v.getBigUint64(p, le), Number(info >> 32n), Number(info & 0xffffffffn), v.getBigInt64(p + 16, le), p);
   }
 }
