@@ -198,13 +198,9 @@ export interface BuilderStrings {
   raw: StrOffCache | HashedStrOffCache;
 }
 
-/**
- * String caches to share between the builders of one encode (see {@link
- * BuilderStrings}): hashed by string id for the names of every type and
- * member, a map for the few INT and FLOAT names taken as they are.
- */
+/** String caches to share between the builders of one encode (see {@link BuilderStrings}). */
 export function sharedBuilderStrings(): BuilderStrings {
-  return { ids: new HashedStrOffCache(), raw: new StrOffCache(1, 0) };
+  return { ids: new HashedStrOffCache(), raw: new HashedStrOffCache() };
 }
 
 /** Builds raw BTF for DIEs into batches and runs dedup on them. */
