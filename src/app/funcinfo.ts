@@ -237,7 +237,9 @@ export async function buildFuncInfo(path: string, opts: Omit<FuncInfoOptions, "f
     // With a .BTF to split on, the workers read the base from the same files
     // as this thread: they start now and open the object while it does. (A
     // shared chain, parsed once for many inputs, goes to them as bytes below.)
-    if (hasOwnBtf && !opts.shared) lanes = startLanes(path, opts, defaultJobs(infoBytes, opts.jobs) - 1, { paths: opts.base ?? [] }, funcSyms, runHere);
+    // With N jobs, N - 1 workers and this thread lower the batches.
+    const workers = defaultJobs(infoBytes, opts.jobs) - 1;
+    if (hasOwnBtf && !opts.shared) lanes = startLanes(path, opts, workers, { paths: opts.base ?? [] }, funcSyms, runHere);
     const chain = opts.shared?.chain ?? loadBtfChain(opts.base ?? []);
     // Without a .BTF to split on, the base is encoded from all the DWARF types. A small
     // object: one walk serves both. A big one (a kernel built without BTF): the base range
@@ -254,9 +256,9 @@ export async function buildFuncInfo(path: string, opts: Omit<FuncInfoOptions, "f
     const baseIndex = opts.shared && base.base === opts.shared.chain ? new TargetIndex(base, opts.shared.index) : new TargetIndex(base);
     ctx = { elf, base, baseIndex, funcSyms, addrSize };
     // A base encoded here (or a shared chain) goes to the workers as bytes (one whole walk: no workers).
-    if (!lanes && !whole) {
+    if (!lanes && !whole && workers > 0) {
       const bytes = base.chain().map((b) => writeBtf(b, { profile: "v2", littleEndian: true, layout: false }));
-      lanes = startLanes(path, opts, defaultJobs(infoBytes, opts.jobs) - 1, { bytes }, funcSyms, runHere);
+      lanes = startLanes(path, opts, workers, { bytes }, funcSyms, runHere);
     }
     // The scan runs here in steps while the batches go out to the workers,
     // which wait for it only when a batch has entry values to prove.
